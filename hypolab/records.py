@@ -1,0 +1,244 @@
+"""Plain records passed between hypolab's stages. Read this module first.
+
+The pipeline::
+
+    hypotheses/x.yaml -> spec -> Hypothesis -> plan -> [RunSpec]
+      -> runner (datasets, models) -> RunResult -> store
+      -> stats -> Analysis -> report -> reports/<name>/index.html
+
+Every record is a frozen dataclass built by keyword. Configs are plain,
+JSON-serialisable dicts (the resolved arm config as the runner sees it); the
+records never hold Keras objects, so this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Direction(str, enum.Enum):
+    """The predicted direction of the treatment relative to the control."""
+
+    GREATER = "greater"
+    LESS = "less"
+    TWO_SIDED = "two-sided"
+    EQUIVALENT = "equivalent"
+
+
+class Pairing(str, enum.Enum):
+    """Whether runs of different arms with the same seed are paired."""
+
+    INDEPENDENT = "independent"
+    SEED = "seed"
+
+
+class TestName(str, enum.Enum):
+    """The significance test of a comparison (``auto`` picks by a documented rule)."""
+
+    __test__ = False  # not a pytest test class
+
+    AUTO = "auto"
+    WELCH = "welch"
+    STUDENT = "student"
+    MANNWHITNEY = "mannwhitney"
+    PERMUTATION = "permutation"
+    PAIRED_T = "paired_t"
+    WILCOXON = "wilcoxon"
+
+
+class Correction(str, enum.Enum):
+    """Multiple-comparison correction across the treatments of one hypothesis."""
+
+    HOLM = "holm"
+    BONFERRONI = "bonferroni"
+    FDR_BH = "fdr_bh"
+    DUNNETT = "dunnett"
+    NONE = "none"
+
+
+class RunStatus(str, enum.Enum):
+    """How a run ended."""
+
+    FINISHED = "finished"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which data a hypothesis trains on and how it is split.
+
+    Args:
+        name: a built-in data set (``digits``, ``mnist``, ``fashion_mnist``,
+            ``cifar10``) or the path of a ``.npz`` or ``.csv`` file.
+        target: the label column of a CSV file; None otherwise.
+        validation_split: fraction of the non-test data held out for validation.
+        test_split: fraction of all data held out as the test split (ignored
+            where the file or data set has its own test arrays).
+        split_seed: seed of the stratified splits, the same for every arm and seed.
+        subset: optional number of training examples to keep (stratified).
+    """
+
+    name: str = "digits"
+    target: str | None = None
+    validation_split: float = 0.2
+    test_split: float = 0.2
+    split_seed: int = 0
+    subset: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "target": self.target,
+            "validation_split": self.validation_split,
+            "test_split": self.test_split,
+            "split_seed": self.split_seed,
+            "subset": self.subset,
+        }
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One arm of a hypothesis: the control or a treatment.
+
+    Args:
+        name: the arm's name as written in the file.
+        overrides: the arm's ``set`` mapping exactly as written (dotted keys kept).
+        config: the resolved config: ``base`` deep-merged with ``overrides``.
+        is_control: True for the control arm.
+    """
+
+    name: str
+    overrides: dict[str, Any]
+    config: dict[str, Any]
+    is_control: bool = False
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A validated hypothesis file.
+
+    Args:
+        name: the output name, derived from the file name (safe as a folder name).
+        path: the file's path as given.
+        claim: the hypothesis in words.
+        metric: the metric compared, e.g. ``test_accuracy``.
+        direction: the predicted direction of treatment relative to control.
+        margin: the smallest effect of interest (required for ``equivalent``).
+        alpha: the significance level.
+        seeds: the seeds every arm is trained with.
+        pairing: whether arms are paired by seed.
+        test: the test to run, or ``auto``.
+        correction: the correction across several treatments.
+        ordered: True where the arms form a dose series in file order.
+        data: the data set and its splits.
+        base: the config every arm shares, resolved (baseline file merged in).
+        control: the control arm.
+        treatments: the treatment arms, in file order.
+        pack: seeds trained together per model: ``"auto"`` or a positive int.
+        failed_as_worst: count a failed or diverged run as the worst value.
+        source: the file's text as written (pre-registration).
+        warnings: non-fatal remarks found while validating (e.g. few seeds).
+    """
+
+    name: str
+    path: str
+    claim: str
+    metric: str
+    direction: Direction
+    alpha: float
+    seeds: tuple[int, ...]
+    data: DataConfig
+    base: dict[str, Any]
+    control: Arm
+    treatments: tuple[Arm, ...]
+    margin: float | None = None
+    pairing: Pairing = Pairing.INDEPENDENT
+    test: TestName = TestName.AUTO
+    correction: Correction = Correction.HOLM
+    ordered: bool = False
+    pack: str | int = "auto"
+    failed_as_worst: bool = False
+    source: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def arms(self) -> tuple[Arm, ...]:
+        """The control first, then the treatments in file order."""
+        return (self.control, *self.treatments)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One training run to do: an arm's resolved config with one seed.
+
+    Args:
+        key: hash of the resolved config, data config and seed; the store's key.
+        hypothesis: the hypothesis name that planned it.
+        arm: the arm's name.
+        seed: the run's seed (weights, dropout and data order).
+        config: the arm's resolved config.
+        data: the data config.
+    """
+
+    key: str
+    hypothesis: str
+    arm: str
+    seed: int
+    config: dict[str, Any]
+    data: DataConfig
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one finished, diverged or failed run produced.
+
+    Args:
+        key: the RunSpec key.
+        hypothesis: the hypothesis that first trained it.
+        arm: the arm name.
+        seed: the seed.
+        config: the resolved config.
+        data: the data config as a dict.
+        status: finished, diverged or failed.
+        history: per-epoch values of every metric, e.g. ``{"loss": [...],
+            "val_loss": [...], "accuracy": [...], "val_accuracy": [...]}``.
+        metrics: final values, e.g. ``test_accuracy``, ``val_loss``,
+            ``train_seconds``.
+        best_epoch: 1-based epoch of the best monitored value, or None.
+        epochs_run: epochs actually trained.
+        trainable_params: trainable parameter count.
+        train_seconds: wall time of training and evaluation.
+        device: where it ran, e.g. ``cpu`` or ``gpu:0 (NVIDIA H100)``.
+        backend: the Keras backend.
+        versions: library versions (hypolab, keras, backend, python, numpy).
+        started_at: ISO-8601 UTC start time.
+        finished_at: ISO-8601 UTC end time.
+        error: the error text of a failed run, or the reason of a diverged one.
+        diverged_epoch: 1-based epoch where the loss became NaN/inf.
+        notes: remarks about how it was trained (e.g. packing fallback).
+    """
+
+    key: str
+    hypothesis: str
+    arm: str
+    seed: int
+    config: dict[str, Any]
+    data: dict[str, Any]
+    status: RunStatus
+    history: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    best_epoch: int | None = None
+    epochs_run: int = 0
+    trainable_params: int = 0
+    train_seconds: float = 0.0
+    device: str = ""
+    backend: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    started_at: str = ""
+    finished_at: str = ""
+    error: str | None = None
+    diverged_epoch: int | None = None
+    notes: tuple[str, ...] = ()
