@@ -58,6 +58,36 @@ class Correction(str, enum.Enum):
     NONE = "none"
 
 
+class Task(str, enum.Enum):
+    """What the model predicts; the loss and metrics follow from it."""
+
+    CLASSIFICATION = "classification"
+    REGRESSION = "regression"
+
+
+#: Metrics a hypothesis can compare, each with whether higher is better.
+#: ``val_*``/``test_*`` are final values on the validation and test splits
+#: (after restoring the best weights where early stopping does so);
+#: ``best_val_*`` is the best value over epochs; plain names are the training
+#: split's last epoch. Regression data sets use ``mae`` instead of ``accuracy``.
+METRICS: dict[str, bool] = {
+    "test_accuracy": True,
+    "test_loss": False,
+    "test_mae": False,
+    "val_accuracy": True,
+    "val_loss": False,
+    "val_mae": False,
+    "best_val_accuracy": True,
+    "best_val_loss": False,
+    "best_val_mae": False,
+    "accuracy": True,
+    "loss": False,
+    "mae": False,
+    "train_seconds": False,
+    "epochs_run": False,
+}
+
+
 class RunStatus(str, enum.Enum):
     """How a run ended."""
 
@@ -97,6 +127,41 @@ class DataConfig:
             "split_seed": self.split_seed,
             "subset": self.subset,
         }
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A loaded data set, split and scaled, shared by every run of a test.
+
+    Arrays are numpy arrays; ``x_*`` are float32 with the scaling fitted on the
+    training split only, ``y_*`` are int labels (classification) or float32
+    targets (regression).
+
+    Args:
+        name: the DataConfig name.
+        task: classification or regression.
+        x_train, y_train, x_val, y_val, x_test, y_test: the three splits.
+        num_classes: number of classes (1 for regression).
+        input_shape: shape of one example, e.g. ``(64,)`` or ``(28, 28, 1)``.
+        class_names: label names where known.
+    """
+
+    name: str
+    task: Task
+    x_train: Any
+    y_train: Any
+    x_val: Any
+    y_val: Any
+    x_test: Any
+    y_test: Any
+    num_classes: int
+    input_shape: tuple[int, ...]
+    class_names: tuple[str, ...] = ()
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Examples per split: ``{"train": ..., "val": ..., "test": ...}``."""
+        return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
 
 
 @dataclass(frozen=True)
