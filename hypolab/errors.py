@@ -76,3 +76,11 @@ class ReportError(HypolabError):
 
 class TuningError(HypolabError):
     """A Keras Tuner search cannot be set up or run."""
+
+
+class ModelError(HypolabError):
+    """A model, optimizer or loss cannot be built from the resolved config."""
+
+
+class DeviceError(HypolabError):
+    """The requested device (``--device gpu``) is not available."""

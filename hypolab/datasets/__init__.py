@@ -1,0 +1,129 @@
+"""Data sets: a ``DataConfig`` -> a split, scaled ``Dataset`` shared by every run.
+
+Sources (``data.name``):
+
+- ``digits``: scikit-learn's 8x8 digits (1,797 examples, 10 classes), offline.
+- ``mnist``, ``fashion_mnist`` (28x28x1) and ``cifar10`` (32x32x3): the files
+  ``keras.datasets`` caches in ``$KERAS_HOME/datasets`` (``~/.keras/datasets``),
+  downloaded on first use; they bring their own test split.
+- ``path/to/file.npz``: ``x_train``, ``y_train``, optional ``x_test``, ``y_test``.
+- ``path/to/file.csv``: a header row; ``data.target`` names the label column,
+  every other column is a numeric feature.
+
+Shapes: image sets keep their image shape, ``(n, height, width, channels)``
+(digits is ``(n, 8, 8, 1)``), so a ``cnn`` takes them as they are; the ``mlp``
+builder starts with a ``Flatten`` layer. Tabular sets are ``(n, features)``.
+
+Splits (deterministic, the same for every arm and seed): first the test split
+(``data.test_split`` of all examples, unless the source has its own test
+arrays), then the validation split (``data.validation_split`` of the rest),
+both with scikit-learn's ``train_test_split(random_state=data.split_seed)``,
+stratified by class for classification. Then ``data.subset`` keeps that many
+training examples (stratified, same seed). The test split is never trained on.
+
+Scaling, fitted on the (subset) training split only: uint8 images are divided
+by 255, other images (digits: 0..16) by the training split's maximum; tabular
+features are standardised with the training mean and standard deviation.
+Regression targets are kept as given (float32).
+
+A loaded ``Dataset`` is cached in-process, keyed by the ``DataConfig`` and
+the file's path, size and modification time, so a ``hypolab test`` loads each
+data set once. Treat its arrays as read-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+from hypolab.datasets.builtin import DOWNLOADS, keras_home, load_digits, load_keras_set
+from hypolab.datasets.files import load_csv, load_npz
+from hypolab.datasets.splits import split_and_scale
+from hypolab.errors import DataError
+from hypolab.records import DataConfig, Dataset
+
+#: The data set names that need no file.
+BUILTIN: tuple[str, ...] = ("digits", "mnist", "fashion_mnist", "cifar10")
+
+_CACHE_SIZE = 2  # data sets kept in memory (cifar10 is ~0.6 GB as float32)
+_cache: OrderedDict[tuple, Dataset] = OrderedDict()
+
+__all__ = ["BUILTIN", "DOWNLOADS", "clear_cache", "keras_home", "load", "resolve_path"]
+
+
+def load(data: DataConfig, *, base_dir: str | os.PathLike | None = None) -> Dataset:
+    """Load, split and scale the data set a hypothesis names.
+
+    Args:
+        data: the hypothesis's ``data`` section.
+        base_dir: folder that a relative ``.npz``/``.csv`` path is relative to
+            (the hypothesis file's folder); the current directory when None.
+
+    Returns:
+        A ``Dataset`` (the same object for the same config while cached).
+
+    Raises:
+        DataError: an unknown name, a missing or malformed file, a built-in set
+            that is neither cached nor downloadable, or data too small for the splits.
+
+    Example:
+
+    >>> ds = load(DataConfig(name="digits", subset=200))
+    >>> ds.input_shape, ds.num_classes, ds.sizes["train"]
+    ((8, 8, 1), 10, 200)
+    """
+    if data.name in BUILTIN:
+        key = (data, str(keras_home()) if data.name != "digits" else "")
+        source = data.name
+        path = None
+    else:
+        path = resolve_path(data.name, base_dir)
+        stat = path.stat()
+        key = (data, str(path), stat.st_size, stat.st_mtime_ns)
+        source = str(path)
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    if path is None:
+        raw = load_digits() if data.name == "digits" else load_keras_set(data.name)
+    elif path.suffix.lower() == ".npz":
+        raw = load_npz(path)
+    else:
+        raw = load_csv(path, data.target)
+    dataset = split_and_scale(source, raw, data)
+    _cache[key] = dataset
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return dataset
+
+
+def resolve_path(name: str, base_dir: str | os.PathLike | None = None) -> Path:
+    """The file a non-built-in ``data.name`` points at.
+
+    A relative path is looked up in ``base_dir`` (the hypothesis file's
+    folder) first, then in the working directory, as the spec stage does.
+
+    Raises:
+        DataError: not a built-in name, not ``.npz``/``.csv``, or no such file.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".npz", ".csv"):
+        raise DataError(
+            f"data.name: unknown data set {name!r}. Expected one of {', '.join(BUILTIN)}, "
+            "or the path of a .npz or .csv file."
+        )
+    path = Path(name).expanduser()
+    candidates = [path]
+    if not path.is_absolute() and base_dir is not None:
+        candidates.insert(0, Path(base_dir) / path)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    looked = " and ".join(str(c.resolve()) for c in candidates)
+    raise DataError(f"data.name: no file {name!r}: looked for {looked}.")
+
+
+def clear_cache() -> None:
+    """Forget every cached ``Dataset`` (frees its memory once no run holds it)."""
+    _cache.clear()

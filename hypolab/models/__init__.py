@@ -1,0 +1,140 @@
+"""Keras models, optimizers, losses and metrics from a resolved arm config.
+
+The runner, the packing trainer and the tuner all build their models here, so
+the architectures below are the definition of ``mlp`` and ``cnn``. Every layer
+gets a fixed name (``hidden_0``, ``conv_1_bn``, ``output``...) so that code
+that re-implements an architecture (seed packing) can map weights one to one.
+
+``mlp`` (``model.kind: mlp``), input of any shape::
+
+    Input(input_shape) -> Flatten(name="flatten")
+    for i, units_i in enumerate(units):
+        Dense(units_i, activation)            name f"hidden_{i}"
+        [BatchNormalization()]                name f"hidden_{i}_bn"       if batch_norm
+        [Dropout(dropout)]                    name f"hidden_{i}_dropout"  if dropout > 0
+    output                                    name "output"
+
+``cnn`` (``model.kind: cnn``), input ``(height, width, channels)``::
+
+    Input(input_shape)
+    for j, filters_j in enumerate(filters):
+        Conv2D(filters_j, kernel_size, padding="same")   name f"conv_{j}"
+            (no activation; use_bias=True)
+        [BatchNormalization()]                name f"conv_{j}_bn"         if batch_norm
+        Activation(activation)                name f"conv_{j}_act"
+        MaxPooling2D(pool)                    name f"conv_{j}_pool"
+            pool = (2 if height >= 2 else 1, 2 if width >= 2 else 1);
+            the layer is left out where both are 1 (the map is 1x1)
+        [Dropout(dropout)]                    name f"conv_{j}_dropout"    if dropout > 0
+    Flatten(name="flatten")
+    then the same hidden Dense blocks as ``mlp`` for ``units``, then output
+
+The output is ``Dense(num_classes, activation="softmax")`` for classification
+and ``Dense(1)`` (linear) for regression, named ``output``. Keras defaults
+everywhere else (glorot_uniform kernels, zero biases, BatchNormalization
+momentum 0.99, epsilon 1e-3; MaxPooling2D padding "valid").
+
+``custom`` imports ``builder: "module:function"`` and calls
+``function(input_shape, num_classes, **args)``, which must return an
+uncompiled ``keras.Model``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+
+from hypolab.errors import ModelError
+from hypolab.models.architectures import cnn, mlp
+from hypolab.models.compilation import (
+    OPTIMIZERS,
+    count_trainable,
+    loss_for,
+    make_optimizer,
+    metrics_for,
+)
+from hypolab.models.custom import build_custom, load_builder
+from hypolab.records import Task
+
+__all__ = [
+    "OPTIMIZERS",
+    "build",
+    "check_config",
+    "count_trainable",
+    "load_builder",
+    "loss_for",
+    "make_optimizer",
+    "metrics_for",
+]
+
+_KINDS = ("mlp", "cnn", "custom")
+
+
+def build(
+    model_config: Mapping[str, Any],
+    input_shape: Sequence[int],
+    num_classes: int,
+    task: Task | str,
+    *,
+    base_dir: str | Path | None = None,
+) -> keras.Model:
+    """Build the uncompiled model an arm's ``model`` config describes.
+
+    Args:
+        model_config: the resolved ``model`` mapping, e.g. ``{"kind": "mlp",
+            "units": [64, 32], "activation": "relu", "dropout": 0.0,
+            "batch_norm": False}`` (cnn adds ``filters`` and ``kernel_size``;
+            custom has ``builder`` and ``args``).
+        input_shape: shape of one example, e.g. ``(8, 8, 1)``.
+        num_classes: number of classes (ignored for regression).
+        task: classification or regression.
+        base_dir: where a ``custom`` builder's module may also be found
+            (the hypothesis file's folder); the current directory is always tried.
+
+    Returns:
+        A ``keras.Model`` (not compiled). Call ``keras.utils.set_random_seed``
+        first for reproducible initial weights.
+
+    Raises:
+        ModelError: the config cannot be built (unknown kind, a cnn on
+            non-image input, a custom builder that fails to import or returns
+            something else than a model).
+
+    Example:
+
+    >>> model = build({"kind": "mlp", "units": [8], "activation": "relu",
+    ...                "dropout": 0.0, "batch_norm": False}, (64,), 10, "classification")
+    >>> model.output_shape
+    (None, 10)
+    """
+    task = Task(task)
+    kind = model_config.get("kind")
+    shape = tuple(int(d) for d in input_shape)
+    if kind == "mlp":
+        return mlp(model_config, shape, num_classes, task)
+    if kind == "cnn":
+        return cnn(model_config, shape, num_classes, task)
+    if kind == "custom":
+        return build_custom(model_config, shape, num_classes, task, base_dir)
+    raise ModelError(f"model.kind must be one of {', '.join(_KINDS)}. Got {kind!r} instead.")
+
+
+def check_config(
+    config: Mapping[str, Any],
+    input_shape: Sequence[int],
+    num_classes: int,
+    task: Task | str,
+    *,
+    base_dir: str | Path | None = None,
+) -> None:
+    """Build an arm's model, optimizer and loss once, to fail before any training.
+
+    Raises:
+        ModelError: as ``build``, ``make_optimizer`` and ``loss_for`` do.
+    """
+    build(config["model"], input_shape, num_classes, task, base_dir=base_dir)
+    make_optimizer(config["optimizer"])
+    loss_for(config, task)

@@ -1,0 +1,137 @@
+"""What ``model.compile`` gets: a fresh optimizer, the loss and the metrics."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import keras
+import numpy as np
+
+from hypolab.errors import ModelError
+from hypolab.records import Task
+
+#: Keras optimizer names accepted by ``optimizer.name`` (case-insensitive).
+OPTIMIZERS: dict[str, type] = {
+    "adadelta": keras.optimizers.Adadelta,
+    "adafactor": keras.optimizers.Adafactor,
+    "adagrad": keras.optimizers.Adagrad,
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "adamax": keras.optimizers.Adamax,
+    "ftrl": keras.optimizers.Ftrl,
+    "lion": keras.optimizers.Lion,
+    "nadam": keras.optimizers.Nadam,
+    "rmsprop": keras.optimizers.RMSprop,
+    "sgd": keras.optimizers.SGD,
+}
+# Optimizers added in later Keras 3 releases, where this Keras has them.
+for _name in ("Lamb", "Muon"):
+    if hasattr(keras.optimizers, _name):
+        OPTIMIZERS[_name.lower()] = getattr(keras.optimizers, _name)
+
+
+def make_optimizer(optimizer_config: Mapping[str, Any]) -> keras.optimizers.Optimizer:
+    """Create a fresh Keras optimizer from ``{"name": ..., **arguments}``.
+
+    Args:
+        optimizer_config: e.g. ``{"name": "adam", "learning_rate": 0.001}``;
+            every key but ``name`` is passed to the optimizer's constructor.
+
+    Returns:
+        A new ``keras.optimizers.Optimizer`` (never shared between runs).
+
+    Raises:
+        ModelError: an unknown optimizer name, an argument it does not take,
+            or a value it rejects.
+
+    Example:
+
+    >>> make_optimizer({"name": "sgd", "learning_rate": 0.1, "momentum": 0.9})
+    <keras.src.optimizers.sgd.SGD object at ...>
+    """
+    config = dict(optimizer_config)
+    name = str(config.pop("name", "")).lower()
+    cls = OPTIMIZERS.get(name)
+    if cls is None:
+        hint = difflib.get_close_matches(name, OPTIMIZERS, n=1)
+        raise ModelError(
+            f"optimizer.name must be a Keras optimizer: {', '.join(OPTIMIZERS)}. "
+            f"Got {optimizer_config.get('name')!r} instead."
+            + (f" Did you mean {hint[0]!r}?" if hint else "")
+        )
+    allowed = _init_arguments(cls)
+    for key in config:
+        if key not in allowed:
+            hint = (
+                [_ALIASES[key]] if key in _ALIASES else difflib.get_close_matches(key, allowed, n=1)
+            )
+            raise ModelError(
+                f"optimizer: {cls.__name__} takes no argument {key!r}. "
+                f"Expected one of: {', '.join(allowed)}."
+                + (f" Did you mean {hint[0]!r}?" if hint else "")
+            )
+    for key, value in config.items():
+        # YAML reads `learning_rate: 1` as an int, which Keras rejects; floats are meant.
+        if key in _FLOAT_ARGUMENTS and isinstance(value, int) and not isinstance(value, bool):
+            config[key] = float(value)
+    try:
+        return cls(**config)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"optimizer: {cls.__name__}({_kwargs(config)}) failed: {exc}") from exc
+
+
+#: Keras 2 / tf.keras spellings a user may still write.
+_ALIASES = {"lr": "learning_rate", "decay": "weight_decay"}
+_FLOAT_ARGUMENTS = frozenset(
+    {"learning_rate", "beta_1", "beta_2", "epsilon", "momentum", "rho", "weight_decay",
+     "clipnorm", "clipvalue", "global_clipnorm", "ema_momentum", "initial_accumulator_value"}
+)  # fmt: skip
+
+
+def _init_arguments(cls: type) -> list[str]:
+    params = inspect.signature(cls.__init__).parameters
+    return [
+        n
+        for n, p in params.items()
+        if n not in ("self", "name") and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+
+
+def _kwargs(config: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in config.items())
+
+
+def loss_for(config: Mapping[str, Any], task: Task | str) -> str:
+    """The Keras loss name of an arm: ``config["loss"]``, or the task's default.
+
+    ``auto`` (or a missing key) gives ``sparse_categorical_crossentropy`` for
+    classification (integer labels, softmax output) and ``mse`` for regression.
+
+    Raises:
+        ModelError: a name Keras does not know.
+    """
+    task = Task(task)
+    loss = config.get("loss", "auto")
+    if loss in (None, "auto"):
+        return "sparse_categorical_crossentropy" if task is Task.CLASSIFICATION else "mse"
+    try:
+        keras.losses.get(loss)
+    except (ValueError, TypeError) as exc:
+        raise ModelError(
+            f"loss must be 'auto' or a Keras loss name (e.g. sparse_categorical_crossentropy, "
+            f"mse, mae, huber). Got {loss!r} instead."
+        ) from exc
+    return str(loss)
+
+
+def metrics_for(task: Task | str) -> list[str]:
+    """The compiled metrics: ``["accuracy"]`` (classification) or ``["mae"]`` (regression)."""
+    return ["accuracy"] if Task(task) is Task.CLASSIFICATION else ["mae"]
+
+
+def count_trainable(model: keras.Model) -> int:
+    """Number of trainable parameters (scalars) of a built model."""
+    return int(sum(int(np.prod(w.shape)) for w in model.trainable_weights))
