@@ -1,12 +1,87 @@
-"""The ``hypolab report`` command."""
+"""The ``hypolab report`` command: re-render reports from stored runs, training nothing.
+
+The spec, the planner, the store, the statistics and the plotting libraries
+are imported inside the command, so ``hypolab --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 import click
+
+from hypolab.cli.errors import cli_errors
+from hypolab.errors import HypolabError, ReportError
+from hypolab.store import DEFAULT_STORE
 
 
 @click.command(name="report")
-def report() -> None:
-    """Re-render reports from stored runs."""
-    raise click.ClickException("'hypolab report' is not available yet.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--store", "store_path", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE),
+              show_default=True, help="The run store (SQLite file) 'hypolab test' wrote.")  # fmt: skip
+@click.option("--out", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Where each report folder <name>/ and the index.html of all reports go.")  # fmt: skip
+def report(files: tuple[str, ...], store_path: str, reports_root: str) -> None:
+    """Re-render the reports of FILE... from stored runs, training nothing.
 
+    Each FILE's planned runs must all be in the store (run 'hypolab test FILE'
+    first). The analysis is computed again from the stored values, so a report
+    always matches the file as it reads now. A FILE that cannot be reported is
+    named with the reason; the others are still rendered.
+    """
+    with cli_errors():
+        if not Path(store_path).is_file():
+            raise ReportError(
+                f"No run store at {store_path}. Expected the SQLite file 'hypolab test' writes; "
+                "run 'hypolab test FILE' first, or pass --store with the store's path."
+            )
+    from hypolab.report import write_index
+    from hypolab.store import RunStore
+
+    failed = 0
+    with cli_errors(), RunStore(store_path) as store:
+        for file in files:
+            try:
+                lines = _render_one(file, store, store_path, Path(reports_root))
+            except HypolabError as exc:
+                failed += 1
+                click.echo(f"Error: {exc}", err=True)
+                continue
+            for line in lines:
+                click.echo(line)
+        if failed < len(files):
+            click.echo(f"Index: {write_index(reports_root)}")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(files)} reports could not be rendered (see above).")
+
+
+def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[str]:
+    from dataclasses import replace
+
+    from hypolab import pipeline, plan, spec
+    from hypolab.report import write_report
+
+    h = spec.load(file)
+    specs = plan.plan(h)
+    stored = store.results_for(s.key for s in specs)
+    missing = [s for s in specs if s.key not in stored]
+    if missing:
+        listed = ", ".join(f"{s.arm} seed {s.seed}" for s in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise ReportError(
+            f"{file}: {len(missing)} of {len(specs)} planned runs are not in the store {store_path} "
+            f"({listed}{more}). Expected every run of every arm; run 'hypolab test {file}' to train "
+            "them, or pass --store with the store that holds them."
+        )
+    # The store keeps the arm name of the hypothesis that first trained a run; show this file's.
+    results = [replace(stored[s.key], arm=s.arm) for s in specs]
+    analysis = pipeline.analyze_hypothesis(h, results)
+    command = shlex.join(["hypolab", "test", file, "--store", store_path])
+    page = write_report(h, results, analysis.to_dict(), reports_root / h.name, command=command, index=False)
+    lines = [f"{h.name}: {len(results)} stored runs"]
+    for comparison in analysis.to_dict()["comparisons"]:
+        lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "
+                     f"{comparison['verdict']}. {comparison['sentence']}")  # fmt: skip
+    lines.append(f"Report: {page}")
+    return lines

@@ -1,0 +1,111 @@
+"""The design section: what differs between the arms and what they share.
+
+Configs are compared as flat dotted keys (``optimizer.learning_rate``), so a
+reader sees exactly the settings that distinguish a treatment from the control.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypolab.records import Arm, Hypothesis, RunResult
+
+_MISSING = object()
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested config as dotted keys; lists and scalars are leaves.
+
+    Example:
+        ``flatten({"model": {"units": [8]}, "epochs": 2})`` gives
+        ``{"model.units": [8], "epochs": 2}``.
+    """
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, prefix=f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def show_value(value: Any) -> str:
+    """A config value as it would be written in YAML-ish JSON (``null``, ``[64, 32]``)."""
+    if value is _MISSING:
+        return "(not set)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def differing_keys(arms: Sequence[Arm]) -> list[dict[str, Any]]:
+    """The config keys whose values are not the same in every arm.
+
+    Returns:
+        One row per key, in config order: ``{"key": "batch_size",
+        "values": ["128", "4"]}`` with one shown value per arm, in arm order.
+    """
+    flats = [flatten(arm.config) for arm in arms]
+    keys: list[str] = []
+    for flat in flats:
+        keys.extend(key for key in flat if key not in keys)
+    rows = []
+    for key in keys:
+        values = [flat.get(key, _MISSING) for flat in flats]
+        if any(_differs(values[0], value) for value in values[1:]):
+            rows.append({"key": key, "values": [show_value(value) for value in values]})
+    return rows
+
+
+def shared_config(arms: Sequence[Arm]) -> list[dict[str, str]]:
+    """The config keys every arm sets to the same value: ``[{"key", "value"}]``."""
+    differing = {row["key"] for row in differing_keys(arms)}
+    flat = flatten(arms[0].config) if arms else {}
+    return [
+        {"key": key, "value": show_value(value)}
+        for key, value in flat.items()
+        if key not in differing
+    ]
+
+
+def overrides_text(arm: Arm) -> str:
+    """The arm's ``set`` mapping as written, e.g. ``batch_size: 4``."""
+    if not arm.overrides:
+        return "(base config)"
+    return ", ".join(f"{key}: {show_value(value)}" for key, value in arm.overrides.items())
+
+
+def data_rows(h: Hypothesis, results: Sequence[RunResult]) -> list[dict[str, str]]:
+    """The data set and its splits: the file's settings, then what the runs recorded.
+
+    Split sizes appear where the runner recorded them in ``RunResult.data``
+    (e.g. ``sizes: {train: 1149, ...}`` or ``n_train``); otherwise the split
+    fractions alone are shown.
+    """
+    rows = [{"key": key, "value": show_value(value)} for key, value in h.data.to_dict().items()]
+    written = set(h.data.to_dict())
+    recorded: dict[str, Any] = {}
+    for result in results:
+        for key, value in (result.data or {}).items():
+            if key not in written and key not in recorded:
+                recorded[key] = value
+    for key, value in flatten(recorded).items():
+        rows.append({"key": key, "value": show_value(value)})
+    return rows
+
+
+def resolved_configs(arms: Sequence[Arm]) -> list[dict[str, str]]:
+    """Each arm's full resolved config as indented JSON: ``[{"arm", "json"}]``."""
+    return [
+        {"arm": arm.name, "json": json.dumps(arm.config, indent=2, sort_keys=True, default=str)}
+        for arm in arms
+    ]
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if a is _MISSING or b is _MISSING:
+        return a is not b
+    return json.dumps(a, sort_keys=True, default=str) != json.dumps(b, sort_keys=True, default=str)

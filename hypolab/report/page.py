@@ -1,0 +1,148 @@
+"""What the report page shows, gathered from the hypothesis, its runs and the analysis.
+
+``build_context`` turns the three inputs into plain values for the template
+(text already rounded, figures as ``data:`` URIs), in the page's order:
+verdict, claim, design, results, learning curves, several treatments,
+statistics, failures, reproducibility.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypolab.records import Hypothesis, RunResult, RunStatus
+from hypolab.report import comparisons as comparison_tables
+from hypolab.report import design, tables
+from hypolab.report.numbers import apa, is_number
+
+#: Verdicts the page has a colour for; anything else is shown as inconclusive.
+VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive")
+
+#: Marks the pages hypolab wrote, so that an index is only ever refreshed over its own file.
+GENERATOR = "hypolab-report"
+
+
+def build_context(
+    h: Hypothesis,
+    results: Sequence[RunResult],
+    analysis: Mapping[str, Any],
+    *,
+    command: str,
+    rendered_at: str,
+) -> dict[str, Any]:
+    """Everything the page template shows, as plain values (text already rounded)."""
+    from hypolab import __version__
+    from hypolab.report.curves import learning_curves
+    from hypolab.report.plots import arm_colours, estimation_plot, forest_plot
+
+    names = [arm.name for arm in h.arms]
+    colours = arm_colours(names)
+    arms_by_name = {str(a.get("name")): a for a in analysis["arms"] if isinstance(a, Mapping)}
+    comparisons = [c for c in analysis["comparisons"] if isinstance(c, Mapping)]
+    margin = analysis.get("margin", h.margin)
+    margin = margin if is_number(margin) else None
+    alpha = analysis.get("alpha", h.alpha)
+    alpha = alpha if is_number(alpha) else h.alpha
+    values = {
+        name: [
+            float(r.metrics[h.metric])
+            for r in sorted(results, key=lambda r: r.seed)
+            if r.arm == name and r.status == RunStatus.FINISHED and is_number((r.metrics or {}).get(h.metric))
+        ]
+        for name in names
+    }  # fmt: skip
+    verdicts = [
+        {
+            "treatment": str(c.get("treatment", "")),
+            "control": str(c.get("control", "")),
+            "verdict": _verdict(c),
+            "sentence": str(c.get("sentence") or ""),
+            "apa": apa(c, arms_by_name, alpha),
+            "apa_shown": apa(c, arms_by_name, alpha) not in str(c.get("sentence") or ""),
+            "colour": colours.get(str(c.get("treatment")), "#777777"),
+        }
+        for c in comparisons
+    ]
+    overall = _verdict(analysis) if analysis.get("verdict") else None
+    if overall is None:
+        kinds = {v["verdict"] for v in verdicts}
+        overall = kinds.pop() if len(kinds) == 1 else ("inconclusive" if not kinds else "mixed")
+    shown = {"metric", "direction", "alpha", "margin", "arms", "comparisons", "omnibus", "trend",
+             "verdict", "sentence", "test", "pairing", "correction", "control", "notes"}  # fmt: skip
+    notes = analysis.get("notes") or []
+    stat_rows = comparison_tables.statistics_rows(comparisons)
+    extra = {k: v for k, v in analysis.items() if k not in shown}
+    return {
+        "generator": GENERATOR,
+        "hypolab_version": __version__,
+        "rendered_at": rendered_at,
+        "h": h,
+        "direction": _text(h.direction),
+        "test_name": _text(h.test),
+        "pairing": _text(h.pairing),
+        "margin_text": "not set" if h.margin is None else f"{h.margin:g}",
+        "seeds_text": seeds_text(h.seeds),
+        "overall": overall,
+        "overall_sentence": str(analysis.get("sentence") or ""),
+        "verdicts": verdicts,
+        "arms": [
+            {"name": arm.name, "colour": colours[arm.name], "is_control": arm.is_control,
+             "overrides": design.overrides_text(arm)}
+            for arm in h.arms
+        ],  # fmt: skip
+        "differing": design.differing_keys(h.arms),
+        "shared": design.shared_config(h.arms),
+        "data_rows": design.data_rows(h, results),
+        "configs": design.resolved_configs(h.arms),
+        "estimation": estimation_plot(values, arms_by_name, comparisons, metric=h.metric,
+                                      margin=margin, alpha=alpha, colours=colours)
+        if any(values.values()) else None,  # fmt: skip
+        "curves": learning_curves(results, arm_names=names, metric=h.metric, colours=colours),
+        "forest": forest_plot(comparisons, metric=h.metric, margin=margin, alpha=alpha,
+                              colours=colours)
+        if len(comparisons) >= 2 else None,  # fmt: skip
+        "ci_level": f"{100 * (1 - alpha):g}%",
+        "arm_rows": tables.arm_rows(analysis["arms"], colours),
+        "stat_rows": stat_rows,
+        "robustness": comparison_tables.robustness_rows(comparisons),
+        "stat_table": comparison_tables.statistics_table(stat_rows, f"{100 * (1 - alpha):g}%"),
+        "omnibus": comparison_tables.field_tree(analysis["omnibus"]) if analysis.get("omnibus") else None,
+        "trend": comparison_tables.field_tree(analysis["trend"]) if analysis.get("trend") else None,
+        "extra": comparison_tables.field_tree(extra) if extra else None,
+        "notes": [str(n) for n in notes] if isinstance(notes, (list, tuple)) else [str(notes)],
+        "correction": _text(h.correction),
+        "failures": tables.failure_rows(results, names),
+        "failed_policy": "counted as the worst value" if h.failed_as_worst else "dropped",
+        "environment": tables.environment_rows(results, __version__),
+        "compute": tables.compute_rows(names, results),
+        "runs": tables.run_rows(results, h.metric, names),
+        "command": command,
+        "n_runs": len(results),
+    }
+
+
+def seeds_text(seeds: Sequence[int]) -> str:
+    """Seeds as ranges: ``(0, 1, 2, 3, 7) -> "0–3, 7 (5 seeds)"``."""
+    ordered = sorted(seeds)
+    parts: list[str] = []
+    start = prev = None
+    for seed in [*ordered, None]:
+        if seed is not None and prev is not None and seed == prev + 1:
+            prev = seed
+            continue
+        if start is not None:
+            parts.append(str(start) if start == prev else f"{start}–{prev}")
+        start = prev = seed
+    count = len(ordered)
+    return f"{', '.join(parts)} ({count} seed{'s' if count != 1 else ''})"
+
+
+def _text(value: Any) -> str:
+    """An enum member's value (``Direction.GREATER -> "greater"``), or the text as given."""
+    return str(getattr(value, "value", value))
+
+
+def _verdict(entry: Mapping[str, Any]) -> str:
+    verdict = str(entry.get("verdict") or "inconclusive").lower()
+    return verdict if verdict in VERDICTS else "inconclusive"

@@ -1,0 +1,220 @@
+"""The report's figures: the estimation plot and the forest plot, as SVG.
+
+Matplotlib is imported lazily and driven through ``Figure`` objects with the
+SVG canvas directly (no ``pyplot``), so rendering touches no global backend
+state. Every figure is returned as an ``<img>``-ready ``data:`` URI: an SVG
+shown through ``<img>`` runs no script whatever text an arm name holds, and
+prints as vectors.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from hypolab.report.numbers import fmt_p, is_number, metric_label
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: seaborn's ``color_palette("colorblind")``, written out so that rendering does
+#: not import seaborn (and pandas) just for ten colours.
+PALETTE = ("#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
+           "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9")  # fmt: skip
+
+_STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9.5,
+    "axes.titlesize": 10.5,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9.5,
+    "axes.edgecolor": "#555555",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e4e4e4",
+    "grid.linewidth": 0.8,
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "legend.frameon": False,
+    "svg.fonttype": "path",  # text as outlines: identical in every browser and in print
+    "svg.hashsalt": "hypolab",  # stable element ids, so the same data gives the same file
+}
+
+
+def arm_colours(names: Sequence[str]) -> dict[str, str]:
+    """One colourblind-safe colour per arm, in arm order (control first)."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+@contextmanager
+def figure(width: float, height: float, *, layout: str | None = "constrained",
+           **subplots: Any) -> Iterator[tuple[Figure, Any]]:  # fmt: skip
+    """A Figure with the house style, its axes, and nothing global touched.
+
+    ``layout=None`` leaves placement to the caller (``subplots_adjust``): the
+    constrained layout measures every label and costs a third of a render.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(_STYLE):
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(width, height), layout=layout)
+        axes = fig.subplots(**subplots)
+        yield fig, axes
+
+
+def to_data_uri(fig: Figure) -> str:
+    """The figure as an SVG ``data:`` URI, without a date (reproducible bytes)."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    buffer = io.BytesIO()
+    FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": "hypolab"})
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def wrap(name: str, width: int = 16) -> str:
+    """An arm name wrapped for a tick label."""
+    return "\n".join(textwrap.wrap(name, width)) or name
+
+
+def estimation_plot(
+    values: Mapping[str, Sequence[float]],
+    arms: Mapping[str, Mapping[str, Any]],
+    comparisons: Sequence[Mapping[str, Any]],
+    *,
+    metric: str,
+    margin: float | None,
+    alpha: float,
+    colours: Mapping[str, str],
+) -> str:
+    """Every seed as a point per arm, arm means with CIs, and the differences.
+
+    Left: one column per arm (file order), each finished seed's value as a
+    jittered point, the mean and its CI (from the analysis) beside them.
+    Right: each treatment's difference from the control with its CI, against
+    a zero line and the ``±margin`` band shaded.
+
+    Args:
+        values: per arm name, the metric of each finished run.
+        arms: the analysis ``arms`` by name (``mean``, ``ci_low``, ``ci_high``, ``n_failed``).
+        comparisons: the analysis ``comparisons``.
+        metric: the compared metric (axis label).
+        margin: the smallest effect of interest, or None.
+        alpha: the CI level is 1 - alpha.
+        colours: one colour per arm name.
+
+    Returns:
+        An SVG ``data:`` URI.
+    """
+    import numpy as np
+
+    names = list(values)
+    level = f"{100 * (1 - alpha):g}%"
+    widths = [max(len(names), 2) * 1.5, max(len(comparisons), 1) * 1.1 + 1.2]
+    with figure(max(sum(widths) + 1.6, 7.5), 4.0, ncols=2, width_ratios=widths) as (fig, (left, right)):
+        rng = np.random.default_rng(0)  # jitter only; fixed so the same data gives the same file
+        for i, name in enumerate(names):
+            points = np.asarray(values[name], dtype=float)
+            jitter = rng.uniform(-0.13, 0.13, size=len(points))
+            left.scatter(i - 0.1 + jitter, points, s=26, color=colours[name], alpha=0.8,
+                         edgecolor="white", linewidth=0.6, zorder=3)  # fmt: skip
+            summary = arms.get(name, {})
+            mean = summary.get("mean", float(np.mean(points)) if len(points) else None)
+            if is_number(mean):
+                _mean_with_ci(left, i + 0.22, mean, summary.get("ci_low"), summary.get("ci_high"),
+                              colours[name], vertical=True)  # fmt: skip
+        left.set_xticks(range(len(names)), [_tick(name, arms.get(name, {})) for name in names])
+        left.set_xlim(-0.6, len(names) - 0.4)
+        left.set_ylabel(metric_label(metric))
+        left.set_title(f"Each seed; arm means with {level} CI", loc="left")
+        left.grid(axis="x", visible=False)
+
+        _margin_band(right, margin, horizontal=True)
+        for j, comp in enumerate(comparisons):
+            colour = colours.get(str(comp.get("treatment")), "#333333")
+            if is_number(comp.get("difference")):
+                _mean_with_ci(right, j, comp["difference"], comp.get("ci_low"), comp.get("ci_high"),
+                              colour, vertical=True)  # fmt: skip
+        right.set_xticks(range(len(comparisons)),
+                         [wrap(f"{c.get('treatment')}") for c in comparisons])  # fmt: skip
+        right.set_xlim(-0.6, max(len(comparisons), 1) - 0.4)
+        right.set_ylabel(f"difference in {metric_label(metric, unit=False)}\n(treatment − control)")
+        right.set_title(f"Difference, {level} CI", loc="left")
+        right.grid(axis="x", visible=False)
+        if margin:
+            right.legend(loc="best", fontsize=8.5)
+        return to_data_uri(fig)
+
+
+def forest_plot(
+    comparisons: Sequence[Mapping[str, Any]],
+    *,
+    metric: str,
+    margin: float | None,
+    alpha: float,
+    colours: Mapping[str, str],
+) -> str:
+    """Differences from the control with CIs, one row per treatment, adjusted p at the right.
+
+    Returns:
+        An SVG ``data:`` URI.
+    """
+    level = f"{100 * (1 - alpha):g}%"
+    rows = len(comparisons)
+    with figure(8.0, 1.3 + 0.45 * rows) as (fig, ax):
+        _margin_band(ax, margin, horizontal=False)
+        for j, comp in enumerate(comparisons):
+            y = rows - 1 - j
+            colour = colours.get(str(comp.get("treatment")), "#333333")
+            if is_number(comp.get("difference")):
+                _mean_with_ci(ax, y, comp["difference"], comp.get("ci_low"), comp.get("ci_high"),
+                              colour, vertical=False)  # fmt: skip
+            p_adj = comp.get("pvalue_adjusted", comp.get("pvalue"))
+            ax.annotate(f"adjusted p {fmt_p(p_adj)}", xy=(1.0, y), xycoords=("axes fraction", "data"),
+                        xytext=(6, 0), textcoords="offset points", va="center", fontsize=8.5)  # fmt: skip
+        ax.set_yticks(range(rows), [wrap(str(c.get("treatment")), 28) for c in reversed(comparisons)])
+        ax.set_ylim(-0.6, rows - 0.4)
+        ax.set_xlabel(f"difference in {metric_label(metric)}: treatment − control, {level} CI")
+        ax.grid(axis="y", visible=False)
+        if margin:
+            ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8.5)
+        return to_data_uri(fig)
+
+
+def _mean_with_ci(ax: Axes, at: float, mean: float, low: Any, high: Any, colour: str,
+                  *, vertical: bool) -> None:  # fmt: skip
+    error = None
+    if is_number(low) and is_number(high):
+        error = [[max(mean - low, 0.0)], [max(high - mean, 0.0)]]
+    x, y = (at, mean) if vertical else (mean, at)
+    kwargs = {"yerr": error} if vertical else {"xerr": error}
+    ax.errorbar([x], [y], fmt="D", color=colour, markersize=7, markeredgecolor="#222222",
+                markeredgewidth=0.8, ecolor="#222222", elinewidth=1.6, capsize=4, zorder=4,
+                **kwargs)  # fmt: skip
+
+
+def _margin_band(ax: Axes, margin: float | None, *, horizontal: bool) -> None:
+    line = ax.axhline if horizontal else ax.axvline
+    line(0.0, color="#222222", linewidth=1.0, zorder=2, label="no difference")
+    if margin:
+        span = ax.axhspan if horizontal else ax.axvspan
+        span(-margin, margin, color="#9e9e9e", alpha=0.18, zorder=1,
+             label=f"±margin ({margin:g})")  # fmt: skip
+
+
+def _tick(name: str, summary: Mapping[str, Any]) -> str:
+    label = wrap(name)
+    if is_number(summary.get("n")):
+        label += f"\nn = {summary['n']}"
+        if summary.get("n_failed"):
+            label += f" ({summary['n_failed']} failed)"
+    return label

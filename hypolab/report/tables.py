@@ -1,0 +1,137 @@
+"""The report's run tables: arms, failures, compute time, environment and every run.
+
+Rows hold text already rounded for the page; ``runs_csv_rows`` keeps full
+precision for ``runs.csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypolab.records import RunResult, RunStatus
+from hypolab.report.numbers import fmt, fmt_seconds, is_number
+
+
+def arm_rows(arms: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> list[dict[str, str]]:
+    """The per-arm summary (n, failed, mean, sd, median, CI of the mean)."""
+    return [
+        {
+            "name": str(arm.get("name", "")),
+            "colour": colours.get(str(arm.get("name", "")), "#777777"),
+            "n": fmt(arm.get("n")),
+            "n_failed": fmt(arm.get("n_failed", 0)),
+            "mean": fmt(arm.get("mean"), 4),
+            "std": fmt(arm.get("std")),
+            "median": fmt(arm.get("median"), 4),
+            "ci": f"[{fmt(arm.get('ci_low'), 4)}, {fmt(arm.get('ci_high'), 4)}]",
+        }
+        for arm in arms
+    ]
+
+
+def in_arm_order(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> list[RunResult]:
+    """Runs sorted by arm (in ``arm_names`` order, the file's; others after, by name) then seed."""
+    rank = {name: i for i, name in enumerate(arm_names)}
+    return sorted(results, key=lambda r: (rank.get(r.arm, len(rank)), r.arm, r.seed))
+
+
+def failure_rows(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Diverged and failed runs, with the message each one left."""
+    rows = []
+    for run in in_arm_order(results, arm_names):
+        if run.status == RunStatus.FINISHED:
+            continue
+        where = f"epoch {run.diverged_epoch}" if run.diverged_epoch else ""
+        rows.append(
+            {
+                "arm": run.arm,
+                "seed": str(run.seed),
+                "status": RunStatus(run.status).value,
+                "where": where,
+                "error": run.error or "(no message recorded)",
+            }
+        )
+    return rows
+
+
+def compute_rows(arm_names: Sequence[str], results: Sequence[RunResult]) -> list[dict[str, str]]:
+    """Total compute time per arm: runs, finished runs, total and mean training time."""
+    rows = []
+    for name in arm_names:
+        runs = [r for r in results if r.arm == name]
+        total = sum(r.train_seconds for r in runs if is_number(r.train_seconds))
+        finished = sum(r.status == RunStatus.FINISHED for r in runs)
+        rows.append(
+            {
+                "arm": name,
+                "runs": str(len(runs)),
+                "finished": str(finished),
+                "total": fmt_seconds(total),
+                "mean": fmt_seconds(total / len(runs)) if runs else "—",
+            }
+        )
+    return rows
+
+
+def environment_rows(results: Sequence[RunResult], hypolab_version: str) -> list[dict[str, str]]:
+    """Versions, backend and device as the runs recorded them (all distinct values)."""
+    values: dict[str, list[str]] = {}
+
+    def add(key: str, value: Any) -> None:
+        text = str(value)
+        if text and text not in values.setdefault(key, []):
+            values[key].append(text)
+
+    for run in results:
+        for key, value in sorted((run.versions or {}).items()):
+            add(key, value)
+        add("backend", run.backend)
+        add("device", run.device)
+    rows = [{"key": key, "value": ", ".join(found)} for key, found in values.items() if found]
+    rows.append({"key": "report rendered by hypolab", "value": hypolab_version})
+    return rows
+
+
+def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str] = ()) -> list[dict[str, str]]:
+    """The raw per-run table of the page (one row per run)."""
+    return [
+        {
+            "arm": run.arm,
+            "seed": str(run.seed),
+            "key": run.key,
+            "status": RunStatus(run.status).value,
+            "value": fmt((run.metrics or {}).get(metric), 4),
+            "epochs": str(run.epochs_run),
+            "best_epoch": fmt(run.best_epoch),
+            "params": fmt(run.trainable_params),
+            "seconds": fmt_seconds(run.train_seconds),
+            "device": run.device,
+            "started": run.started_at,
+            "notes": "; ".join(run.notes),
+        }
+        for run in in_arm_order(results, arm_names)
+    ]
+
+
+def runs_csv_rows(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """``runs.csv``: one row per run and final metric, full precision.
+
+    A run without metrics (a failed one) still gets one row, with an empty
+    metric, so that every run appears.
+    """
+    rows = []
+    for run in in_arm_order(results, arm_names):
+        base = {
+            "hypothesis": run.hypothesis,
+            "arm": run.arm,
+            "seed": run.seed,
+            "key": run.key,
+            "status": RunStatus(run.status).value,
+        }
+        metrics = run.metrics or {}
+        if not metrics:
+            rows.append({**base, "metric": "", "value": ""})
+        for name in sorted(metrics):
+            rows.append({**base, "metric": name, "value": repr(float(metrics[name]))})
+    return rows

@@ -1,0 +1,138 @@
+"""The report's pieces on their own: number formatting, labels, the design diff, the figures."""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import pytest
+from report_cases import hand_analysis, make_hypothesis, make_results, values_by_arm
+
+from hypolab.records import Arm
+from hypolab.report import design
+from hypolab.report.curves import curve_metrics, learning_curves
+from hypolab.report.numbers import apa, fmt, fmt_p, fmt_seconds, metric_label
+from hypolab.report.plots import PALETTE, arm_colours, estimation_plot, forest_plot
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.0052131, "0.00521"), (0.25, "0.250"), (12.3456, "12.3"), (-0.0242, "−0.0242"),
+     (None, "—"), (math.nan, "—"), (math.inf, "∞"), (3, "3"), (12345, "12,345"), (0.0, "0"),
+     (1.2e-7, "1.20e-07")],
+    ids=["small", "trailing-zero", "tens", "negative", "none", "nan", "inf", "int", "big-int",
+         "zero", "tiny"],
+)  # fmt: skip
+def test_fmt_rounds_to_three_significant_figures(value, text):
+    assert fmt(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.0004, "< .001"), (0.0123, "= .012"), (0.05, "= .050"), (1.0, "= 1.000"), (None, "—")],
+    ids=["tiny", "small", "alpha", "one", "none"],
+)
+def test_fmt_p_is_apa_style(value, text):
+    assert fmt_p(value) == text
+
+
+def test_fmt_seconds():
+    assert [fmt_seconds(s) for s in (4.24, 185, 3720)] == ["4.2 s", "3 min 05 s", "1 h 02 min"]
+
+
+@pytest.mark.parametrize(
+    ("metric", "label"),
+    [("test_accuracy", "test accuracy (fraction correct)"),
+     ("best_val_loss", "best validation loss"), ("val_mae", "validation mean absolute error (target units)"),
+     ("accuracy", "training accuracy (fraction correct)"), ("train_seconds", "training time (s)"),
+     ("custom_thing", "custom thing")],
+    ids=["test-acc", "best-val-loss", "val-mae", "train-acc", "seconds", "unknown"],
+)  # fmt: skip
+def test_metric_label_names_split_and_unit(metric, label):
+    assert metric_label(metric) == label
+
+
+def test_apa_is_built_from_the_fixed_fields_when_the_analysis_has_none():
+    comparison = {"control": "c", "treatment": "t", "test": "welch", "statistic": 9.412, "df": 13.08,
+                  "pvalue": 0.00002, "pvalue_adjusted": 0.00004, "difference": 0.2104,
+                  "ci_low": 0.1801, "ci_high": 0.2403, "hedges_g": 4.1}  # fmt: skip
+    arms = {"c": {"n": 10}, "t": {"n": 10}}
+    assert apa(comparison, arms, 0.05) == (
+        "difference 0.210 (95% CI 0.180 to 0.240); Welch t(13.1) = 9.41, p < .001, "
+        "adjusted p < .001, g = 4.10, 10 seeds per arm"
+    )
+    assert apa({**comparison, "apa": "given"}, arms, 0.05) == "given"
+    assert apa({**comparison, "test": "mannwhitney", "df": None}, {"c": {"n": 8}, "t": {"n": 10}}, 0.1).startswith(
+        "difference 0.210 (90% CI 0.180 to 0.240); Mann-Whitney U = 9.41, p < .001"
+    )
+
+
+def test_differing_keys_compare_flattened_configs_including_missing_keys():
+    base = {"model": {"units": [64], "dropout": 0.0}, "optimizer": {"name": "adam"}, "batch_size": 32}
+    arms = [
+        Arm(name="c", overrides={}, config=base, is_control=True),
+        Arm(name="t1", overrides={"model.units": [16]},
+            config={**base, "model": {"units": [16], "dropout": 0.0}}),
+        Arm(name="t2", overrides={"optimizer.momentum": 0.9},
+            config={**base, "optimizer": {"name": "adam", "momentum": 0.9}}),
+    ]  # fmt: skip
+    assert design.differing_keys(arms) == [
+        {"key": "model.units", "values": ["[64]", "[16]", "[64]"]},
+        {"key": "optimizer.momentum", "values": ["(not set)", "(not set)", "0.9"]},
+    ]
+    shared = {row["key"] for row in design.shared_config(arms)}
+    assert shared == {"model.dropout", "optimizer.name", "batch_size"}
+    assert design.overrides_text(arms[1]) == "model.units: [16]"
+    assert design.overrides_text(arms[0]) == "(base config)"
+
+
+def test_arm_colours_are_the_colourblind_palette_in_arm_order():
+    colours = arm_colours(["c", "t1", "t2"])
+    assert list(colours.values()) == list(PALETTE[:3])
+    assert len(set(arm_colours([str(i) for i in range(10)]).values())) == 10
+
+
+def _svg(uri: str) -> str:
+    assert uri.startswith("data:image/svg+xml;base64,")
+    return base64.b64decode(uri.split(",", 1)[1]).decode("utf-8")
+
+
+def test_figures_are_svg_with_the_arm_colours_and_no_script():
+    h = make_hypothesis(claim="x", treatments=[("t <script>", 4), ("t2", 2)], seeds=4)
+    results = make_results(h, epochs=5)
+    analysis = hand_analysis(h, results)
+    colours = arm_colours([a.name for a in h.arms])
+    arms = {a["name"]: a for a in analysis["arms"]}
+    svg = _svg(estimation_plot(values_by_arm(h, results), arms, analysis["comparisons"],
+                               metric=h.metric, margin=0.01, alpha=0.05, colours=colours))  # fmt: skip
+    for colour in colours.values():
+        assert colour in svg
+    assert "<script" not in svg.lower()
+    assert "<dc:date>" not in svg  # reproducible bytes
+    forest = _svg(forest_plot(analysis["comparisons"], metric=h.metric, margin=None, alpha=0.05,
+                              colours=colours))  # fmt: skip
+    assert colours["t2"] in forest and colours["t <script>"] in forest
+    curves = _svg(learning_curves(results, arm_names=list(colours), metric=h.metric, colours=colours))
+    assert all(colour in curves for colour in colours.values())
+
+
+def test_learning_curves_pick_the_metric_or_a_stand_in():
+    h = make_hypothesis(seeds=2)
+    results = make_results(h, epochs=2)
+    assert curve_metrics("test_accuracy", results) == ["loss", "accuracy"]
+    assert curve_metrics("train_seconds", results) == ["loss", "accuracy"]
+    assert curve_metrics("test_loss", results) == ["loss", "accuracy"]
+    assert learning_curves([], arm_names=["a"], metric="test_accuracy", colours={"a": "#000"}) is None
+
+
+def test_learning_curves_average_ragged_histories_without_warnings(recwarn):
+    import dataclasses
+
+    h = make_hypothesis(seeds=3)
+    results = make_results(h, epochs=6)
+    # Early stopping: seeds end after 6, 4 and 1 epochs; the last epochs have one seed and no band.
+    ragged = [dataclasses.replace(r, history={k: v[: (6, 4, 1)[r.seed]] for k, v in r.history.items()})
+              for r in results]  # fmt: skip
+    colours = arm_colours([a.name for a in h.arms])
+    assert _svg(learning_curves(ragged, arm_names=list(colours), metric=h.metric, colours=colours))
+    assert [str(w.message) for w in recwarn] == []
