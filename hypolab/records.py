@@ -307,3 +307,304 @@ class RunResult:
     error: str | None = None
     diverged_epoch: int | None = None
     notes: tuple[str, ...] = ()
+
+
+# --- analysis records (stats) ---
+
+
+class Verdict(str, enum.Enum):
+    """The one verdict of a comparison (rule: ``docs/verdict.md``)."""
+
+    SUPPORTED = "supported"
+    CONTRADICTED = "contradicted"
+    EQUIVALENT = "equivalent"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class ArmSummary:
+    """Per-arm description of the metric over its seeds.
+
+    Args:
+        name: the arm's name.
+        n: values analysed (finished runs, plus failed ones counted as worst).
+        n_failed: failed or diverged runs of the arm.
+        mean, std, median: sample mean, standard deviation (n - 1) and median.
+        ci_low, ci_high: t-based confidence interval of the mean at 1 - alpha.
+        failed_as_worst: True where failed runs were counted as the worst value.
+    """
+
+    name: str
+    n: int
+    n_failed: int
+    mean: float | None
+    std: float | None
+    median: float | None
+    ci_low: float | None
+    ci_high: float | None
+    failed_as_worst: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "n": self.n,
+            "n_failed": self.n_failed,
+            "mean": self.mean,
+            "std": self.std,
+            "median": self.median,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "failed_as_worst": self.failed_as_worst,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ArmSummary:
+        return cls(**{k: data[k] for k in data if k in _fields(cls)})
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One significance test of treatment against control.
+
+    ``statistic`` and ``estimate`` are oriented as treatment minus control
+    (R's ``t.test(treatment, control)``); for Mann-Whitney the statistic is U of
+    the treatment, for Wilcoxon signed-rank V (sum of positive ranks of
+    treatment minus control). ``df`` is None where the test has none.
+
+    Args:
+        test: the test's name (a ``TestName`` value).
+        alternative: ``two-sided``, ``greater`` or ``less``.
+        statistic, df, pvalue: the test's result (None where undefined).
+        method: how the p-value was computed, e.g. ``exact`` or
+            ``normal approximation with continuity correction``.
+        ci_low, ci_high: the two-sided 1 - alpha interval of the location
+            difference where the test gives one.
+        estimate: the difference the test estimates (mean difference).
+        note: why a value is missing, e.g. ``both arms are constant``.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    test: str
+    alternative: str
+    statistic: float | None
+    df: float | None
+    pvalue: float | None
+    method: str = ""
+    ci_low: float | None = None
+    ci_high: float | None = None
+    estimate: float | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            "alternative": self.alternative,
+            "statistic": self.statistic,
+            "df": self.df,
+            "pvalue": self.pvalue,
+            "method": self.method,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "estimate": self.estimate,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TestResult:
+        return cls(**{k: data[k] for k in data if k in _fields(cls)})
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One treatment against the control: tests, estimates and the verdict.
+
+    The fields up to ``sentence`` are the fixed JSON of issue 4; the others add
+    detail. Differences are treatment minus control; ``ci_low``/``ci_high`` are
+    the two-sided 1 - alpha interval of the difference from the primary test.
+
+    Args:
+        control, treatment: the arm names.
+        test: the primary test that ran; ``test_reason`` says why.
+        statistic, df, pvalue: the primary test (p unadjusted).
+        pvalue_adjusted: p after the family's correction.
+        difference: mean difference (paired: mean of per-seed differences).
+        ci_low, ci_high: CI of the difference at 1 - alpha.
+        hedges_g: standardised mean difference, small-sample corrected.
+        cliffs_delta: P(T > C) - P(T < C).
+        prob_superiority: P(T > C) + P(T = C) / 2.
+        power_at_margin: prospective power to detect ``margin`` with these seeds.
+        seeds_needed: seeds per arm for 80% power at ``margin``.
+        verdict: supported / contradicted / equivalent / inconclusive.
+        sentence: the verdict in one plain sentence.
+        verdict_reason: why the verdict is what it is.
+        apa: the APA-style statistics string.
+        seeds_per_arm: values per arm (treatment, control) analysed.
+        relative_change: difference / control mean (None if that mean is 0).
+        bootstrap_ci: BCa bootstrap interval of the difference (seeded).
+        hedges_g_ci: CI of Hedges' g (noncentral t).
+        prob_superiority_ci: CI of the probability of superiority (Newcombe).
+        alternative: the alternative of the primary test.
+        correction: the family's correction.
+        tost: the equivalence test where a margin is given.
+        robustness: the other reasonable tests and whether they agree.
+        n_pairs: pairs analysed where runs are paired by seed.
+    """
+
+    control: str
+    treatment: str
+    test: str
+    test_reason: str
+    statistic: float | None
+    df: float | None
+    pvalue: float | None
+    pvalue_adjusted: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    hedges_g: float | None
+    cliffs_delta: float | None
+    prob_superiority: float | None
+    power_at_margin: float | None
+    seeds_needed: int | None
+    verdict: Verdict
+    sentence: str
+    verdict_reason: str = ""
+    apa: str = ""
+    seeds_per_arm: tuple[int, int] = (0, 0)
+    relative_change: float | None = None
+    bootstrap_ci: tuple[float, float] | None = None
+    hedges_g_ci: tuple[float, float] | None = None
+    prob_superiority_ci: tuple[float, float] | None = None
+    alternative: str = "two-sided"
+    correction: str = "none"
+    tost: dict[str, Any] | None = None
+    robustness: tuple[dict[str, Any], ...] = ()
+    n_pairs: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "control": self.control,
+            "treatment": self.treatment,
+            "test": self.test,
+            "test_reason": self.test_reason,
+            "statistic": self.statistic,
+            "df": self.df,
+            "pvalue": self.pvalue,
+            "pvalue_adjusted": self.pvalue_adjusted,
+            "difference": self.difference,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "hedges_g": self.hedges_g,
+            "cliffs_delta": self.cliffs_delta,
+            "prob_superiority": self.prob_superiority,
+            "power_at_margin": self.power_at_margin,
+            "seeds_needed": self.seeds_needed,
+            "verdict": self.verdict.value,
+            "sentence": self.sentence,
+            "verdict_reason": self.verdict_reason,
+            "apa": self.apa,
+            "seeds_per_arm": list(self.seeds_per_arm),
+            "relative_change": self.relative_change,
+            "bootstrap_ci": _pair(self.bootstrap_ci),
+            "hedges_g_ci": _pair(self.hedges_g_ci),
+            "prob_superiority_ci": _pair(self.prob_superiority_ci),
+            "alternative": self.alternative,
+            "correction": self.correction,
+            "tost": self.tost,
+            "robustness": [dict(r) for r in self.robustness],
+            "n_pairs": self.n_pairs,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Comparison:
+        kwargs = {k: data[k] for k in data if k in _fields(cls)}
+        kwargs["verdict"] = Verdict(data["verdict"])
+        for key in ("bootstrap_ci", "hedges_g_ci", "prob_superiority_ci"):
+            if kwargs.get(key) is not None:
+                kwargs[key] = tuple(kwargs[key])
+        if "seeds_per_arm" in kwargs:
+            kwargs["seeds_per_arm"] = tuple(kwargs["seeds_per_arm"])
+        if "robustness" in kwargs:
+            kwargs["robustness"] = tuple(kwargs["robustness"])
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the statistics stage found for one hypothesis.
+
+    ``to_dict()`` is the JSON of issue 4 (``hypolab analyze --json`` and the
+    report's input); the fixed keys are ``metric``, ``direction``, ``alpha``,
+    ``margin``, ``arms``, ``comparisons``, ``omnibus`` and ``trend``.
+
+    Args:
+        metric: the metric compared.
+        direction: the predicted direction of treatment vs control.
+        alpha: the significance level.
+        margin: the smallest effect of interest, or None.
+        arms: per-arm summaries, control first.
+        comparisons: one per treatment, in arm order.
+        omnibus: Welch's ANOVA and Kruskal-Wallis for 3+ arms, else None.
+        trend: the dose-series trend test where ``ordered``, else None.
+        test, pairing, correction: the settings the analysis ran with.
+        control: the control arm's name.
+        notes: remarks about the analysis (e.g. failed runs dropped).
+    """
+
+    metric: str
+    direction: Direction
+    alpha: float
+    margin: float | None
+    arms: tuple[ArmSummary, ...]
+    comparisons: tuple[Comparison, ...]
+    omnibus: dict[str, Any] | None = None
+    trend: dict[str, Any] | None = None
+    test: TestName = TestName.AUTO
+    pairing: Pairing = Pairing.INDEPENDENT
+    correction: Correction = Correction.HOLM
+    control: str = ""
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "direction": self.direction.value,
+            "alpha": self.alpha,
+            "margin": self.margin,
+            "arms": [a.to_dict() for a in self.arms],
+            "comparisons": [c.to_dict() for c in self.comparisons],
+            "omnibus": self.omnibus,
+            "trend": self.trend,
+            "test": self.test.value,
+            "pairing": self.pairing.value,
+            "correction": self.correction.value,
+            "control": self.control,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        return cls(
+            metric=data["metric"],
+            direction=Direction(data["direction"]),
+            alpha=data["alpha"],
+            margin=data["margin"],
+            arms=tuple(ArmSummary.from_dict(a) for a in data["arms"]),
+            comparisons=tuple(Comparison.from_dict(c) for c in data["comparisons"]),
+            omnibus=data.get("omnibus"),
+            trend=data.get("trend"),
+            test=TestName(data.get("test", "auto")),
+            pairing=Pairing(data.get("pairing", "independent")),
+            correction=Correction(data.get("correction", "holm")),
+            control=data.get("control", ""),
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+def _fields(cls: type) -> set[str]:
+    return set(cls.__dataclass_fields__)
+
+
+def _pair(value: tuple[float, float] | None) -> list[float] | None:
+    return None if value is None else [value[0], value[1]]

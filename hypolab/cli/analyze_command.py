@@ -1,12 +1,200 @@
-"""The ``hypolab analyze`` command."""
+"""The ``hypolab analyze`` command: statistics and verdicts from a CSV of runs.
+
+The CSV has one row per run with columns ``arm``, ``seed`` and one column per
+metric; an optional ``status`` column marks failed or diverged runs (any
+value other than ``finished``), whose metric cells may be empty.
+"""
 
 from __future__ import annotations
 
+import csv
+import json
+import math
+from pathlib import Path
+
 import click
+
+from hypolab.cli.errors import cli_errors
+from hypolab.errors import AnalysisError
+from hypolab.records import Analysis, Correction, Direction, Pairing, TestName
+
+FINISHED = "finished"
+
+
+def read_runs(path: Path, metric: str) -> tuple[dict[str, list[float]], dict[str, list[int]],
+                                                dict[str, list[int]]]:
+    """Read per-seed values of ``metric`` from a runs CSV.
+
+    Args:
+        path: the CSV file.
+        metric: the column to analyse.
+
+    Returns:
+        ``(values, seeds, failed_seeds)``, each keyed by arm in file order.
+
+    Raises:
+        AnalysisError: a column is missing, a value is not a number, a seed is
+            repeated, or an arm has fewer than two runs.
+    """
+    values: dict[str, list[float]] = {}
+    seeds: dict[str, list[int]] = {}
+    failed: dict[str, list[int]] = {}
+    seen: dict[tuple[str, int], int] = {}
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        columns = [c for c in (reader.fieldnames or []) if c is not None]
+        for needed in ("arm", "seed", metric):
+            if needed not in columns:
+                what = "metric column" if needed == metric else "column"
+                raise AnalysisError(
+                    f"{path}: no {what} {needed!r}. Got columns: {', '.join(columns) or 'none'}. "
+                    f"Expected 'arm', 'seed' and the --metric column.")
+        has_status = "status" in columns
+        for row in reader:
+            line = reader.line_num
+            arm = (row.get("arm") or "").strip()
+            if not arm:
+                raise AnalysisError(f"{path}:{line}: empty 'arm'. Expected an arm name.")
+            seed_text = (row.get("seed") or "").strip()
+            try:
+                seed = int(seed_text)
+            except ValueError:
+                raise AnalysisError(f"{path}:{line}: 'seed' must be an integer. "
+                                    f"Got {seed_text!r}.") from None
+            if (arm, seed) in seen:
+                raise AnalysisError(f"{path}:{line}: arm {arm!r} seed {seed} appears twice "
+                                    f"(first on line {seen[arm, seed]}). Expected one row "
+                                    "per arm and seed.")
+            seen[arm, seed] = line
+            values.setdefault(arm, [])
+            seeds.setdefault(arm, [])
+            failed.setdefault(arm, [])
+            status = (row.get("status") or FINISHED).strip().lower() if has_status else FINISHED
+            if status != FINISHED:
+                failed[arm].append(seed)
+                continue
+            text = (row.get(metric) or "").strip()
+            try:
+                value = float(text)
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise AnalysisError(
+                    f"{path}:{line}: {metric!r} of arm {arm!r} seed {seed} must be a finite "
+                    f"number. Got {text!r}. Mark failed runs with a 'status' column "
+                    "(e.g. failed) instead.")
+            values[arm].append(value)
+            seeds[arm].append(seed)
+    if not values:
+        raise AnalysisError(f"{path}: no rows. Expected one row per arm and seed.")
+    for arm, listed in values.items():
+        if len(listed) + len(failed[arm]) < 2:
+            raise AnalysisError(
+                f"{path}: arm {arm!r} has {len(listed) + len(failed[arm])} run(s). "
+                "Expected at least 2 seeds per arm (more seeds give a firmer verdict).")
+    return values, seeds, failed
+
+
+def _fmt(x: float | None, digits: int = 4) -> str:
+    return "-" if x is None else f"{x:.{digits}g}"
+
+
+def _p(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "<0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def render(analysis: Analysis) -> str:
+    """The analysis as a plain-text table followed by the verdict sentences."""
+    lines = [(f"metric: {analysis.metric}   direction: {analysis.direction.value}   "
+             f"alpha: {analysis.alpha:g}   margin: {_fmt(analysis.margin)}   "
+             f"correction: {analysis.correction.value}"), ""]
+    ci = f"{(1 - analysis.alpha) * 100:g}% CI"
+    rows = [("arm", "n", "failed", "mean", "sd", "median", ci)]
+    for a in analysis.arms:
+        rows.append((a.name, str(a.n), str(a.n_failed), _fmt(a.mean), _fmt(a.std),
+                     _fmt(a.median), f"{_fmt(a.ci_low)} to {_fmt(a.ci_high)}"))
+    lines += _table(rows) + [""]
+    rows = [("treatment", "test", "difference", ci, "p", "p adj", "g", "verdict")]
+    for c in analysis.comparisons:
+        rows.append((c.treatment, c.test or "-", _fmt(c.difference),
+                     f"{_fmt(c.ci_low)} to {_fmt(c.ci_high)}", _p(c.pvalue),
+                     _p(c.pvalue_adjusted), _fmt(c.hedges_g, 2), c.verdict.value))
+    lines += _table(rows) + [""]
+    lines += [c.sentence for c in analysis.comparisons]
+    if analysis.omnibus:
+        w, k = analysis.omnibus["welch_anova"], analysis.omnibus["kruskal_wallis"]
+        lines += ["", (f"omnibus: Welch ANOVA F = {_fmt(w['statistic'])}, p = {_p(w['pvalue'])}; "
+                      f"Kruskal-Wallis H = {_fmt(k['statistic'])}, p = {_p(k['pvalue'])}")]
+    if analysis.trend:
+        t = analysis.trend
+        lines.append(f"trend ({t['alternative']}): slope {_fmt(t['slope'])} per step, "
+                     f"t({_fmt(t['df'], 3)}) = {_fmt(t['statistic'])}, p = {_p(t['pvalue'])}")
+    return "\n".join(lines)
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+
+
+def _choice(kind: type) -> click.Choice:
+    return click.Choice([m.value for m in kind])
 
 
 @click.command(name="analyze")
-def analyze() -> None:
-    """Analyse per-seed results from a CSV file."""
-    raise click.ClickException("'hypolab analyze' is not available yet.")
+@click.argument("runs_csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--metric", required=True, help="The CSV column to compare.")
+@click.option("--control", required=True, help="The control arm's name.")
+@click.option("--direction", type=_choice(Direction), default="two-sided", show_default=True,
+              help="Predicted direction of each treatment vs the control.")
+@click.option("--margin", type=float, default=None,
+              help="Smallest effect of interest (required for equivalent).")
+@click.option("--test", "test_name", type=_choice(TestName), default="auto", show_default=True)
+@click.option("--pairing", type=_choice(Pairing), default="independent", show_default=True)
+@click.option("--correction", type=_choice(Correction), default="holm", show_default=True)
+@click.option("--alpha", type=float, default=0.05, show_default=True)
+@click.option("--ordered", is_flag=True, help="The arms, in file order, form a dose series.")
+@click.option("--failed-as-worst", is_flag=True,
+              help="Count failed runs (status column) as the worst value instead of dropping.")
+@click.option("--higher-is-better/--lower-is-better", "higher_is_better", default=None,
+              help="The metric's direction, for --failed-as-worst with a column that is "
+                   "not a known metric (known: test_accuracy, val_loss, ...).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the bootstrap and permutation resampling.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write the analysis as JSON here.")
+def analyze(runs_csv: Path, metric: str, control: str, direction: str, margin: float | None,
+            test_name: str, pairing: str, correction: str, alpha: float, ordered: bool,
+            failed_as_worst: bool, higher_is_better: bool | None, seed: int,
+            json_out: Path | None) -> None:
+    """Analyse per-seed results from a CSV with columns arm, seed and METRIC.
 
+    \b
+    Example:
+      hypolab analyze runs.csv --metric test_accuracy --control "batch 128" \\
+          --direction greater --margin 0.01 --json analysis.json
+    """
+    from hypolab.stats import analyze as run_analysis
+
+    with cli_errors():
+        values, seeds, failed = read_runs(runs_csv, metric)
+        if control not in values:
+            raise AnalysisError(f"{runs_csv}: --control {control!r} is not an arm of the "
+                                f"file. Got arms: {', '.join(values)}.")
+        result = run_analysis(values, control=control, direction=direction, alpha=alpha,
+                              margin=margin, test=test_name, pairing=pairing,
+                              correction=correction, ordered=ordered, seeds=seeds,
+                              failed_seeds=failed, metric=metric,
+                              failed_as_worst=failed_as_worst,
+                              higher_is_better=higher_is_better, rng=seed)
+        click.echo(render(result))
+        if json_out is not None:
+            try:
+                json_out.parent.mkdir(parents=True, exist_ok=True)
+                json_out.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False)
+                                    + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise AnalysisError(f"cannot write {json_out}: {exc.strerror}.") from None
+            click.echo(f"\nwrote {json_out}")

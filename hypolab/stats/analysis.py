@@ -1,0 +1,270 @@
+"""``analyze``: every treatment against the control, from values to verdicts.
+
+Orchestrates the other modules of ``hypolab.stats``: per-arm descriptions,
+the test chosen by ``choose``, effect sizes, the BCa interval, power at the
+margin, TOST, the robustness panel, the family's correction, omnibus and trend
+tests, and one verdict per comparison from ``verdict``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from hypolab.errors import AnalysisError
+from hypolab.records import METRICS, Analysis, Correction, Direction, Pairing, TestName
+from hypolab.stats import equivalence
+from hypolab.stats.choose import check_test_fits, choose_test
+from hypolab.stats.describe import describe
+from hypolab.stats.family import Work, finish
+from hypolab.stats.omnibus import omnibus
+from hypolab.stats.robustness import PANEL, TestRunner
+from hypolab.stats.trend import linear_trend
+from hypolab.stats.values import as_sample
+from hypolab.stats.verdict import FAILED_SHARE_LIMIT
+
+E = TypeVar("E", bound=enum.Enum)
+OPPOSITE = {"greater": "less", "less": "greater"}
+
+
+def _enum(kind: type[E], value: E | str, key: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        expected = ", ".join(repr(m.value) for m in kind)
+        raise AnalysisError(f"{key} must be one of {expected}. Got {value!r}.") from None
+
+
+def analyze(
+    values: Mapping[str, Sequence[float]],
+    *,
+    control: str,
+    direction: Direction | str = Direction.TWO_SIDED,
+    alpha: float = 0.05,
+    margin: float | None = None,
+    test: TestName | str = TestName.AUTO,
+    pairing: Pairing | str = Pairing.INDEPENDENT,
+    correction: Correction | str = Correction.HOLM,
+    ordered: bool = False,
+    seeds: Mapping[str, Sequence[int]] | None = None,
+    n_failed: Mapping[str, int] | None = None,
+    metric: str = "value",
+    failed_as_worst: bool = False,
+    higher_is_better: bool | None = None,
+    failed_seeds: Mapping[str, Sequence[int]] | None = None,
+    rng: int = 0,
+    n_resamples: int = 9_999,
+) -> Analysis:
+    """Compare every treatment with the control and give one verdict each.
+
+    Args:
+        values: per-seed values of each arm, ``{arm: [v_seed0, v_seed1, ...]}``,
+            finished runs only. The control may be anywhere; ``arms`` lists it
+            first, comparisons follow the treatments' order.
+        control: the control arm's name.
+        direction: predicted direction of treatment vs control.
+        alpha: significance level (after correction).
+        margin: smallest effect of interest (> 0; required for ``equivalent``).
+        test: the test, or ``auto`` (``hypolab.stats.choose``).
+        pairing: ``seed`` pairs runs of different arms with the same seed.
+        correction: holm, bonferroni, fdr_bh, dunnett or none.
+        ordered: the arms, in the order given (control included), form a dose
+            series.
+        seeds: the seed of each value (needed to pair by seed when arms lost
+            different runs); positions pair the values otherwise.
+        n_failed: failed or diverged runs per arm.
+        metric: the metric's name (for text; its direction for ``failed_as_worst``).
+        failed_as_worst: count each failed run as the worst value seen in any arm.
+        higher_is_better: the metric's direction where it is not in ``METRICS``.
+        failed_seeds: seeds of the failed runs per arm (instead of ``n_failed``).
+        rng: seed of the bootstrap and permutation resampling.
+        n_resamples: bootstrap replicates and random permutations.
+
+    Returns:
+        An ``Analysis``; ``to_dict()`` is the JSON of ``hypolab analyze --json``.
+
+    Raises:
+        AnalysisError: a setting or a value is invalid.
+
+    Example:
+        >>> a = analyze({"batch 128": [.90, .91, .92], "batch 4": [.95, .96, .97]},
+        ...             control="batch 128", direction="greater")
+        >>> a.comparisons[0].verdict.value
+        'supported'
+    """
+    direction = _enum(Direction, direction, "direction")
+    test = _enum(TestName, test, "test")
+    pairing = _enum(Pairing, pairing, "pairing")
+    correction = _enum(Correction, correction, "correction")
+    if not _is_number(alpha) or not 0 < alpha < 1:
+        raise AnalysisError(f"alpha must be a number in (0, 1). Got {alpha!r}.")
+    if margin is not None and (not _is_number(margin) or not margin > 0):
+        raise AnalysisError(f"margin must be a positive number. Got {margin!r}.")
+    if direction is Direction.EQUIVALENT and margin is None:
+        raise AnalysisError("direction 'equivalent' needs a margin (the largest difference "
+                            "that still counts as equivalent). Got margin: None.")
+    names = list(values)
+    if control not in values:
+        raise AnalysisError(f"control arm {control!r} is not among the arms "
+                            f"{names}. Expected one of them.")
+    if len(names) < 2:
+        raise AnalysisError(f"need a control and at least one treatment. Got arms {names}.")
+    check_test_fits(test, pairing)
+    if correction is Correction.DUNNETT and (
+            pairing is Pairing.SEED or test not in (TestName.AUTO, TestName.WELCH,
+                                                    TestName.STUDENT)):
+        raise AnalysisError(
+            "correction 'dunnett' is a many-to-one t-test for independent arms. Got "
+            f"pairing '{pairing.value}' and test '{test.value}'. Use pairing: "
+            "independent with test auto, welch or student, or another correction.")
+    samples = {name: as_sample(values[name], f"arm {name!r}") for name in names}
+    seed_of = _seeds(samples, seeds, pairing)
+    failed = {name: 0 for name in names}
+    if failed_seeds is not None:
+        failed.update({k: len(v) for k, v in failed_seeds.items()})
+    elif n_failed is not None:
+        failed.update({k: int(v) for k, v in n_failed.items()})
+    unknown = sorted(set(failed) - set(names))
+    if unknown:
+        raise AnalysisError(f"failed runs given for unknown arms {unknown}. "
+                            f"Expected arms among {names}.")
+    notes: list[str] = []
+    if failed_as_worst and any(failed.values()):
+        samples, seed_of, worst = _add_worst(samples, seed_of, failed, failed_seeds,
+                                             metric, higher_is_better, pairing)
+        notes.append(f"failed runs are counted as the worst value seen, {worst:g}")
+    arms = tuple(describe(n, samples[n], alpha=alpha, n_failed=failed[n],
+                          failed_as_worst=failed_as_worst)
+                 for n in [control, *(m for m in names if m != control)])
+    treatments = [n for n in names if n != control]
+    alternative = direction.value if direction.value in OPPOSITE else "two-sided"
+    work = [_compare(name, control, samples, seed_of, failed, failed_as_worst,
+                     test=test, pairing=pairing, alternative=alternative, alpha=alpha,
+                     margin=margin, rng=(rng, i), n_resamples=n_resamples)
+            for i, name in enumerate(treatments)]
+    comparisons = finish(work, control, samples, arms, direction=direction,
+                          alternative=alternative, alpha=alpha, margin=margin,
+                          correction=correction, pairing=pairing, metric=metric,
+                          failed=failed, failed_as_worst=failed_as_worst, rng=rng)
+    usable = [n for n in names if samples[n].size >= 2]
+    omni = trend = None
+    if len(usable) >= 3:
+        omni = omnibus(usable, [samples[n] for n in usable])
+        if ordered:
+            trend = linear_trend(usable, [samples[n] for n in usable],
+                                 alternative=alternative)
+    return Analysis(metric=metric, direction=direction, alpha=alpha, margin=margin,
+                    arms=arms, comparisons=tuple(comparisons), omnibus=omni, trend=trend,
+                    test=test, pairing=pairing, correction=correction, control=control,
+                    notes=tuple(notes))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool) and bool(np.isfinite(value))
+
+
+def _seeds(samples: dict[str, np.ndarray], seeds: Mapping[str, Sequence[int]] | None,
+           pairing: Pairing) -> dict[str, list[int]] | None:
+    if seeds is None:
+        if pairing is Pairing.SEED and len({s.size for s in samples.values()}) > 1:
+            sizes = {n: int(s.size) for n, s in samples.items()}
+            raise AnalysisError(
+                f"pairing 'seed' needs the seed of each value when arms have different "
+                f"numbers of values. Got sizes {sizes} and no seeds.")
+        return None
+    out = {}
+    for name, sample in samples.items():
+        listed = [int(s) for s in seeds.get(name, ())]
+        if len(listed) != sample.size or len(set(listed)) != len(listed):
+            raise AnalysisError(
+                f"arm {name!r}: expected {sample.size} distinct seeds, one per value. "
+                f"Got {listed}.")
+        out[name] = listed
+    return out
+
+
+def _add_worst(samples, seed_of, failed, failed_seeds, metric, higher_is_better, pairing):
+    if higher_is_better is None:
+        if metric not in METRICS:
+            raise AnalysisError(
+                f"failed_as_worst needs to know whether higher {metric!r} is better, and "
+                f"{metric!r} is not a known metric. Pass higher_is_better=True or False "
+                "(hypolab analyze: --higher-is-better or --lower-is-better).")
+        higher_is_better = METRICS[metric]
+    pooled = np.concatenate([s for s in samples.values() if s.size])
+    if not pooled.size:
+        raise AnalysisError("failed_as_worst needs at least one finished run to know the "
+                            "worst value. Got none.")
+    worst = float(pooled.min() if higher_is_better else pooled.max())
+    if pairing is Pairing.SEED and (failed_seeds is None or seed_of is None):
+        raise AnalysisError("failed_as_worst with pairing 'seed' needs seeds and "
+                            "failed_seeds (which seed each value and failure belongs to). "
+                            "Got only counts.")
+    new_samples, new_seeds = {}, None if seed_of is None else {}
+    for name, sample in samples.items():
+        new_samples[name] = np.concatenate([sample, np.full(failed[name], worst)])
+        if seed_of is not None:
+            new_seeds[name] = seed_of[name] + [int(s) for s in (failed_seeds or {}).get(
+                name, range(-1, -1 - failed[name], -1))]
+    return new_samples, new_seeds, worst
+
+
+def _align(samples, seed_of, a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+    if seed_of is None:
+        return samples[a], samples[b]
+    common = sorted(set(seed_of[a]) & set(seed_of[b]))
+    index_a = {s: i for i, s in enumerate(seed_of[a])}
+    index_b = {s: i for i, s in enumerate(seed_of[b])}
+    return (samples[a][[index_a[s] for s in common]],
+            samples[b][[index_b[s] for s in common]])
+
+
+def _problem(name, control, t, c, failed, failed_as_worst) -> str:
+    for arm, sample in ((name, t), (control, c)):
+        if sample.size < 2:
+            return (f"too few values to compare: {arm} has {sample.size} "
+                    f"({failed[arm]} failed)" if failed[arm] else
+                    f"too few values to compare: {arm} has {sample.size}")
+    if not failed_as_worst:
+        for arm in (name, control):
+            total = failed[arm] + (t.size if arm == name else c.size)
+            if failed[arm] / total > FAILED_SHARE_LIMIT:
+                return (f"too many failed runs: {failed[arm]} of {total} runs of {arm} "
+                        f"failed and were dropped (more than {FAILED_SHARE_LIMIT:.0%}); "
+                        "set failed_runs: worst to count them")
+    return ""
+
+
+def _compare(name, control, samples, seed_of, failed, failed_as_worst, *, test, pairing,
+             alternative, alpha, margin, rng, n_resamples) -> Work:
+    if pairing is Pairing.SEED:
+        t, c = _align(samples, seed_of, name, control)
+    else:
+        t, c = samples[name], samples[control]
+    w = Work(treatment=name, t=t, c=c,
+              problem=_problem(name, control, t, c, failed, failed_as_worst))
+    if t.size < 2 or c.size < 2:
+        return w
+    w.test, w.reason = choose_test(test, pairing, t, c)
+    w.runner = TestRunner(t, c, pairing=pairing, alpha=alpha, rng=np.random.default_rng(rng),
+                          n_resamples=n_resamples)
+    w.primary = w.runner.run(w.test, alternative)
+    if alternative in OPPOSITE:
+        w.opposite = w.runner.run(w.test, OPPOSITE[alternative])
+    interval_test = w.test if w.test in (TestName.WELCH, TestName.STUDENT,
+                                         TestName.PAIRED_T) else (
+        TestName.PAIRED_T if pairing is Pairing.SEED else TestName.WELCH)
+    w.ci = w.runner.run(interval_test, "two-sided")
+    if margin is not None:
+        w.tost = equivalence.tost(t, c, margin=margin, alpha=alpha,
+                                  paired=pairing is Pairing.SEED)
+    w.panel = tuple(
+        (other, w.runner.run(other, alternative),
+         w.runner.run(other, OPPOSITE[alternative]) if alternative in OPPOSITE else None,
+         w.runner.smallest_pvalue(other, alternative))
+        for other in PANEL[pairing] if other is not w.test)
+    return w

@@ -1,0 +1,131 @@
+"""``hypolab analyze RUNS.csv``: the table, the sentences, the JSON and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from hypolab.cli.analyze_command import analyze
+
+CONTROL = [0.9655, 0.9671, 0.9640, 0.9689, 0.9662, 0.9648, 0.9677, 0.9659, 0.9683, 0.9666]
+BETTER = [0.9712, 0.9688, 0.9745, 0.9701, 0.9733, 0.9694, 0.9720, 0.9751, 0.9679, 0.9726]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_runs(path, rows, header="arm,seed,test_accuracy"):
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def runs(tmp_path):
+    rows = [f"batch 128,{i},{v}" for i, v in enumerate(CONTROL)]
+    rows += [f"batch 4,{i},{v}" for i, v in enumerate(BETTER)]
+    return write_runs(tmp_path / "runs.csv", rows)
+
+
+def test_prints_the_table_and_the_verdict_sentence(runner, runs):
+    result = runner.invoke(analyze, [str(runs), "--metric", "test_accuracy", "--control",
+                                     "batch 128", "--direction", "greater"])
+    assert result.exit_code == 0, result.output
+    assert "batch 4    welch  0.00499" in result.output
+    assert "supported" in result.output
+    assert ("batch 4 is higher than batch 128 by 0.0050 test accuracy (95% CI 0.0030 to "
+            "0.0069; Welch t(15.2) = 5.47") in result.output
+
+
+def test_json_has_the_fields_of_issue_4(runner, runs, tmp_path):
+    out = tmp_path / "out" / "analysis.json"
+    result = runner.invoke(analyze, [str(runs), "--metric", "test_accuracy", "--control",
+                                     "batch 128", "--margin", "0.002", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["direction"] == "two-sided" and data["margin"] == 0.002
+    comparison = data["comparisons"][0]
+    assert comparison["treatment"] == "batch 4" and comparison["df"] == pytest.approx(
+        15.217916526450388, rel=1e-9)  # R: t.test(a_t, a_c)$parameter
+    assert comparison["power_at_margin"] > 0 and comparison["seeds_needed"] >= 2
+
+
+def test_status_column_marks_failed_runs(runner, tmp_path):
+    rows = [f"c,{i},{v},finished" for i, v in enumerate(CONTROL)]
+    rows += [f"t,{i},{v},finished" for i, v in enumerate(BETTER[:8])]
+    rows += ["t,8,,diverged", "t,9,nan,failed"]
+    path = write_runs(tmp_path / "runs.csv", rows, header="arm,seed,test_accuracy,status")
+    result = runner.invoke(analyze, [str(path), "--metric", "test_accuracy", "--control", "c",
+                                     "--direction", "greater"])
+    assert result.exit_code == 0, result.output
+    assert "2 of 10 runs of t failed or diverged and were dropped." in result.output
+
+
+ERRORS = [
+    (["arm,seed,acc", "c,0,0.9", "c,1,0.91", "t,0,0.9", "t,1,0.92"], "acc",
+     ["--metric", "test_accuracy"],
+     ("no metric column 'test_accuracy'. Got columns: arm, seed, acc. Expected 'arm', "
+     "'seed' and the --metric column.")),
+    (["run,seed,acc"], "acc", [], "no column 'arm'. Got columns: run, seed, acc."),
+    (["arm,seed,acc", "c,0,0.9", "c,1,0.91", "t,0,0.9", "t,1,high"], "acc", [],
+     "runs.csv:5: 'acc' of arm 't' seed 1 must be a finite number. Got 'high'."),
+    (["arm,seed,acc", "c,0,0.9", "c,x,0.91"], "acc", [],
+     "runs.csv:3: 'seed' must be an integer. Got 'x'."),
+    (["arm,seed,acc", "c,0,0.9", "c,0,0.91"], "acc", [],
+     "runs.csv:3: arm 'c' seed 0 appears twice (first on line 2)."),
+    (["arm,seed,acc", "c,0,0.9", "c,1,0.91", "t,0,0.9"], "acc", [],
+     "arm 't' has 1 run(s). Expected at least 2 seeds per arm"),
+    (["arm,seed,acc", "a,0,0.9", "a,1,0.91", "t,0,0.9", "t,1,0.93"], "acc", [],
+     "--control 'c' is not an arm of the file. Got arms: a, t."),
+]
+
+
+def test_an_arm_whose_runs_all_failed_is_inconclusive(runner, tmp_path):
+    rows = [f"c,{i},{v},finished" for i, v in enumerate(CONTROL[:4])]
+    rows += [f"t,{i},,failed" for i in range(4)]
+    path = write_runs(tmp_path / "runs.csv", rows, header="arm,seed,test_accuracy,status")
+    result = runner.invoke(analyze, [str(path), "--metric", "test_accuracy", "--control", "c"])
+    assert result.exit_code == 0, result.output
+    assert ("t cannot be compared with c on test accuracy: too few values to compare: "
+            "t has 0 (4 failed).") in result.output
+
+
+@pytest.mark.parametrize(("lines", "metric", "extra", "message"), ERRORS,
+                         ids=["missing-metric", "missing-arm", "non-numeric", "bad-seed",
+                              "duplicate", "too-few", "unknown-control"])
+def test_bad_files_give_a_clear_error(runner, tmp_path, lines, metric, extra, message):
+    path = tmp_path / "runs.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = [str(path), "--metric", metric, "--control", "c", *extra]
+    result = runner.invoke(analyze, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_settings_give_a_clear_error(runner, runs):
+    result = runner.invoke(analyze, [str(runs), "--metric", "test_accuracy", "--control",
+                                     "batch 128", "--direction", "equivalent"])
+    assert result.exit_code == 1
+    assert "Error: direction 'equivalent' needs a margin" in result.output
+    result = runner.invoke(analyze, [str(runs), "--metric", "test_accuracy", "--control",
+                                     "batch 128", "--alpha", "5"])
+    assert "Error: alpha must be a number in (0, 1). Got 5.0." in result.output
+
+
+def test_failed_as_worst_on_an_unknown_column_needs_its_direction(runner, tmp_path):
+    rows = [f"c,{i},{v},finished" for i, v in enumerate(CONTROL[:4])]
+    rows += [f"t,{i},{v},finished" for i, v in enumerate(BETTER[:3])] + ["t,3,,failed"]
+    path = write_runs(tmp_path / "runs.csv", rows, header="arm,seed,score,status")
+    args = [str(path), "--metric", "score", "--control", "c", "--failed-as-worst"]
+    result = runner.invoke(analyze, args)
+    assert result.exit_code == 1
+    assert "'score' is not a known metric. Pass higher_is_better" in result.output
+    assert "--higher-is-better or --lower-is-better" in result.output
+    result = runner.invoke(analyze, [*args, "--lower-is-better"])
+    assert result.exit_code == 0, result.output
+    assert "counted as the worst value" in result.output
