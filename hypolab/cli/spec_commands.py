@@ -1,27 +1,242 @@
-"""The ``validate``, ``plan``, ``new`` and ``schema`` commands."""
+"""The ``validate``, ``plan``, ``new`` and ``schema`` commands.
+
+None of them trains anything, so none of them imports Keras: the spec and
+plan modules are imported inside each command, and the store and statistics
+(``plan --store``) only where asked for.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+import re
+import statistics
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+
+from hypolab.cli.errors import cli_errors
+
+if TYPE_CHECKING:
+    from hypolab.records import Hypothesis
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+POWER = 0.8
 
 
 @click.command(name="validate")
-def validate() -> None:
-    """Check hypothesis files."""
-    raise click.ClickException("'hypolab validate' is not available yet.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+def validate(files: tuple[str, ...]) -> None:
+    """Check hypothesis FILES without training: print `ok` or every error.
+
+    Exits 0 when every file is valid, 1 otherwise.
+    """
+    from hypolab.errors import SpecErrors
+    from hypolab.spec import load
+
+    failed = 0
+    for file in files:
+        try:
+            h = load(file)
+        except SpecErrors as exc:
+            failed += 1
+            for error in exc.errors:
+                click.echo(f"Error: {error}", err=True)
+            continue
+        for warning in h.warnings:
+            click.echo(f"{file}: warning: {warning}")
+        click.echo(f"{file}: ok")
+    if failed:
+        click.echo(f"{failed} of {len(files)} files failed validation.", err=True)
+        raise SystemExit(1)
+
 
 @click.command(name="plan")
-def plan() -> None:
-    """Print the design of a hypothesis."""
-    raise click.ClickException("'hypolab plan' is not available yet.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="A run store: estimate the seeds per arm needed for 80% power from its finished runs.",
+)
+def plan(file: str, store_path: str | None) -> None:
+    """Print the design of a hypothesis: what differs between arms, the runs and the seeds."""
+    from hypolab.plan import design_table
+    from hypolab.plan import plan as plan_runs
+    from hypolab.spec import load
+
+    with cli_errors():
+        h = load(file)
+    specs = plan_runs(h)
+    click.echo(f"{file}: {h.claim}")
+    better = "higher" if _higher_is_better(h.metric) else "lower"
+    margin = f", margin {h.margin:g}" if h.margin is not None else ""
+    click.echo(
+        f"metric {h.metric} ({better} is better), direction {h.direction.value}, alpha {h.alpha:g}{margin}"
+    )
+    click.echo(f"test {h.test.value}, pairing {h.pairing.value}, correction {h.correction.value}"
+               + (", ordered dose series" if h.ordered else ""))
+    click.echo(f"data {h.data.name} (validation {h.data.validation_split:g}, test {h.data.test_split:g}, "
+               f"split_seed {h.data.split_seed}" + (f", subset {h.data.subset}" if h.data.subset else "") + ")")
+    click.echo("")
+    _print_table(design_table(h))
+    click.echo("")
+    keys = {spec.key for spec in specs}
+    click.echo(f"runs: {len(h.arms)} arms x {len(h.seeds)} seeds = {len(specs)} runs ({len(keys)} distinct run keys)")
+    click.echo(f"seeds: {', '.join(str(s) for s in h.seeds)}")
+    for warning in h.warnings:
+        click.echo(f"warning: {warning}")
+    if store_path is not None:
+        for line in _power_lines(h, specs, store_path):
+            click.echo(line)
+
 
 @click.command(name="new")
-def new() -> None:
-    """Write a starter hypothesis file."""
-    raise click.ClickException("'hypolab new' is not available yet.")
+@click.argument("name")
+@click.option("--search", is_flag=True, help="Write a Keras Tuner search starter for hypolab tune instead (the tuner decides where).")
+def new(name: str, search: bool) -> None:
+    """Write a commented starter file to hypotheses/NAME.yaml (never overwrites)."""
+    if not _NAME.match(name):
+        raise click.UsageError(
+            f"NAME must be letters, digits, '-' or '_' (it becomes hypotheses/NAME.yaml). Got {name!r}."
+        )
+    if search:
+        try:
+            from hypolab.tuning.starter import write_search_starter
+        except ImportError:
+            raise click.ClickException(
+                "'hypolab new --search' needs hypolab.tuning.starter, which this install does not have."
+            ) from None
+        with cli_errors():
+            written = write_search_starter(name)
+        if written is not None:
+            click.echo(f"wrote {written}")
+        return
+    from hypolab.spec.starter import starter_text
+
+    path = Path("hypotheses") / f"{name}.yaml"
+    if path.exists():
+        raise click.ClickException(
+            f"{path} already exists; not overwriting it. Choose another NAME or delete the file."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(starter_text(name, path.as_posix()))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}.") from None
+    click.echo(f"wrote {path.as_posix()}")
+    click.echo(f"next: edit it, then hypolab validate {path.as_posix()}")
+
 
 @click.command(name="schema")
-def schema() -> None:
-    """Print the JSON Schema of hypothesis files."""
-    raise click.ClickException("'hypolab schema' is not available yet.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=str),
+    default=None,
+    help="Write the schema to this file instead of printing it (e.g. hypolab.schema.json).",
+)
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of hypothesis files, for editors with a YAML language server."""
+    from hypolab.spec import json_schema
 
+    text = json.dumps(json_schema(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}.") from None
+    click.echo(f"wrote {output}")
+
+
+def _higher_is_better(metric: str) -> bool:
+    from hypolab.records import METRICS
+
+    return METRICS[metric]
+
+
+def _cell(value: Any) -> str:
+    from hypolab.spec.messages import show
+
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    return show(value)
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    click.echo("design (what differs between the arms):")
+    table = Table()
+    columns = list(rows[0]) if rows else ["arm"]
+    for column in columns:
+        table.add_column(column)
+    for index, row in enumerate(rows):
+        cells = [_cell(row.get(column)) for column in columns]
+        if index == 0:
+            cells[0] += " (control)"
+        table.add_row(*cells)
+    width = max(80, sum(max(len(c), 8) + 3 for c in columns) + 4)
+    Console(width=width, highlight=False).print(table)
+
+
+def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
+    """Seeds per arm for 80% power at the margin, from the store's finished runs."""
+    if h.margin is None:
+        return ["power estimate skipped: the file has no 'margin' (the smallest effect of interest)."]
+    if not Path(store_path).is_file():
+        return [f"power estimate skipped: no run store at {store_path} yet."]
+    try:
+        from hypolab.stats.power import seeds_needed
+        from hypolab.store import RunStore
+    except ImportError as exc:
+        return [f"power estimate skipped: {exc.name} is not available in this install."]
+    with cli_errors():
+        store = RunStore(store_path)
+        try:
+            results = store.results_for(spec.key for spec in specs)
+        finally:
+            store.close()
+    values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
+    for spec in specs:
+        result = results.get(spec.key)
+        if result is None or getattr(result.status, "value", result.status) != "finished":
+            continue
+        value = result.metrics.get(h.metric)
+        if value is not None and math.isfinite(value):
+            values[spec.arm][spec.seed] = float(value)
+    paired = h.pairing.value == "seed"
+    lines = [f"seeds per arm for {POWER:.0%} power at margin {h.margin:g} (from finished runs in {store_path}):"]
+    control = values[h.control.name]
+    for arm in h.treatments:
+        treated = values[arm.name]
+        sd = _sd(control, treated, paired=paired)
+        if sd is None:
+            lines.append(f"  {arm.name} vs {h.control.name}: needs at least 2 finished runs per arm "
+                         f"(have {len(treated)} and {len(control)}).")
+            continue
+        needed = seeds_needed(sd, h.margin, h.alpha, POWER, h.direction.value, paired=paired)
+        lines.append(f"  {arm.name} vs {h.control.name}: {needed} (SD {sd:.4g}; "
+                     f"{len(treated)} + {len(control)} finished runs; the file has {len(h.seeds)})")
+    return lines
+
+
+def _sd(control: dict[int, float], treated: dict[int, float], *, paired: bool) -> float | None:
+    if paired:
+        common = sorted(set(control) & set(treated))
+        if len(common) < 2:
+            return None
+        return statistics.stdev(treated[s] - control[s] for s in common)
+    if len(control) < 2 or len(treated) < 2:
+        return None
+    n_c, n_t = len(control), len(treated)
+    pooled = ((n_c - 1) * statistics.variance(control.values()) + (n_t - 1) * statistics.variance(treated.values())) / (n_c + n_t - 2)
+    return math.sqrt(pooled)

@@ -1,0 +1,281 @@
+"""Resolving an arm's config: base + overrides + defaults -> the config the runner sees.
+
+The resolved config always has exactly the keys ``model`` (every key of its
+kind), ``optimizer`` (``name``, ``learning_rate`` and any other arguments),
+``loss``, ``epochs``, ``batch_size`` and ``early_stopping`` (None or every
+EarlyStopping argument), so the runner never needs a default of its own.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from hypolab.errors import SpecError, SpecErrors
+from hypolab.spec.merge import MergeConflict, deep_merge, expand
+from hypolab.spec.messages import (
+    Problem,
+    key_text,
+    kind_of,
+    show,
+    suggest,
+    translate,
+    unknown_key,
+)
+from hypolab.spec.schema import TrainConfig
+from hypolab.spec.vocabulary import (
+    BOOLEAN_OPTIMIZER_ARGS,
+    DEFAULT_LEARNING_RATE,
+    EARLY_STOPPING_DEFAULTS,
+    INTEGER_OPTIMIZER_ARGS,
+    MODEL_DEFAULTS,
+    OPTIMIZERS,
+    optimizer_args,
+)
+
+CONFIG_KEYS = ("model", "optimizer", "loss", "epochs", "batch_size", "early_stopping")
+
+
+def merge_arm(base: Mapping[str, Any], nested: Mapping[str, Any]) -> dict[str, Any]:
+    """Lay an arm's expanded overrides over ``base``.
+
+    Where the arm switches ``model.kind`` (or ``optimizer.name``), the base's
+    keys the new kind (or optimizer) does not take are dropped, so a treatment
+    can swap an MLP for a CNN without unsetting ``units`` first.
+    """
+    merged = deep_merge(base, nested)
+    for section, selector, allowed in (
+        ("model", "kind", _model_keys),
+        ("optimizer", "name", _optimizer_keys),
+    ):
+        old, new, written = base.get(section), merged.get(section), nested.get(section)
+        if not (isinstance(old, Mapping) and isinstance(new, Mapping) and isinstance(written, Mapping)):
+            continue
+        if selector in written and old.get(selector) != written[selector]:
+            keep = allowed(written[selector])
+            merged[section] = {k: v for k, v in new.items() if k in keep or k in written}
+    return merged
+
+
+def _model_keys(kind: Any) -> set[str]:
+    return {"kind", *(MODEL_DEFAULTS.get(kind, {}) if isinstance(kind, str) else {})}
+
+
+def _optimizer_keys(name: Any) -> set[str]:
+    return {"name", *optimizer_args(name)} if isinstance(name, str) else {"name"}
+
+
+def complete(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill the defaults of every missing key; values already there are kept as they are."""
+    out = copy.deepcopy(dict(config))
+    model = out.setdefault("model", {})
+    if isinstance(model, dict):
+        kind = model.setdefault("kind", "mlp")
+        for key, value in (MODEL_DEFAULTS.get(kind, {}) if isinstance(kind, str) else {}).items():
+            if key != "builder":
+                model.setdefault(key, copy.deepcopy(value))
+    optimizer = out.setdefault("optimizer", {})
+    if isinstance(optimizer, dict):
+        name = optimizer.setdefault("name", "adam")
+        if isinstance(name, str) and optimizer.get("learning_rate") is None:
+            optimizer["learning_rate"] = DEFAULT_LEARNING_RATE.get(name, 0.001)
+    out.setdefault("loss", "auto")
+    out.setdefault("epochs", 10)
+    out.setdefault("batch_size", 32)
+    early = out.setdefault("early_stopping", None)
+    if isinstance(early, dict):
+        for key, value in EARLY_STOPPING_DEFAULTS.items():
+            early.setdefault(key, value)
+    return out
+
+
+def check(config: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Validate a completed config.
+
+    Returns:
+        ``(resolved, problems)``: the resolved config (None where there are
+        problems) and the problems, with key paths relative to the config.
+    """
+    try:
+        model = TrainConfig.model_validate(config)
+    except ValidationError as exc:
+        return None, translate(exc, TrainConfig, config)
+    resolved = model.model_dump()
+    problems = _optimizer_problems(resolved["optimizer"]) + _non_finite(resolved["model"], ("model",))
+    if problems:
+        return None, problems
+    resolved["optimizer"] = _canonical_optimizer(resolved["optimizer"])
+    if resolved["model"]["kind"] == "custom":
+        resolved["model"] = {k: resolved["model"][k] for k in ("kind", "builder", "args")}
+    return {key: resolved[key] for key in CONFIG_KEYS}, []
+
+
+def _optimizer_problems(optimizer: Mapping[str, Any]) -> list[Problem]:
+    name = optimizer["name"]
+    known = optimizer_args(name)
+    problems = []
+    for key, value in optimizer.items():
+        if key in ("name", "learning_rate"):
+            continue
+        path = ("optimizer", key)
+        if key not in known:
+            problems.append(
+                Problem(path, ("optimizer",), f"optimizer '{name}' has no argument '{key}'.{_hint(key, known)}", at_key=True)
+            )
+        elif key in BOOLEAN_OPTIMIZER_ARGS:
+            if not isinstance(value, bool):
+                problems.append(Problem(path, ("optimizer",), f"'{key}' must be true or false. Got {show(value)}."))
+        elif key in INTEGER_OPTIMIZER_ARGS:
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                problems.append(
+                    Problem(path, ("optimizer",), f"'{key}' must be an integer >= 1 or null. Got {show(value)}.")
+                )
+        elif value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+        ):
+            problems.append(
+                Problem(path, ("optimizer",), f"'{key}' must be a number or null. Got {show(value)} ({kind_of(value)}).")
+            )
+    return problems
+
+
+def _hint(key: str, known: tuple[str, ...]) -> str:
+    close = suggest(key, known)
+    return close or f" Expected one of: {', '.join(sorted(known))}."
+
+
+def _non_finite(node: Any, path: tuple[Any, ...]) -> list[Problem]:
+    """NaN or infinity anywhere in free-form values (a custom model's ``args``)."""
+    if isinstance(node, float) and not math.isfinite(node):
+        parent, shown = key_text(path)
+        return [Problem(path, parent, f"'{shown}' must be a finite number. Got {show(node)}.")]
+    if isinstance(node, Mapping):
+        return [p for key, value in node.items() for p in _non_finite(value, (*path, key))]
+    if isinstance(node, list):
+        return [p for index, value in enumerate(node) for p in _non_finite(value, (*path, index))]
+    return []
+
+
+def _canonical_optimizer(optimizer: Mapping[str, Any]) -> dict[str, Any]:
+    # Integral floats written as ints (momentum: 0) hash like 0.0, so equal
+    # configs get equal run keys whichever way they were written.
+    out: dict[str, Any] = {"name": optimizer["name"], "learning_rate": float(optimizer["learning_rate"])}
+    for key in sorted(k for k in optimizer if k not in out):
+        value = optimizer[key]
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and key not in INTEGER_OPTIMIZER_ARGS
+        ):
+            value = float(value)
+        out[key] = value
+    return out
+
+
+def override_problems(base: Mapping[str, Any], nested: Mapping[str, Any], origins: Mapping[tuple[str, ...], tuple[str, ...]]) -> list[Problem]:
+    """Overrides of keys the completed ``base`` does not have.
+
+    A key counts as present where ``base`` has it, where it is a key of the
+    arm's model kind or an argument of the arm's optimizer, or where it is an
+    EarlyStopping argument. ``model.args`` of a custom model is free-form.
+    Paths of the problems are the written key paths (relative to ``set``).
+    """
+    problems: list[Problem] = []
+    model_kind = _selected(base, nested, "model", "kind")
+    optimizer_name = _selected(base, nested, "optimizer", "name")
+
+    def known_at(path: tuple[str, ...], node: Any) -> set[str]:
+        keys = set(node) if isinstance(node, Mapping) else set()
+        if path == ("model",):
+            keys |= _model_keys(model_kind)
+        elif path == ("optimizer",):
+            keys |= _optimizer_keys(optimizer_name)
+        elif path == ("early_stopping",):
+            keys |= set(EARLY_STOPPING_DEFAULTS)
+        return keys
+
+    def walk(path: tuple[str, ...], base_node: Any, override: Mapping[str, Any]) -> None:
+        if path == ("model", "args"):
+            return
+        known = known_at(path, base_node)
+        for key, value in override.items():
+            child = (*path, key)
+            if key not in known:
+                written = origins.get(child, child)
+                problems.append(Problem(written, (), _unknown_override(path, key, known, model_kind, optimizer_name), at_key=True))
+                continue
+            base_child = base_node.get(key) if isinstance(base_node, Mapping) else None
+            if isinstance(value, Mapping) and (isinstance(base_child, Mapping) or child == ("early_stopping",)):
+                walk(child, base_child if isinstance(base_child, Mapping) else {}, value)
+
+    walk((), base, nested)
+    return problems
+
+
+def _unknown_override(path: tuple[str, ...], key: str, known: set[str], kind: Any, optimizer: Any) -> str:
+    shown = ".".join((*path, key))
+    if path == ("model",):
+        kinds = [k for k, keys in MODEL_DEFAULTS.items() if key in keys]
+        if kinds:
+            return (
+                f"unknown key '{shown}': model kind '{kind}' has no '{key}' ({', '.join(kinds)} has). "
+                f"Set model.kind: {kinds[0]} too, or remove it."
+            )
+    if path == ("optimizer",):
+        takers = [name for name in OPTIMIZERS if key in optimizer_args(name)]
+        if takers:
+            return (
+                f"unknown key '{shown}': optimizer '{optimizer}' has no argument '{key}' "
+                f"({', '.join(takers)} have). Set optimizer.name too, or remove it."
+            )
+    return unknown_key(shown, (".".join((*path, k)) for k in known))
+
+
+def _selected(base: Mapping[str, Any], nested: Mapping[str, Any], section: str, key: str) -> Any:
+    for source in (nested, base):
+        node = source.get(section)
+        if isinstance(node, Mapping) and key in node:
+            return node[key]
+    return None
+
+
+def resolve_arm_config(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The resolved config of an arm: ``base`` deep-merged with ``overrides``, defaults filled.
+
+    Args:
+        base: a base config (e.g. ``Hypothesis.base``, or a partial one).
+        overrides: an arm's ``set`` mapping; dotted keys such as ``model.units`` allowed.
+
+    Returns:
+        The complete config (keys ``model``, ``optimizer``, ``loss``,
+        ``epochs``, ``batch_size``, ``early_stopping``).
+
+    Raises:
+        SpecErrors: an override names a key the base does not have, or the
+            result is not a valid config.
+
+    Example:
+        >>> resolve_arm_config({"model": {"kind": "mlp", "units": [64]}}, {"model.units": [16]})["model"]
+        {'kind': 'mlp', 'units': [16], 'activation': 'relu', 'dropout': 0.0, 'batch_norm': False}
+    """
+    try:
+        nested, origins = expand(overrides)
+    except MergeConflict as exc:
+        raise SpecErrors([SpecError(exc.message, path="set." + ".".join(exc.written))]) from None
+    base_complete = complete(base)
+    problems = override_problems(base_complete, nested, origins)
+    if not problems:
+        resolved, problems = check(complete(merge_arm(base, nested)))
+        if resolved is not None:
+            return resolved
+    raise SpecErrors([_plain_error(problem) for problem in problems])
+
+
+def _plain_error(problem: Problem) -> SpecError:
+    parent, _ = key_text(problem.path) if not problem.parent else (problem.parent, "")
+    shown = ".".join(str(p) for p in parent)
+    return SpecError(problem.message, path=shown)

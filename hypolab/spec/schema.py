@@ -1,0 +1,236 @@
+"""Pydantic models of the hypothesis file format (v1); extra keys are forbidden.
+
+These models check types and ranges and give the JSON Schema that editors use
+(``hypolab schema``). Checks that span several keys (an arm identical to the
+control, ``equivalent`` without ``margin``) live in ``validate.py``. Each
+constrained field carries an ``Expected`` marker: the phrase error messages
+use for what a value must be, e.g. ``a number in (0, 1)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hypolab.records import METRICS
+from hypolab.spec.vocabulary import (
+    ACTIVATIONS,
+    EARLY_STOPPING_MONITORS,
+    LOSSES,
+    OPTIMIZERS,
+)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a value must be, in words, for error messages."""
+
+    text: str
+
+
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+#: More seeds than this is surely a typo (and would plan millions of runs).
+MAX_SEEDS = 10_000
+
+Probability = Annotated[float, Field(gt=0, lt=1), Expected("a number in (0, 1)")]
+Rate = Annotated[float, Field(ge=0, lt=1), Expected("a number in [0, 1)")]
+Count = Annotated[int, Field(ge=1), Expected("an integer >= 1")]
+NonNegativeInt = Annotated[int, Field(ge=0), Expected("an integer >= 0")]
+NonNegativeFloat = Annotated[float, Field(ge=0), Expected("a number >= 0")]
+PositiveFloat = Annotated[float, Field(gt=0), Expected("a number > 0")]
+Name = Annotated[str, Field(min_length=1, pattern=r"\S"), Expected("a non-empty string")]
+
+Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
+MetricName = Literal[tuple(METRICS)]  # type: ignore[valid-type]
+OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
+LossName = Literal[LOSSES]  # type: ignore[valid-type]
+Monitor = Literal[EARLY_STOPPING_MONITORS]  # type: ignore[valid-type]
+
+
+class MlpModel(BaseModel):
+    """A multilayer perceptron: Dense layers of ``units``, then the output layer."""
+
+    model_config = _STRICT
+
+    kind: Literal["mlp"] = Field("mlp", description="The model family.")
+    units: list[Count] = Field([64], description="Widths of the hidden Dense layers, input to output.")
+    activation: Activation = Field("relu", description="Keras activation of the hidden layers.")
+    dropout: Rate = Field(0.0, description="Dropout rate after each hidden layer.")
+    batch_norm: bool = Field(False, description="BatchNormalization after each hidden Dense layer.")
+
+
+class CnnModel(BaseModel):
+    """Conv2D blocks (conv [+BN] + activation + MaxPooling2D(2)), then Dense layers."""
+
+    model_config = _STRICT
+
+    kind: Literal["cnn"] = Field(description="The model family.")
+    filters: Annotated[list[Count], Field(min_length=1)] = Field(
+        [32, 64], description="Filters of each Conv2D block, one block per entry."
+    )
+    kernel_size: Count = Field(3, description="Square kernel size of every Conv2D layer.")
+    units: list[Count] = Field([64], description="Widths of the Dense layers after the conv blocks.")
+    activation: Activation = Field("relu", description="Keras activation of the hidden layers.")
+    dropout: Rate = Field(0.0, description="Dropout rate after each block and hidden layer.")
+    batch_norm: bool = Field(False, description="BatchNormalization after each conv and Dense layer.")
+
+
+BuilderPath = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"),
+    Expected("'module:function', e.g. 'mypkg.models:build'"),
+]
+
+
+class CustomModel(BaseModel):
+    """A model from your own builder: ``build(input_shape, num_classes, **args)``."""
+
+    model_config = _STRICT
+
+    kind: Literal["custom"] = Field(description="The model family.")
+    builder: BuilderPath = Field(
+        description="'module:function' returning an uncompiled keras.Model, called as "
+        "build(input_shape, num_classes, **args)."
+    )
+    args: dict[str, Any] = Field({}, description="Keyword arguments passed to the builder.")
+
+
+ModelConfig = Annotated[MlpModel | CnnModel | CustomModel, Field(discriminator="kind")]
+
+
+class OptimizerConfig(BaseModel):
+    """A Keras optimizer by name; every other key is a constructor argument."""
+
+    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False)
+
+    name: OptimizerName = Field("adam", description="Keras optimizer name (keras.optimizers.get).")
+    learning_rate: PositiveFloat | None = Field(
+        None, description="Learning rate; defaults to Keras's default for the optimizer."
+    )
+
+
+class EarlyStoppingConfig(BaseModel):
+    """Arguments of keras.callbacks.EarlyStopping."""
+
+    model_config = _STRICT
+
+    monitor: Monitor = Field("val_loss", description="The quantity to monitor.")
+    patience: NonNegativeInt = Field(3, description="Epochs without improvement before stopping.")
+    min_delta: NonNegativeFloat = Field(0.0, description="Smallest change that counts as improvement.")
+    restore_best_weights: bool = Field(True, description="Restore the weights of the best epoch.")
+
+
+class TrainConfig(BaseModel):
+    """The config every arm shares (``base``); arms override parts of it."""
+
+    model_config = _STRICT
+
+    model: ModelConfig = Field(default_factory=MlpModel, description="The model to build.")
+    optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig, description="The optimizer.")
+    loss: LossName = Field(
+        "auto",
+        description="A Keras loss name; auto: sparse_categorical_crossentropy for "
+        "classification, mse for regression.",
+    )
+    epochs: Count = Field(10, description="Training epochs (fewer where early stopping stops).")
+    batch_size: Count = Field(32, description="Examples per gradient step.")
+    early_stopping: EarlyStoppingConfig | None = Field(
+        None, description="null, or the arguments of keras.callbacks.EarlyStopping."
+    )
+
+
+class DataSpec(BaseModel):
+    """The data set and its splits, the same for every arm and seed."""
+
+    model_config = _STRICT
+
+    name: Name = Field(
+        "digits",
+        description="digits | mnist | fashion_mnist | cifar10, or a .npz/.csv file "
+        "(relative to the hypothesis file's folder or the working directory).",
+    )
+    target: Name | None = Field(None, description="CSV only: the label column.")
+    validation_split: Probability = Field(0.2, description="Fraction of non-test data held out for validation.")
+    test_split: Probability = Field(0.2, description="Fraction of all data held out for testing.")
+    split_seed: NonNegativeInt = Field(0, description="Seed of the stratified splits.")
+    subset: Count | None = Field(None, description="Keep this many training examples (stratified).")
+
+
+class ArmSpec(BaseModel):
+    """An arm: a name and its overrides of ``base``."""
+
+    model_config = _STRICT
+
+    name: Name = Field(description="The arm's name, shown in tables and reports.")
+    overrides: dict[str, Any] = Field(
+        {},
+        alias="set",
+        description="Overrides of base, deep-merged; dotted keys allowed, e.g. {model.units: [16]}.",
+    )
+
+
+SeedList = Annotated[list[NonNegativeInt], Field(min_length=2, max_length=MAX_SEEDS)]
+
+
+class HypothesisFile(BaseModel):
+    """A hypothesis file: a claim, how to test it, and the arms to compare."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        allow_inf_nan=False,
+        title="hypolab hypothesis file (v1)",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
+    )
+
+    claim: Name = Field(description="The hypothesis in words.")
+    metric: MetricName = Field(description="The metric compared between arms.")
+    direction: Literal["greater", "less", "two-sided", "equivalent"] = Field(
+        description="The predicted direction of each treatment relative to the control."
+    )
+    margin: PositiveFloat | None = Field(
+        None, description="Smallest effect of interest, in metric units (required for equivalent)."
+    )
+    alpha: Probability = Field(0.05, description="Significance level.")
+    seeds: Annotated[
+        Annotated[int, Field(ge=2, le=MAX_SEEDS)] | SeedList,
+        Expected(f"a count from 2 to {MAX_SEEDS} or a list of at least 2 integers >= 0"),
+    ] = Field(
+        10, description="A count n (seeds 0..n-1) or an explicit list of seeds."
+    )
+    pairing: Literal["independent", "seed"] = Field(
+        "independent", description="seed: runs of different arms with the same seed are paired."
+    )
+    test: Literal["auto", "welch", "student", "mannwhitney", "permutation", "paired_t", "wilcoxon"] = Field(
+        "auto", description="The significance test; auto picks one by a documented rule."
+    )
+    correction: Literal["holm", "bonferroni", "fdr_bh", "dunnett", "none"] = Field(
+        "holm", description="Multiple-comparison correction across treatments."
+    )
+    ordered: bool = Field(False, description="true: the treatments after the control form a dose series.")
+    pack: Annotated[Literal["auto"] | Count, Expected("'auto' or an integer >= 1")] = Field(
+        "auto", description="Seeds trained together in one model: auto or a positive int."
+    )
+    failed_runs: Literal["drop", "worst"] = Field(
+        "drop", description="drop failed/diverged runs, or count them as the worst value."
+    )
+    data: DataSpec = Field(default_factory=DataSpec, description="The data set and its splits.")
+    baseline: Name | None = Field(
+        None, description="A tuner baseline file whose base: is used, with base below merged over it."
+    )
+    base: TrainConfig = Field(default_factory=TrainConfig, description="The config every arm shares.")
+    control: ArmSpec = Field(description="The control arm.")
+    treatments: Annotated[list[ArmSpec], Field(min_length=1)] = Field(
+        description="One or more treatment arms, in order (a dose series where ordered: true)."
+    )
+
+
+class BaselineFile(BaseModel):
+    """A baseline file written by ``hypolab tune``: its ``base`` plus search metadata."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    base: dict[str, Any] = Field(description="A base config, as in a hypothesis file.")

@@ -1,0 +1,254 @@
+"""Semantic checks: rules that span several keys, beyond what the schema types say.
+
+Each check takes the validated pieces and a ``Document`` to point into, and
+returns ``SpecError``s (never raises), so a file's problems are all reported
+together. Warnings (legal but unwise settings) are returned as strings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypolab.errors import SpecError
+from hypolab.spec.merge import flatten
+from hypolab.spec.messages import show, suggest
+from hypolab.spec.schema import HypothesisFile
+from hypolab.spec.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
+from hypolab.spec.yamlsource import Document, KeyPath
+
+PAIRED_TESTS = ("paired_t", "wilcoxon")
+UNPAIRED_TESTS = ("welch", "student", "mannwhitney")
+
+#: Fewer seeds than this is allowed, with a warning that power will be low.
+FEW_SEEDS = 5
+
+
+@dataclass(frozen=True)
+class ResolvedArm:
+    """An arm whose config resolved: where it is in the file, and its config."""
+
+    name: str
+    path: KeyPath
+    config: dict[str, Any]
+
+
+def seed_list(seeds: int | Sequence[int]) -> tuple[int, ...]:
+    """A seeds count n -> ``(0, ..., n-1)``; a list stays as written."""
+    return tuple(range(seeds)) if isinstance(seeds, int) else tuple(seeds)
+
+
+def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError], list[str]]:
+    """Checks among the top-level settings (direction, margin, test, seeds...).
+
+    Returns:
+        ``(errors, warnings)``.
+    """
+    errors: list[SpecError] = []
+    warnings: list[str] = []
+    if spec.direction == "equivalent" and spec.margin is None:
+        errors.append(
+            doc.error(
+                ("direction",),
+                "direction 'equivalent' needs a 'margin': the largest difference that still "
+                "counts as equivalent, in metric units. Add e.g. 'margin: 0.01'.",
+                shown="",
+            )
+        )
+    if spec.pairing == "seed" and spec.test in UNPAIRED_TESTS:
+        errors.append(
+            doc.error(
+                ("test",),
+                f"test '{spec.test}' compares independent samples, but 'pairing' is 'seed'. "
+                f"Use test: {' or '.join(PAIRED_TESTS)} (or auto, or permutation), or pairing: independent.",
+                shown="",
+            )
+        )
+    if spec.pairing == "independent" and spec.test in PAIRED_TESTS:
+        errors.append(
+            doc.error(
+                ("test",),
+                f"test '{spec.test}' needs paired runs, but 'pairing' is 'independent'. "
+                f"Set pairing: seed (every arm uses the same seeds), or use test: auto.",
+                shown="",
+            )
+        )
+    if spec.correction == "dunnett":
+        if spec.pairing == "seed":
+            errors.append(
+                doc.error(
+                    ("correction",),
+                    "correction 'dunnett' compares independent samples, but 'pairing' is 'seed'. "
+                    "Use correction: holm, or pairing: independent.",
+                    shown="",
+                )
+            )
+        if spec.test not in ("auto", "student", "welch"):
+            errors.append(
+                doc.error(
+                    ("correction",),
+                    f"correction 'dunnett' is its own t-based test and cannot follow test '{spec.test}'. "
+                    "Use test: auto, or correction: holm.",
+                    shown="",
+                )
+            )
+        if spec.direction == "equivalent":
+            errors.append(
+                doc.error(
+                    ("correction",),
+                    "correction 'dunnett' has no equivalence (TOST) version. With direction: "
+                    "equivalent use correction: holm, bonferroni, fdr_bh or none.",
+                    shown="",
+                )
+            )
+    if spec.ordered and len(spec.treatments) < 2:
+        errors.append(
+            doc.error(
+                ("ordered",),
+                f"'ordered: true' needs at least 2 treatments to form a dose series with the "
+                f"control. Got {len(spec.treatments)}. Add treatments or set ordered: false.",
+                shown="",
+            )
+        )
+    seeds = seed_list(spec.seeds)
+    if not isinstance(spec.seeds, int):
+        seen: dict[int, int] = {}
+        for index, seed in enumerate(seeds):
+            if seed in seen:
+                errors.append(
+                    doc.error(
+                        ("seeds", index),
+                        f"seed {seed} appears twice (items {seen[seed]} and {index}). "
+                        "Each seed must be distinct; remove or change one.",
+                        shown="seeds",
+                    )
+                )
+            seen.setdefault(seed, index)
+    if len(set(seeds)) < FEW_SEEDS:
+        warnings.append(
+            f"only {len(set(seeds))} seeds per arm: power will be low (a real difference "
+            f"will often look inconclusive). Use seeds: {FEW_SEEDS} or more where you can."
+        )
+    dataset_task = BUILTIN_DATASETS.get(spec.data.name)
+    if dataset_task == "classification" and spec.metric.endswith("mae"):
+        errors.append(
+            doc.error(
+                ("metric",),
+                f"metric '{spec.metric}' is for regression, but data set '{spec.data.name}' is "
+                f"classification. Use {spec.metric.replace('mae', 'accuracy')} or "
+                f"{spec.metric.replace('mae', 'loss')}.",
+                shown="",
+            )
+        )
+    return errors, warnings
+
+
+def check_data(spec: HypothesisFile, doc: Document, folder: Path) -> tuple[str | None, list[SpecError]]:
+    """Check the data set name: built in, or an existing .npz/.csv file.
+
+    A file is looked up relative to the hypothesis file's folder first, then
+    the working directory.
+
+    Returns:
+        ``(name, errors)``: the name to load (a file path as found) and errors.
+    """
+    data = spec.data
+    name = data.name
+    if name in BUILTIN_DATASETS:
+        if data.target is not None:
+            return None, [
+                doc.error(
+                    ("data", "target"),
+                    f"'target' is for CSV files only; data set '{name}' has its own labels. "
+                    "Remove 'target'.",
+                    shown="data",
+                )
+            ]
+        return name, []
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix not in DATA_FILE_SUFFIXES:
+        return None, [
+            doc.error(
+                ("data", "name"),
+                f"unknown data set {show(name)}. Expected one of "
+                f"{', '.join(BUILTIN_DATASETS)} or a .npz/.csv file path.{suggest(name, BUILTIN_DATASETS)}",
+                shown="data",
+            )
+        ]
+    candidates = [folder / name, Path(name)]
+    found = next((c for c in candidates if c.is_file()), None)
+    errors: list[SpecError] = []
+    if found is None:
+        errors.append(
+            doc.error(
+                ("data", "name"),
+                f"data file {show(name)} not found (looked in {show(str(folder))} and the working "
+                "directory). Check the path; relative paths start at the hypothesis file's folder.",
+                shown="data",
+            )
+        )
+    if suffix == ".csv" and data.target is None:
+        errors.append(
+            doc.error(
+                ("data",),
+                "CSV data needs 'target': the name of the label column. Add 'target: <column>' "
+                "to data.",
+                shown="data",
+            )
+        )
+    if suffix == ".npz" and data.target is not None:
+        errors.append(
+            doc.error(
+                ("data", "target"),
+                "'target' is for CSV files only; a .npz file holds x and y arrays. Remove 'target'.",
+                shown="data",
+            )
+        )
+    return (str(found) if found is not None else None), errors
+
+
+def check_arms(control: ResolvedArm | None, treatments: Sequence[ResolvedArm], doc: Document) -> list[SpecError]:
+    """Duplicate arm names, and arms that resolve to the same config."""
+    errors: list[SpecError] = []
+    arms = ([control] if control else []) + list(treatments)
+    names: dict[str, ResolvedArm] = {}
+    configs: dict[str, ResolvedArm] = {}
+    for arm in arms:
+        if arm.name in names:
+            errors.append(
+                doc.error(
+                    (*arm.path, "name"),
+                    f"arm name {show(arm.name)} is already used by {_arm_label(names[arm.name].path)}. "
+                    "Give every arm its own name.",
+                    shown=_arm_label(arm.path),
+                )
+            )
+        names.setdefault(arm.name, arm)
+        key = repr(sorted(flatten(arm.config).items()))
+        if key in configs:
+            same = configs[key]
+            what = "the control" if same is control else f"{_arm_label(same.path)} ({show(same.name)})"
+            errors.append(
+                doc.error(
+                    (*arm.path, "set") if "set" in _arm_node(doc, arm.path) else arm.path,
+                    f"arm {show(arm.name)} resolves to the same config as {what}, so there is "
+                    "nothing to compare. Change its 'set' overrides.",
+                    shown=_arm_label(arm.path),
+                )
+            )
+        configs.setdefault(key, arm)
+    return errors
+
+
+def _arm_node(doc: Document, path: KeyPath) -> dict[str, Any]:
+    node: Any = doc.data
+    for part in path:
+        node = node[part]
+    return node if isinstance(node, dict) else {}
+
+
+def _arm_label(path: KeyPath) -> str:
+    return path[0] if len(path) == 1 else f"{path[0]}[{path[1]}]"
