@@ -1,7 +1,121 @@
-"""hypolab: rigorous, repeatable hypothesis tests for Keras models."""
+"""hypolab: rigorous, repeatable hypothesis tests for Keras models.
+
+The public API. Records and errors are plain imports; the stages (loading a
+file, training, statistics, reports) are imported on first use, so
+``import hypolab`` stays fast and never loads TensorFlow.
+
+Example:
+
+    import hypolab
+    h = hypolab.load_hypothesis("hypotheses/batchsize.yaml")
+    results = hypolab.run_hypothesis(h)        # trains (or reuses) every run
+    analysis = hypolab.analyze_hypothesis(h, results)
+    print(analysis.comparisons[0].sentence)
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+from hypolab.errors import (
+    AnalysisError,
+    DataError,
+    DeviceError,
+    HypolabError,
+    ModelError,
+    ReportError,
+    SpecError,
+    SpecErrors,
+    StoreError,
+    TuningError,
+)
+from hypolab.records import (
+    METRICS,
+    Analysis,
+    Arm,
+    ArmSummary,
+    Comparison,
+    Correction,
+    DataConfig,
+    Dataset,
+    Direction,
+    Hypothesis,
+    Pairing,
+    RunResult,
+    RunSpec,
+    RunStatus,
+    Task,
+    TestName,
+    TestResult,
+    Verdict,
+)
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+#: Names served on first use: (module, attribute).
+_LAZY = {
+    "analyze": ("hypolab.stats", "analyze"),
+    "analyze_hypothesis": ("hypolab.pipeline", "analyze_hypothesis"),
+    "load_hypothesis": ("hypolab.spec", "load"),
+    "plan": ("hypolab.plan", "plan"),
+    "run_hypothesis": ("hypolab.pipeline", "run_hypothesis"),
+    "RunStore": ("hypolab.store", "RunStore"),
+    "seeds_needed": ("hypolab.stats", "seeds_needed"),
+    "write_report": ("hypolab.report", "write_report"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'hypolab' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "Analysis",
+    "AnalysisError",
+    "Arm",
+    "ArmSummary",
+    "Comparison",
+    "Correction",
+    "DataConfig",
+    "DataError",
+    "Dataset",
+    "DeviceError",
+    "Direction",
+    "HypolabError",
+    "Hypothesis",
+    "METRICS",
+    "ModelError",
+    "Pairing",
+    "ReportError",
+    "RunResult",
+    "RunSpec",
+    "RunStatus",
+    "RunStore",
+    "SpecError",
+    "SpecErrors",
+    "StoreError",
+    "Task",
+    "TestName",
+    "TestResult",
+    "TuningError",
+    "Verdict",
+    "__version__",
+    "analyze",
+    "analyze_hypothesis",
+    "load_hypothesis",
+    "plan",
+    "run_hypothesis",
+    "seeds_needed",
+    "write_report",
+]
