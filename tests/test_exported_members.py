@@ -42,8 +42,15 @@ def test_unknown_attribute_raises_attribute_error():
 
 def test_lazy_names_do_not_load_keras_until_used():
     code = (
-        "import sys, hypolab; hypolab.load_hypothesis; hypolab.plan; hypolab.analyze; "
+        "import sys, hypolab; hypolab.load_hypothesis; hypolab.analyze; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_no_export_shadows_a_submodule():
+    import pkgutil
+
+    submodules = {m.name for m in pkgutil.iter_modules(hypolab.__path__)}
+    assert submodules.isdisjoint(hypolab.__all__)

@@ -1,17 +1,137 @@
-"""The ``hypolab test`` and ``hypolab status`` commands."""
+"""The ``hypolab test`` and ``hypolab status`` commands.
+
+Keras and the pipeline are imported inside ``test`` only, so ``hypolab --help``
+and ``hypolab status`` never load TensorFlow.
+"""
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
+from pathlib import Path
+
 import click
+
+from hypolab.cli.errors import cli_errors
+from hypolab.records import RunStatus
+from hypolab.store import DEFAULT_STORE
+
+_STORE_HELP = "The run store (SQLite file) shared by every hypothesis."
+
+
+def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise click.BadParameter(f"must be 'auto' or a positive integer. Got {value!r} instead.")
+    return size
 
 
 @click.command(name="test")
-def test() -> None:
-    """Train every arm for every seed, analyse and report."""
-    raise click.ClickException("'hypolab test' is not available yet.")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--store", "store_path", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE),
+              show_default=True, help=_STORE_HELP)  # fmt: skip
+@click.option("--rerun", is_flag=True, help="Retrain every run, even those in the store (old records are kept as history).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True,
+              help="auto uses a visible GPU; cpu hides the GPUs; gpu fails without one.")  # fmt: skip
+@click.option("--pack", default=None, callback=_parse_pack, metavar="auto|N",
+              help="Seeds trained together in one model (overrides the file's pack; 1 = one at a time).")  # fmt: skip
+@click.option("--tensorboard", "tensorboard_dir", type=click.Path(file_okay=False), default=None,
+              help="Write TensorBoard logs of every trained run here (arm and seed as hparams).")  # fmt: skip
+@click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
+@click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Where the report folder <name>/ is written.")  # fmt: skip
+def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root) -> None:
+    """Train every arm of FILE for every seed, analyse and report.
+
+    Runs already in the store are reused (--rerun retrains them). Interrupted?
+    Run the same command again: it trains only what is missing.
+    """
+    # TensorFlow's C++ start-up chatter would bury the progress lines; the user's own setting wins.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with cli_errors():
+        from hypolab import pipeline
+        from hypolab.progress import make_progress
+
+        outcome = pipeline.test(
+            file, store=store_path, rerun=rerun, device=device, pack=pack, progress=make_progress(),
+            tensorboard_dir=tensorboard_dir, deterministic=deterministic, reports_root=reports_root,
+            command=shlex.join(["hypolab", *sys.argv[1:]]),
+        )  # fmt: skip
+    for line in summary_lines(outcome, store_path):
+        click.echo(line)
+
+
+def summary_lines(outcome, store_path: str) -> list[str]:
+    """The closing summary of ``hypolab test``: counts, unsuccessful runs, verdicts, report."""
+    h = outcome.hypothesis
+    total = len(outcome.results)
+    lines = [f"{h.name}: {total} runs ({outcome.trained} trained now, {total - outcome.trained} from the store {store_path})"]
+    for result in outcome.unsuccessful:
+        lines.append(f"  {result.status.value}: {result.arm}, seed {result.seed}: {result.error}")
+    if outcome.analysis is None:
+        lines.append(f"No analysis: {outcome.analysis_error}")
+    else:
+        for comparison in outcome.analysis.to_dict()["comparisons"]:
+            lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "
+                         f"{comparison['verdict']}. {comparison['sentence']}")  # fmt: skip
+    if outcome.report_path is not None:
+        lines.append(f"Report: {outcome.report_path}")
+    elif outcome.report_note:
+        lines.append(f"No report: {outcome.report_note}")
+    return lines
+
 
 @click.command(name="status")
-def status() -> None:
-    """Show runs done, failed and pending per arm."""
-    raise click.ClickException("'hypolab status' is not available yet.")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--store", "store_path", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE),
+              show_default=True, help=_STORE_HELP)  # fmt: skip
+def status(file, store_path) -> None:
+    """Show runs finished, diverged, failed, running and pending per arm.
 
+    With FILE, counts FILE's planned runs as it reads now; without, every
+    hypothesis the store has seen, as last planned.
+    """
+    from hypolab.store import ArmStatus, RunStore
+
+    with cli_errors():
+        if file is None:
+            if not Path(store_path).exists():
+                click.echo(f"No run store at {store_path} yet. Run 'hypolab test FILE' first, or pass --store.")
+                return
+            with RunStore(store_path) as store:
+                blocks = [(name, path, store.arm_status(name)) for name, path in store.hypotheses()]
+            if not blocks:
+                click.echo(f"The run store {store_path} has no hypotheses yet.")
+        else:
+            from hypolab import plan, spec
+
+            h = spec.load(file)
+            planned = [(s.key, s.arm, s.seed) for s in plan.plan(h)]
+            if Path(store_path).exists():
+                with RunStore(store_path) as store:
+                    blocks = [(h.name, file, store.arm_status(h.name, planned))]
+            else:  # nothing trained yet; do not create a store just to look
+                arms = {arm: sum(1 for _, a, _ in planned if a == arm) for _, arm, _ in planned}
+                blocks = [(h.name, file, [ArmStatus(h.name, arm, n, 0, 0, 0, 0) for arm, n in arms.items()])]
+    for name, path, rows in blocks:
+        click.echo(f"{name} ({path})")
+        for line in _table(rows):
+            click.echo(f"  {line}")
+
+
+def _table(rows) -> list[str]:
+    header = ["arm", "planned", *(s.value for s in RunStatus), "running", "pending"]
+    body = [
+        [r.arm, r.planned, r.finished, r.diverged, r.failed, r.running, r.pending] for r in rows
+    ]
+    widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
+    return [
+        "  ".join(str(cell).ljust(w) if i == 0 else str(cell).rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in [header, *body]
+    ]
