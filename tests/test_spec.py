@@ -317,3 +317,23 @@ def test_merge_keys_are_allowed(tmp_path):
     with pytest.raises(SpecErrors) as caught:  # 'shared' is not a key of the format
         _load(text, tmp_path)
     assert "h.yaml:1:1: unknown key 'shared'." in str(caught.value)
+
+
+def test_a_baseline_path_falls_back_to_the_working_directory(tmp_path, monkeypatch):
+    # `hypolab tune` writes baselines/ in the working directory; a hypothesis in
+    # hypotheses/ may name it as `baselines/x.yaml`, as it names data files.
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "b.yaml").write_text(
+        "base:\n  model: {kind: mlp, units: [12]}\n  optimizer: {name: sgd}\n  epochs: 2\n  batch_size: 16\n"
+    )
+    (tmp_path / "hypotheses").mkdir()
+    path = tmp_path / "hypotheses" / "h.yaml"
+    path.write_text(
+        "claim: c\nmetric: test_accuracy\ndirection: greater\nseeds: 5\n"
+        "baseline: baselines/b.yaml\n"
+        "control: {name: a, set: {batch_size: 16}}\n"
+        "treatments: [{name: b, set: {batch_size: 64}}]\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    h = load(path)
+    assert h.control.config["model"]["units"] == [12]

@@ -46,8 +46,9 @@ def load_baseline(doc: Document, path: Path) -> tuple[Layer | None, list[SpecErr
         return None, [
             doc.error(
                 ("baseline",),
-                f"baseline file {show(path.as_posix())} not found. The path is relative to the "
-                "hypothesis file's folder; write one with 'hypolab tune' or fix the path.",
+                f"baseline file {show(path.as_posix())} not found. The path is looked up in the "
+                "hypothesis file's folder, then in the working directory; write one with "
+                "'hypolab tune' or fix the path.",
                 shown="",
             )
         ]

@@ -220,7 +220,12 @@ class _Loader:
         return layers
 
     def _baseline_layer(self, baseline: str) -> Layer | None:
-        layer, errors = load_baseline(self.doc, self.folder / baseline)
+        # Looked up like data files: beside the hypothesis file, then in the
+        # working directory (where `hypolab tune` writes baselines/).
+        path = self.folder / baseline
+        if not path.is_file() and not Path(baseline).is_absolute() and Path(baseline).is_file():
+            path = Path(baseline)
+        layer, errors = load_baseline(self.doc, path)
         for error in errors:
             self.add(error)
         return layer
