@@ -1,0 +1,21 @@
+"""Seed packing: train the seeds of one arm together, as one Keras model.
+
+An arm's K seeds become K independent copies of its network with stacked
+weights (``layers``), built from the plain model of each seed (``model``),
+trained by one fused step with per-copy loss, metrics, early stopping and
+divergence (``objective``, ``train``); ``sizing`` says which configs pack and
+how many seeds go in one pack. A seed's results do not depend on packing.
+
+Example:
+
+    if supports(config):
+        for pack in split_packs(specs, pack_size(config, dataset, len(specs))):
+            results += train_pack(pack, dataset, device="auto")
+"""
+
+from __future__ import annotations
+
+from hypolab.packing.sizing import pack_size, split_packs, supports, unsupported_reason
+from hypolab.packing.train import train_pack
+
+__all__ = ["pack_size", "split_packs", "supports", "train_pack", "unsupported_reason"]

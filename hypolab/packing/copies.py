@@ -1,0 +1,193 @@
+"""What a pack knows about each copy: history, early stopping, divergence, outcome.
+
+A copy is decided on exactly as the plain runner decides on one model:
+Keras's ``EarlyStopping`` rule (``wait``/``best``, ``min_delta``, patience,
+best weights kept from the first epoch on) and the runner's check of a
+NaN/inf epoch loss. A copy that stops keeps the weights Keras would leave it
+with (its best or its last), which the training loop writes back while the
+other copies go on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hypolab.errors import ModelError
+from hypolab.records import RunStatus
+
+Weights = dict[str, list[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """An arm's ``early_stopping`` config, or the absence of one.
+
+    Args:
+        enabled: whether copies stop early at all.
+        monitor: the logged value watched, e.g. ``val_loss``.
+        patience: epochs without improvement before stopping.
+        min_delta: smallest change that counts as an improvement.
+        restore_best: keep the best epoch's weights rather than the last.
+    """
+
+    enabled: bool = False
+    monitor: str = "val_loss"
+    patience: int = 0
+    min_delta: float = 0.0
+    restore_best: bool = False
+
+    @classmethod
+    def from_config(cls, options: Mapping[str, Any] | None) -> StopRule:
+        """The rule of ``config["early_stopping"]`` (None: never stop early)."""
+        if not options:
+            return cls()
+        return cls(
+            enabled=True,
+            monitor=str(options.get("monitor", "val_loss")),
+            patience=int(options.get("patience", 3)),
+            min_delta=abs(float(options.get("min_delta", 0.0))),
+            restore_best=bool(options.get("restore_best_weights", True)),
+        )
+
+    @property
+    def higher_is_better(self) -> bool:
+        # Keras's ``mode="auto"``.
+        return "acc" in self.monitor or "auc" in self.monitor
+
+
+@dataclass
+class CopyState:
+    """What the training loop knows about one copy (one seed) of a pack."""
+
+    seed: int
+    history: dict[str, list[float]] = field(default_factory=dict)
+    active: bool = True
+    epochs: int = 0
+    diverged_epoch: int | None = None
+    diverged_value: str = ""
+    # Early stopping, as keras.callbacks.EarlyStopping keeps it per model.
+    wait: int = 0
+    best: float | None = None
+    best_weights: Weights | None = None
+    kept_weights: Weights | None = None
+
+    def end_epoch(
+        self,
+        epoch: int,
+        logs: Mapping[str, float],
+        rule: StopRule,
+        weights: Callable[[], Weights],
+    ) -> None:
+        """Record epoch ``epoch`` (0-based); stop the copy where it diverged or stops early.
+
+        Args:
+            epoch: the 0-based epoch just trained.
+            logs: its ``loss``, ``accuracy``/``mae`` and their ``val_`` values.
+            rule: the arm's early stopping.
+            weights: reads this copy's current weights (called only when needed).
+        """
+        for name, value in logs.items():
+            self.history.setdefault(name, []).append(float(value))
+        self.epochs = epoch + 1
+        if not math.isfinite(logs["loss"]):
+            self.active = False
+            self.diverged_epoch = epoch + 1
+            self.diverged_value = str(logs["loss"])
+            return
+        if rule.enabled and self._early_stop(epoch, logs, rule, weights):
+            self.active = False
+            self.kept_weights = (
+                self.best_weights
+                if rule.restore_best and self.best_weights
+                else weights()
+            )
+
+    def _early_stop(self, epoch, logs, rule: StopRule, weights) -> bool:
+        """``EarlyStopping.on_epoch_end`` for this copy; True where it stops now."""
+        if rule.monitor not in logs:
+            raise ModelError(
+                f"early_stopping.monitor {rule.monitor!r} is not a logged metric. "
+                f"Expected one of: {', '.join(logs)}."
+            )
+        current = logs[rule.monitor]
+        if rule.restore_best and self.best_weights is None:
+            self.best_weights = weights()
+        self.wait += 1
+        if self.best is None or (
+            current - rule.min_delta > self.best
+            if rule.higher_is_better
+            else current + rule.min_delta < self.best
+        ):
+            self.best = current
+            if rule.restore_best:
+                self.best_weights = weights()
+            self.wait = 0
+            return False
+        return self.wait >= rule.patience and epoch > 0
+
+    def final_weights(self, rule: StopRule) -> Weights | None:
+        """The weights this copy ends with where they are not its current ones."""
+        if self.kept_weights is not None:
+            return self.kept_weights
+        if self.diverged_epoch is None and rule.restore_best and self.best_weights:
+            return (
+                self.best_weights
+            )  # Keras restores the best at the end of training too
+        return None
+
+    def outcome(
+        self, test_loss: float, test_score: float, score: str, rule: StopRule
+    ) -> dict[str, Any]:
+        """The ``RunResult`` fields that training decides, as the plain runner fills them.
+
+        Args:
+            test_loss, test_score: this copy's test loss and accuracy (or mae).
+            score: ``accuracy`` or ``mae``.
+            rule: the arm's early stopping.
+        """
+        history = self.history
+        if self.diverged_epoch is not None:
+            return {
+                "status": RunStatus.DIVERGED,
+                "metrics": {},
+                "diverged_epoch": self.diverged_epoch,
+                "error": (
+                    f"loss became {self.diverged_value} at epoch {self.diverged_epoch}; "
+                    "training stopped there"
+                ),
+            }
+        best = best_index(history.get(rule.monitor, []), rule.monitor)
+        restored = rule.enabled and rule.restore_best and best is not None
+        final = best if restored else self.epochs - 1
+        metrics = {
+            "loss": history["loss"][-1],
+            score: history[score][-1],
+            "val_loss": history["val_loss"][final],
+            f"val_{score}": history[f"val_{score}"][final],
+            "best_val_loss": min(history["val_loss"]),
+            f"best_val_{score}": (max if score == "accuracy" else min)(
+                history[f"val_{score}"]
+            ),
+            "test_loss": float(test_loss),
+            f"test_{score}": float(test_score),
+        }
+        return {
+            "status": RunStatus.FINISHED,
+            "metrics": metrics,
+            "best_epoch": None if best is None else best + 1,
+        }
+
+
+def best_index(values: list[float], monitor: str) -> int | None:
+    """The runner's rule: the best finite value's 0-based epoch, ties to the earliest."""
+    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
+    if not finite:
+        return None
+    if "acc" in monitor or "auc" in monitor:
+        return max(finite, key=lambda vi: (vi[0], -vi[1]))[1]
+    return min(finite, key=lambda vi: (vi[0], vi[1]))[1]

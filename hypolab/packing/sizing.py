@@ -1,0 +1,141 @@
+"""Which arms can be packed, and how many seeds go in one pack.
+
+``supports`` is decided on the resolved config alone: ``mlp`` and ``cnn``
+models pack; a ``custom`` builder (an architecture hypolab cannot rebuild
+with stacked weights) and optimizers whose update mixes the elements of a
+weight tensor (their copies would interact) do not, and the runner trains
+those one seed at a time.
+
+``pack_size`` turns the hypothesis's ``pack`` (``auto`` or a positive int)
+into a number: ``auto`` is the whole arm where an estimate of the pack's
+memory fits in half of the memory available, fewer seeds otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypolab.records import Dataset, RunSpec
+
+#: Optimizers whose update of a weight depends on the whole tensor (factored
+#: moments, trust ratios, orthogonalisation), which would couple the copies.
+COUPLING_OPTIMIZERS = ("adafactor", "lamb", "muon")
+
+#: Bytes per parameter per copy: weights, gradients, up to two moment slots,
+#: and the early-stopping snapshots (float32).
+_BYTES_PER_PARAM = 4 * 6
+#: Activation bytes per value: forward output, its gradient, masks and temporaries.
+_BYTES_PER_ACTIVATION = 4 * 4
+
+
+def unsupported_reason(config: Mapping[str, Any]) -> str | None:
+    """Why an arm's config cannot be packed, or None where it can.
+
+    Example:
+
+    >>> unsupported_reason({"model": {"kind": "custom"}, "optimizer": {"name": "adam"}})
+    "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"
+    """
+    kind = (config.get("model") or {}).get("kind")
+    if kind not in ("mlp", "cnn"):
+        return f"model.kind {kind!r}: a custom builder's model cannot be rebuilt with stacked weights"
+    optimizer = str((config.get("optimizer") or {}).get("name", "")).lower()
+    if optimizer in COUPLING_OPTIMIZERS:
+        return f"optimizer {optimizer!r} updates a weight from the whole tensor, which would couple the seeds"
+    return None
+
+
+def supports(config: Mapping[str, Any]) -> bool:
+    """Whether the seeds of an arm with this resolved config can be trained packed.
+
+    True for ``mlp`` and ``cnn`` models with an element-wise optimizer (adam,
+    sgd, rmsprop...); False for ``custom`` models and for adafactor, lamb
+    and muon. Where False, train one seed at a time and say why in the run's
+    notes (``unsupported_reason``).
+    """
+    return unsupported_reason(config) is None
+
+
+def pack_size(
+    config: Mapping[str, Any],
+    dataset: Dataset,
+    runs: int,
+    requested: str | int = "auto",
+    *,
+    memory_bytes: int | None = None,
+) -> int:
+    """How many seeds of an arm to train in one pack.
+
+    Args:
+        config: the arm's resolved config.
+        dataset: the loaded data set (its shapes size the estimate).
+        runs: seeds of the arm still to train.
+        requested: ``auto`` or a positive int (the hypothesis's ``pack``);
+            1 means the plain one-seed-at-a-time runner.
+        memory_bytes: memory to fit in; by default half of the available
+            host memory (``MemAvailable``), which bounds a GPU run too since
+            the training inputs are staged through it.
+
+    Returns:
+        An int in ``[1, max(runs, 1)]``: ``requested`` capped by ``runs``, or
+        for ``auto`` the most seeds whose estimated memory fits.
+    """
+    runs = max(int(runs), 1)
+    if requested != "auto":
+        return max(1, min(int(requested), runs))
+    budget = memory_bytes if memory_bytes is not None else _available_memory() // 2
+    per_copy, shared = estimate_memory(config, dataset)
+    fitting = (budget - shared) // max(per_copy, 1)
+    return int(max(1, min(runs, fitting)))
+
+
+def estimate_memory(config: Mapping[str, Any], dataset: Dataset) -> tuple[int, int]:
+    """Estimated bytes ``(per copy, shared)`` of a pack of this arm.
+
+    Per copy: parameters with their gradients, optimizer slots and snapshots,
+    plus one batch of activations (and one evaluation chunk). Shared: the
+    training inputs held on the device.
+    """
+    from hypolab import models  # Keras only when a pack is sized
+
+    model = models.build(
+        config["model"], dataset.input_shape, dataset.num_classes, dataset.task
+    )
+    params = models.count_trainable(model)
+    activations = sum(
+        math.prod(int(d) for d in layer.output.shape[1:]) for layer in model.layers
+    )
+    batch = int(config.get("batch_size", 32))
+    per_copy = (
+        params * _BYTES_PER_PARAM + (batch + 2048) * activations * _BYTES_PER_ACTIVATION
+    )
+    shared = int(getattr(dataset.x_train, "nbytes", 0))
+    return int(per_copy), shared
+
+
+def split_packs(specs: Sequence[RunSpec], size: int) -> list[list[RunSpec]]:
+    """Consecutive packs of at most ``size`` specs, in order.
+
+    Packing does not change any run's result, so how seeds are grouped only
+    changes speed and memory.
+    """
+    size = max(int(size), 1)
+    specs = list(specs)
+    return [specs[i : i + size] for i in range(0, len(specs), size)]
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30

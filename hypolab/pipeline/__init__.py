@@ -1,0 +1,204 @@
+"""The Python API of a hypothesis test: plan -> train (via the store) -> analyse -> report.
+
+``run_hypothesis`` trains whatever runs the store does not hold yet and returns
+every planned run's record; ``test`` adds the statistics and the report. Both
+work the same from the CLI and from a notebook.
+
+Runs are trained in rounds that keep the arms balanced: seed 0 of every arm,
+then seed 1, ... With seed packing, a round trains a pack of seeds of the
+first arm, then the same seeds of the next arm, and so on. Each run is claimed
+in the store first, so two processes on the same file never train a run twice,
+and each record is committed as soon as its run ends.
+
+Example:
+
+    from hypolab.pipeline import run_hypothesis, test
+    results = run_hypothesis("hypotheses/batchsize.yaml", device="cpu")
+    outcome = test("hypotheses/batchsize.yaml")
+    outcome.analysis.to_dict()["comparisons"][0]["sentence"]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from hypolab.errors import HypolabError
+from hypolab.pipeline.training import Device, execute
+from hypolab.progress import Progress
+from hypolab.records import METRICS, Hypothesis, RunResult, RunStatus
+from hypolab.store import DEFAULT_STORE, RunStore
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """What ``test`` produced.
+
+    Args:
+        hypothesis: the validated hypothesis.
+        results: every planned run's record, in plan order.
+        trained: how many runs this call trained (the rest came from the store).
+        analysis: the ``hypolab.stats`` Analysis, or None where it could not run.
+        analysis_error: why there is no analysis (e.g. too few finished runs).
+        report_path: the report's ``index.html``, or None.
+        report_note: why there is no report, or None.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    hypothesis: Hypothesis
+    results: list[RunResult]
+    trained: int
+    analysis: Any = None
+    analysis_error: str | None = None
+    report_path: Path | None = None
+    report_note: str | None = None
+
+    @property
+    def unsuccessful(self) -> list[RunResult]:
+        """The failed and diverged runs, in plan order."""
+        return [r for r in self.results if r.status is not RunStatus.FINISHED]
+
+
+def load_hypothesis(source: str | os.PathLike[str] | Hypothesis) -> Hypothesis:
+    """A ``Hypothesis`` from a file path (validated) or as given."""
+    if isinstance(source, Hypothesis):
+        return source
+    from hypolab import spec
+
+    return spec.load(source)
+
+
+def run_hypothesis(
+    source: str | os.PathLike[str] | Hypothesis,
+    *,
+    store: RunStore | str | os.PathLike[str] = DEFAULT_STORE,
+    rerun: bool = False,
+    device: Device = "auto",
+    pack: int | Literal["auto"] | None = None,
+    progress: Progress | None = None,
+    tensorboard_dir: str | os.PathLike[str] | None = None,
+    deterministic: bool = False,
+) -> list[RunResult]:
+    """Train every planned run the store lacks; return all planned runs' records.
+
+    Args:
+        source: a hypothesis file's path, or a loaded ``Hypothesis``.
+        store: a ``RunStore`` or the path of its file.
+        rerun: retrain every run even where the store holds it (the new
+            records supersede the old ones; ``RunStore.history`` keeps both).
+        device: ``auto``, ``cpu`` or ``gpu``.
+        pack: seeds trained together per model: a positive int, ``auto``, or
+            None for the file's ``pack``. ``1`` trains one seed at a time.
+        progress: where progress goes (``hypolab.progress.make_progress()``
+            for the terminal); None reports nothing.
+        tensorboard_dir: write TensorBoard logs for every trained run there.
+        deterministic: ask the backend for deterministic GPU ops.
+
+    Returns:
+        One ``RunResult`` per planned run, in plan order (arms interleaved by
+        seed). ``arm`` is this hypothesis's arm name even where the run was
+        first trained for another hypothesis that shares it.
+
+    Raises:
+        SpecErrors: the file is invalid.
+        StoreError, DataError, DeviceError: the store, data or device cannot be used.
+    """
+    return execute(load_hypothesis(source), store, rerun, device, pack, progress, tensorboard_dir, deterministic)[0]
+
+
+def test(
+    source: str | os.PathLike[str] | Hypothesis,
+    *,
+    store: RunStore | str | os.PathLike[str] = DEFAULT_STORE,
+    rerun: bool = False,
+    device: Device = "auto",
+    pack: int | Literal["auto"] | None = None,
+    progress: Progress | None = None,
+    tensorboard_dir: str | os.PathLike[str] | None = None,
+    deterministic: bool = False,
+    reports_root: str | os.PathLike[str] = "reports",
+    command: str = "",
+) -> TestOutcome:
+    """Run, analyse and report a hypothesis (what ``hypolab test`` does).
+
+    Args are those of ``run_hypothesis``, plus ``reports_root`` (the report
+    goes to ``reports_root/<hypothesis name>/``) and ``command`` (the command
+    line, printed in the report).
+
+    Returns:
+        A ``TestOutcome``: the records, the analysis and the report's path.
+    """
+    h = load_hypothesis(source)
+    results, trained = execute(h, store, rerun, device, pack, progress, tensorboard_dir, deterministic)
+    try:
+        analysis = analyze_hypothesis(h, results)
+    except HypolabError as exc:
+        return TestOutcome(hypothesis=h, results=results, trained=trained, analysis_error=str(exc),
+                           report_note="no report without an analysis")  # fmt: skip
+    report_path, note = _write_report(h, results, analysis, Path(reports_root) / h.name, command)
+    return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
+                       report_path=report_path, report_note=note)  # fmt: skip
+
+
+test.__test__ = False  # a library function, not a pytest test, wherever it is imported
+
+
+def metric_values(h: Hypothesis, results: Sequence[RunResult]) -> tuple[dict[str, list[float]], dict[str, list[int]], dict[str, list[int]]]:
+    """Per-arm values of ``h.metric`` from finished runs, their seeds, and the seeds of failed/diverged runs.
+
+    A finished run without the metric (e.g. ``test_mae`` asked of a
+    classification run) counts as failed. Arms are in file order, seeds ascending.
+    """
+    values: dict[str, list[float]] = {arm.name: [] for arm in h.arms}
+    seeds: dict[str, list[int]] = {arm.name: [] for arm in h.arms}
+    failed: dict[str, list[int]] = {arm.name: [] for arm in h.arms}
+    for result in sorted(results, key=lambda r: r.seed):
+        if result.status is RunStatus.FINISHED and h.metric in result.metrics:
+            values[result.arm].append(float(result.metrics[h.metric]))
+            seeds[result.arm].append(result.seed)
+        else:
+            failed[result.arm].append(result.seed)
+    return values, seeds, failed
+
+
+def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Any:
+    """The statistics of ``h`` on ``results`` (``hypolab.stats.analyze``).
+
+    Failed and diverged runs are passed as failures; with ``failed_runs:
+    worst`` the statistics count each as the worst value seen.
+
+    Raises:
+        AnalysisError: too few finished runs, or values the tests cannot use.
+    """
+    from hypolab import stats
+
+    values, seeds, failed = metric_values(h, results)
+    return stats.analyze(
+        values,
+        control=h.control.name,
+        direction=h.direction,
+        alpha=h.alpha,
+        margin=h.margin,
+        test=h.test,
+        pairing=h.pairing,
+        correction=h.correction,
+        ordered=h.ordered,
+        seeds=seeds,
+        failed_seeds=failed,
+        metric=h.metric,
+        failed_as_worst=h.failed_as_worst,
+        higher_is_better=METRICS.get(h.metric),
+    )
+
+
+def _write_report(h: Hypothesis, results, analysis, out_dir: Path, command: str) -> tuple[Path | None, str | None]:
+    try:
+        from hypolab.report import write_report
+    except ImportError:
+        return None, "the report module is not installed in this build (hypolab.report.write_report)"
+    payload = analysis.to_dict() if hasattr(analysis, "to_dict") else analysis
+    return write_report(h, list(results), payload, out_dir, command=command), None

@@ -1,0 +1,166 @@
+"""``hypolab test`` and ``hypolab status``: in-process with CliRunner, and as real processes
+that are killed mid-run or run side by side."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from runner_cases import CLI_WITH_FAKE_TRAINER, FakeTrainer, write_hypothesis
+
+from hypolab import plan, runner, spec
+from hypolab.cli import main
+from hypolab.store import RunStore
+
+CLI = [sys.executable, "-c", "from hypolab.cli import main; main()"]
+
+
+@pytest.fixture
+def cli():
+    return CliRunner()
+
+
+def test_test_trains_reports_and_a_second_run_trains_nothing(cli, tmp_path):
+    path, store = write_hypothesis(tmp_path, seeds=2), tmp_path / "runs.sqlite"
+    args = ["test", str(path), "--store", str(store), "--device", "cpu", "--reports", str(tmp_path / "reports")]
+    first = cli.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "tiny: 4 runs planned, 0 already in the store, 4 to train" in first.output
+    assert re.search(r"\[1/4\] batch 64, seed 0: finished, val_accuracy \d\.\d{4} \(\d+\.\d s\)", first.output)
+    assert f"tiny: 4 runs (4 trained now, 0 from the store {store})" in first.output
+    assert re.search(r"Verdict \(batch 8 vs batch 64\): (supported|contradicted|inconclusive|equivalent)\. ", first.output)
+    assert re.search(r"(Report: .*index\.html|No report: )", first.output)
+    second = cli.invoke(main, args)
+    assert second.exit_code == 0, second.output
+    assert f"tiny: 4 runs (0 trained now, 4 from the store {store})" in second.output
+
+
+def test_summary_names_failed_and_diverged_runs(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "train_one", FakeTrainer(fail={("batch 8", 1)}))
+    result = cli.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--store", str(tmp_path / "s.sqlite"),
+                               "--device", "cpu", "--reports", str(tmp_path / "reports")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "  failed: batch 8, seed 1: RuntimeError: out of memory" in result.output
+
+
+def test_status_counts_runs_per_arm(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "train_one", FakeTrainer(fail={("batch 8", 1)}))
+    path, store = write_hypothesis(tmp_path), tmp_path / "runs.sqlite"
+    before = cli.invoke(main, ["status", str(path), "--store", str(store)])
+    assert before.exit_code == 0, before.output
+    assert not store.exists()  # looking creates nothing
+    assert before.output.splitlines() == [
+        f"tiny ({path})",
+        "  arm       planned  finished  diverged  failed  running  pending",
+        "  batch 64        3         0         0       0        0        3",
+        "  batch 8         3         0         0       0        0        3",
+    ]
+    from hypolab import pipeline
+
+    pipeline.run_hypothesis(path, store=store, device="cpu")
+    after = cli.invoke(main, ["status", "--store", str(store)])
+    assert after.output.splitlines()[2:] == [
+        "  batch 64        3         3         0       0        0        0",
+        "  batch 8         3         2         0       1        0        0",
+    ]
+
+
+def test_status_without_a_store_says_what_to_do(cli, tmp_path):
+    result = cli.invoke(main, ["status", "--store", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 0
+    assert result.output == f"No run store at {tmp_path / 'none.sqlite'} yet. Run 'hypolab test FILE' first, or pass --store.\n"
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"], ids=["zero", "negative", "word"])
+def test_a_bad_pack_value_is_a_usage_error(cli, tmp_path, value):
+    result = cli.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--pack", value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '--pack': must be 'auto' or a positive integer. Got '{value}' instead." in result.output
+
+
+def test_a_missing_file_is_an_error_not_a_traceback(cli, tmp_path):
+    result = cli.invoke(main, ["test", str(tmp_path / "nope.yaml"), "--store", str(tmp_path / "s.sqlite")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "nope.yaml" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_store_that_is_not_a_database_is_an_error(cli, tmp_path):
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a database\n" * 100)
+    result = cli.invoke(main, ["status", "--store", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: Cannot open run store {bad}: file is not a database.")
+
+
+def _records(store_path) -> list[tuple[str, int]]:
+    if not store_path.exists():
+        return []
+    db = sqlite3.connect(store_path, timeout=30)
+    try:
+        return db.execute("SELECT key, current FROM runs").fetchall()
+    except sqlite3.OperationalError:  # tables not created yet
+        return []
+    finally:
+        db.close()
+
+
+def _expect_exactly_the_planned_runs(path, store_path) -> None:
+    planned = sorted(s.key for s in plan.plan(spec.load(path)))
+    keys = [key for key, _ in _records(store_path)]
+    assert sorted(keys) == planned  # every planned run once, none twice
+    with RunStore(store_path) as store:
+        assert store.running_keys() == set()
+
+
+def test_a_killed_test_resumes_with_exactly_the_planned_runs(cli, tmp_path):
+    path, store = write_hypothesis(tmp_path, seeds=2, epochs=4), tmp_path / "runs.sqlite"
+    command = [*CLI, "test", str(path), "--store", str(store), "--device", "cpu", "--reports", str(tmp_path / "r")]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not _records(store) and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL  # killed mid-run, not finished
+    done_before = len(_records(store))
+    assert 1 <= done_before < 4
+    resumed = cli.invoke(main, command[3:])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"tiny: 4 runs ({4 - done_before} trained now, {done_before} from the store" in resumed.output
+    _expect_exactly_the_planned_runs(path, store)
+
+
+def _run_two_at_once(command, tmp_path) -> list[int]:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    processes = [
+        subprocess.Popen([*command, "--reports", str(tmp_path / f"reports{i}")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+        for i in range(2)
+    ]  # fmt: skip
+    outputs = [p.communicate(timeout=300) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    return [int(re.search(r"tiny: \d+ runs \((\d+) trained now", out).group(1)) for out, _ in outputs]
+
+
+def test_two_concurrent_tests_split_the_runs_between_them(tmp_path):
+    # The trainer is faked (0.3 s a run, no Keras): this is about claims, and both processes overlap for sure.
+    path, store = write_hypothesis(tmp_path, seeds=5), tmp_path / "runs.sqlite"
+    trained = _run_two_at_once([*CLI_WITH_FAKE_TRAINER, "test", str(path), "--store", str(store)], tmp_path)
+    assert sum(trained) == 10 and min(trained) > 0  # both worked, neither trained a run the other did
+    _expect_exactly_the_planned_runs(path, store)
+
+
+@pytest.mark.slow
+def test_two_concurrent_real_tests_on_one_file_never_train_a_run_twice(tmp_path):
+    path, store = write_hypothesis(tmp_path, seeds=3, epochs=2), tmp_path / "runs.sqlite"
+    trained = _run_two_at_once([*CLI, "test", str(path), "--store", str(store), "--device", "cpu"], tmp_path)
+    assert sum(trained) == 6
+    _expect_exactly_the_planned_runs(path, store)

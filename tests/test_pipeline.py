@@ -1,0 +1,229 @@
+"""The pipeline: which runs get trained, in what order, and what comes back.
+
+Most tests fake the trainer (orchestration is what they are about); one trains
+real, tiny models end to end.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+
+from runner_cases import FakeTrainer, write_hypothesis
+
+from hypolab import datasets, pipeline, plan, runner, spec
+from hypolab.pipeline import training
+from hypolab.records import RunStatus
+from hypolab.store import Claim, RunStore, new_owner
+
+@pytest.fixture
+def fake(monkeypatch):
+    trainer = FakeTrainer()
+    monkeypatch.setattr(runner, "train_one", trainer)
+    return trainer
+
+
+def test_runs_are_interleaved_across_arms(tmp_path, fake):
+    results = pipeline.run_hypothesis(write_hypothesis(tmp_path), store=tmp_path / "runs.sqlite", device="cpu")
+    expected = [("batch 64", 0), ("batch 8", 0), ("batch 64", 1), ("batch 8", 1), ("batch 64", 2), ("batch 8", 2)]
+    assert fake.calls == expected
+    assert [(r.arm, r.seed) for r in results] == expected
+
+
+def test_a_second_run_trains_nothing_new(tmp_path, fake):
+    path = write_hypothesis(tmp_path)
+    first = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    fake.calls.clear()
+    second = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    assert fake.calls == []
+    assert second == first
+
+
+def test_rerun_retrains_every_run_and_keeps_the_old_records(tmp_path, fake):
+    path, store_path = write_hypothesis(tmp_path, seeds=2), tmp_path / "runs.sqlite"
+    first = pipeline.run_hypothesis(path, store=store_path, device="cpu")
+    pipeline.run_hypothesis(path, store=store_path, device="cpu", rerun=True)
+    assert len(fake.calls) == 8
+    with RunStore(store_path) as store:
+        assert store.count() == 8
+        assert all(len(store.history(r.key)) == 2 for r in first)
+
+
+def test_failed_runs_are_retried_on_the_next_run(tmp_path, monkeypatch):
+    trainer = FakeTrainer(fail={("batch 8", 1)})
+    monkeypatch.setattr(runner, "train_one", trainer)
+    path = write_hypothesis(tmp_path)
+    results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    assert [r.status for r in results].count(RunStatus.FAILED) == 1
+    trainer.calls.clear()
+    trainer.fail.clear()
+    results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    assert trainer.calls == [("batch 8", 1)]
+    assert all(r.status is RunStatus.FINISHED for r in results)
+
+
+def test_a_run_two_hypotheses_share_is_trained_once(tmp_path, fake):
+    store_path = tmp_path / "runs.sqlite"
+    pipeline.run_hypothesis(write_hypothesis(tmp_path, "first"), store=store_path, device="cpu")
+    fake.calls.clear()
+    second = pipeline.run_hypothesis(write_hypothesis(tmp_path, "second", treatment_batch=16), store=store_path, device="cpu")
+    assert fake.calls == [("batch 8", 0), ("batch 8", 1), ("batch 8", 2)]  # the shared control came from the store
+    control = [r for r in second if r.config["batch_size"] == 64]
+    assert [r.hypothesis for r in control] == ["first"] * 3  # who trained it
+    assert [r.arm for r in control] == ["batch 64"] * 3
+
+
+def test_editing_an_arm_gives_new_runs_that_never_mix_with_the_old(tmp_path, fake):
+    store_path = tmp_path / "runs.sqlite"
+    pipeline.run_hypothesis(write_hypothesis(tmp_path, treatment_batch=8), store=store_path, device="cpu")
+    fake.calls.clear()
+    edited = pipeline.run_hypothesis(write_hypothesis(tmp_path, treatment_batch=4), store=store_path, device="cpu")
+    assert fake.calls == [("batch 8", 0), ("batch 8", 1), ("batch 8", 2)]
+    assert sorted({r.config["batch_size"] for r in edited}) == [4, 64]
+    with RunStore(store_path) as store:
+        assert [arm for _, arm, _ in store.planned("tiny")].count("batch 8") == 3
+
+
+def test_packed_rounds_keep_the_arms_balanced(tmp_path, monkeypatch, fake):
+    from hypolab import packing
+
+    packs = []
+
+    def fake_pack(specs, dataset, *, device, on_epoch=None):
+        packs.append([(s.arm, s.seed) for s in specs])
+        return [fake(s, dataset, device=device) for s in specs]
+
+    monkeypatch.setattr(packing, "train_pack", fake_pack)
+    pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=4, pack=2), store=tmp_path / "runs.sqlite", device="cpu")
+    assert packs == [
+        [("batch 64", 0), ("batch 64", 1)], [("batch 8", 0), ("batch 8", 1)],
+        [("batch 64", 2), ("batch 64", 3)], [("batch 8", 2), ("batch 8", 3)],
+    ]  # fmt: skip
+
+
+def test_an_arm_that_cannot_be_packed_trains_its_seeds_one_by_one_with_a_note(tmp_path, monkeypatch, fake):
+    from hypolab import packing
+
+    monkeypatch.setattr(packing, "train_pack", lambda specs, dataset, **kw: [fake(s, dataset, device="cpu") for s in specs])
+    path = write_hypothesis(tmp_path, seeds=2, pack=2)
+    path.write_text(path.read_text().replace("set: {batch_size: 8}", "set: {batch_size: 8, optimizer.name: adafactor}"))
+    results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    notes = {r.arm: r.notes for r in results}
+    assert notes["batch 64"] == ()
+    assert notes["batch 8"] == ("trained one seed at a time: optimizer 'adafactor' updates a weight from the whole tensor, which would couple the seeds",)
+
+
+def test_runs_another_process_trains_are_waited_for_not_trained(tmp_path, monkeypatch, fake):
+    monkeypatch.setattr(training, "POLL_SECONDS", 0.05)
+    path, store_path = write_hypothesis(tmp_path, seeds=2), tmp_path / "runs.sqlite"
+    h = spec.load(path)
+    held = plan.plan(h)[1]  # batch 8, seed 0
+    other = new_owner()
+    with RunStore(store_path) as store:
+        assert store.claim(held.key, owner=other) is Claim.CLAIMED
+
+    def finish_later():
+        time.sleep(1.0)
+        with RunStore(store_path) as store:
+            store.put(fake(held, None, device="cpu"), owner=other)
+
+    worker = threading.Thread(target=finish_later)
+    worker.start()
+    results = pipeline.run_hypothesis(path, store=store_path, device="cpu")
+    worker.join()
+    assert fake.calls.count(("batch 8", 0)) == 1  # only the other "process" trained it
+    assert len(results) == 4 and all(r.status is RunStatus.FINISHED for r in results)
+
+
+def test_an_interrupt_keeps_finished_runs_and_releases_leases(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "train_one", FakeTrainer(interrupt_at=3))
+    path, store_path = write_hypothesis(tmp_path), tmp_path / "runs.sqlite"
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run_hypothesis(path, store=store_path, device="cpu")
+    with RunStore(store_path) as store:
+        assert store.count() == 3
+        assert store.running_keys() == set()
+    resumed = FakeTrainer()
+    monkeypatch.setattr(runner, "train_one", resumed)
+    pipeline.run_hypothesis(path, store=store_path, device="cpu")
+    assert resumed.calls == [("batch 8", 1), ("batch 64", 2), ("batch 8", 2)]
+
+
+class RecordingProgress:
+    def __init__(self):
+        self.events = []
+
+    def start(self, hypothesis, *, total, stored):
+        self.events.append(("start", hypothesis, total, stored))
+
+    def runs_started(self, specs):
+        self.events.append(("started", [s.seed for s in specs]))
+
+    def epoch_done(self, specs, epoch, epochs, logs):
+        self.events.append(("epoch", epoch, epochs))
+
+    def run_done(self, result):
+        self.events.append(("done", result.arm, result.seed))
+
+    def waiting(self, count):
+        self.events.append(("waiting", count))
+
+    def close(self):
+        self.events.append(("close",))
+
+
+def test_progress_hears_of_every_run(tmp_path, fake):
+    progress = RecordingProgress()
+    pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=2), store=tmp_path / "runs.sqlite", device="cpu", progress=progress)
+    assert progress.events[0] == ("start", "tiny", 4, 0)
+    assert progress.events[1:4] == [("started", [0]), ("epoch", 1, 1), ("done", "batch 64", 0)]
+    assert progress.events[-1] == ("close",)
+    assert sum(1 for e in progress.events if e[0] == "done") == 4
+
+
+def test_metric_values_split_finished_from_failed_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "train_one", FakeTrainer(fail={("batch 8", 1)}))
+    path = write_hypothesis(tmp_path, failed_runs="worst")
+    h = spec.load(path)
+    results = pipeline.run_hypothesis(h, store=tmp_path / "runs.sqlite", device="cpu")
+    values, seeds, failed = pipeline.metric_values(h, results)
+    assert values == {"batch 64": [0.5, 0.51, 0.52], "batch 8": [pytest.approx(0.6), pytest.approx(0.62)]}
+    assert seeds == {"batch 64": [0, 1, 2], "batch 8": [0, 2]}
+    assert failed == {"batch 64": [], "batch 8": [1]}
+    analysis = pipeline.analyze_hypothesis(h, results).to_dict()
+    assert [(a["name"], a["n"], a["n_failed"]) for a in analysis["arms"]] == [("batch 64", 3, 1 - 1), ("batch 8", 3, 1)]
+
+
+def test_test_without_a_report_module_says_so(tmp_path, monkeypatch, fake):
+    monkeypatch.setitem(sys.modules, "hypolab.report", None)  # import fails as if not installed
+    outcome = pipeline.test(write_hypothesis(tmp_path), store=tmp_path / "runs.sqlite", device="cpu", reports_root=tmp_path)
+    assert outcome.report_path is None
+    assert outcome.report_note == "the report module is not installed in this build (hypolab.report.write_report)"
+    assert outcome.analysis.to_dict()["comparisons"][0]["treatment"] == "batch 8"
+    assert outcome.trained == 6 and outcome.unsuccessful == []
+
+
+def test_real_training_end_to_end_loads_the_data_once(tmp_path, monkeypatch):
+    loads = []
+    real_load = datasets.load
+    monkeypatch.setattr(datasets, "load", lambda data, **kw: loads.append(data) or real_load(data, **kw))
+    results = pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=2), store=tmp_path / "runs.sqlite", device="cpu")
+    assert len(loads) == 1
+    assert [r.status for r in results] == [RunStatus.FINISHED] * 4
+    assert len({r.key for r in results}) == 4
+    assert all(r.device == "cpu" and r.epochs_run == 1 and "test_accuracy" in r.metrics for r in results)
+    assert results[0].history != replace(results[2], history={}).history  # seeds differ
+
+
+def test_tensorboard_logs_ask_for_one_model_per_run(tmp_path, monkeypatch, fake):
+    from hypolab import packing
+
+    monkeypatch.setattr(packing, "train_pack", lambda *a, **kw: pytest.fail("packed despite --tensorboard"))
+    results = pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=2, pack="auto"), store=tmp_path / "runs.sqlite",
+                                      device="cpu", tensorboard_dir=tmp_path / "tb")  # fmt: skip
+    assert fake.calls == [("batch 64", 0), ("batch 8", 0), ("batch 64", 1), ("batch 8", 1)]
+    assert {r.notes for r in results} == {("trained one seed at a time: --tensorboard logs need one model per run",)}

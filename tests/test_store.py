@@ -1,0 +1,256 @@
+"""The run store: records round-trip, reruns supersede, claims never double up."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import pytest
+
+from hypolab.errors import StoreError
+from hypolab.records import DataConfig, RunResult, RunSpec, RunStatus
+from hypolab.store import Claim, RunStore, new_owner
+
+
+def make_result(key: str = "k1", *, status: RunStatus = RunStatus.FINISHED, seed: int = 0, arm: str = "control", **changes) -> RunResult:
+    result = RunResult(
+        key=key,
+        hypothesis="batchsize",
+        arm=arm,
+        seed=seed,
+        config={"model": {"kind": "mlp", "units": [8]}, "batch_size": 32, "early_stopping": None},
+        data=DataConfig(subset=200).to_dict(),
+        status=status,
+        history={"loss": [1.5, 0.9], "val_loss": [1.4, float("nan")], "accuracy": [0.5, 0.75]},
+        metrics={"test_accuracy": 0.8125, "val_loss": 1.25, "epochs_run": 2.0},
+        best_epoch=1,
+        epochs_run=2,
+        trainable_params=610,
+        train_seconds=1.5,
+        device="cpu",
+        backend="tensorflow",
+        versions={"keras": "3.15.1", "python": "3.11.7"},
+        started_at="2026-01-01T00:00:00+00:00",
+        finished_at="2026-01-01T00:00:02+00:00",
+        error=None,
+        diverged_epoch=None,
+        notes=("packed with 4 seeds",),
+    )
+    return replace(result, **changes)
+
+
+def make_spec(key: str, arm: str = "control", seed: int = 0) -> RunSpec:
+    return RunSpec(key=key, hypothesis="batchsize", arm=arm, seed=seed, config={}, data=DataConfig())
+
+
+def test_put_then_get_round_trips_every_field(tmp_path):
+    original = make_result(status=RunStatus.DIVERGED, error="loss became nan at epoch 2", diverged_epoch=2)
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.put(original)
+    with RunStore(tmp_path / "runs.sqlite") as reopened:
+        loaded = reopened.get("k1")
+    assert loaded is not None
+    assert math.isnan(loaded.history["val_loss"][1])
+    nan_free = {**original.history, "val_loss": [1.4]}
+    assert replace(loaded, history={**loaded.history, "val_loss": [1.4]}) == replace(original, history=nan_free)
+    assert loaded.status is RunStatus.DIVERGED
+
+
+def test_get_returns_none_for_an_unknown_key(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        assert store.get("missing") is None
+        assert store.results_for(["missing"]) == {}
+
+
+def test_store_uses_wal_journal(tmp_path):
+    RunStore(tmp_path / "runs.sqlite").close()
+    mode = sqlite3.connect(tmp_path / "runs.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_rerun_supersedes_and_keeps_history(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.put(make_result(metrics={"test_accuracy": 0.5}))
+        store.put(make_result(metrics={"test_accuracy": 0.75}))
+        assert store.get("k1").metrics == {"test_accuracy": 0.75}
+        assert [r.metrics["test_accuracy"] for r in store.history("k1")] == [0.5, 0.75]
+        assert store.results_for(["k1", "k1"])["k1"].metrics == {"test_accuracy": 0.75}
+        assert store.count("k1") == 2
+
+
+def test_results_for_many_keys_crosses_the_parameter_limit(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        for i in range(1200):
+            store.put(make_result(f"k{i}", seed=i))
+        found = store.results_for(f"k{i}" for i in range(1200))
+    assert len(found) == 1200
+    assert found["k1199"].seed == 1199
+
+
+def test_claim_is_done_busy_or_claimed(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        first, second = new_owner(), new_owner()
+        assert store.claim("k1", owner=first) is Claim.CLAIMED
+        assert store.claim("k1", owner=second) is Claim.BUSY
+        assert store.claim("k1", owner=first) is Claim.CLAIMED  # re-claiming one's own lease is fine
+        store.put(make_result("k1"), owner=first)
+        assert store.running_keys() == set()
+        assert store.claim("k1", owner=second) is Claim.DONE
+
+
+def test_released_lease_can_be_claimed_by_another_owner(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        first, second = new_owner(), new_owner()
+        assert store.claim("k1", owner=first) is Claim.CLAIMED
+        store.release(first)
+        assert store.claim("k1", owner=second) is Claim.CLAIMED
+
+
+def test_lease_of_a_dead_process_is_reclaimed(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    code = (
+        "import sys; from hypolab.store import RunStore, new_owner;"
+        f"s = RunStore({str(path)!r}); print(s.claim('k1', owner=new_owner()).value)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "claimed"
+    with RunStore(path) as store:
+        assert store.running_keys() == set()
+        assert store.claim("k1", owner=new_owner()) is Claim.CLAIMED
+
+
+def test_lease_with_an_expired_heartbeat_is_reclaimed(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite", lease_seconds=0.2) as store:
+        first = new_owner()
+        assert store.claim("k1", owner=first) is Claim.CLAIMED  # this process is alive...
+        assert store.claim("k1", owner=new_owner()) is Claim.BUSY
+        time.sleep(0.3)  # ...but its heartbeat stopped
+        assert store.claim("k1", owner=new_owner()) is Claim.CLAIMED
+
+
+def test_heartbeat_keeps_a_lease_live(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite", lease_seconds=0.3) as store:
+        first = new_owner()
+        store.claim("k1", owner=first)
+        for _ in range(3):
+            time.sleep(0.15)
+            store.heartbeat(first)
+        assert store.claim("k1", owner=new_owner()) is Claim.BUSY
+
+
+@pytest.mark.parametrize(
+    ("status", "fresh_since", "retry_failed_before", "expected"),
+    [
+        (RunStatus.FINISHED, None, None, Claim.DONE),
+        (RunStatus.DIVERGED, None, time.time() + 60, Claim.DONE),
+        (RunStatus.FAILED, None, None, Claim.DONE),
+        (RunStatus.FAILED, None, time.time() + 60, Claim.CLAIMED),
+        (RunStatus.FINISHED, time.time() + 60, None, Claim.CLAIMED),
+    ],
+    ids=["finished-kept", "diverged-kept", "failed-kept", "failed-retried", "rerun-retrains"],
+)
+def test_claim_policy_for_existing_records(tmp_path, status, fresh_since, retry_failed_before, expected):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.put(make_result(status=status))
+        claim = store.claim("k1", owner=new_owner(), fresh_since=fresh_since, retry_failed_before=retry_failed_before)
+    assert claim is expected
+
+
+def test_a_record_written_during_a_rerun_counts_as_done(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.put(make_result())
+        started = time.time()
+        store.put(make_result())  # another --rerun process finished it already
+        assert store.claim("k1", owner=new_owner(), fresh_since=started) is Claim.DONE
+
+
+def _claim_all(path: str, keys: list[str], queue) -> None:
+    store = RunStore(path)
+    owner = new_owner()
+    won = []
+    for key in keys:
+        if store.claim(key, owner=owner) is Claim.CLAIMED:
+            won.append(key)
+            store.put(make_result(key), owner=owner)
+    queue.put(won)
+
+
+def test_concurrent_claims_from_processes_never_double_up(tmp_path):
+    path = str(tmp_path / "runs.sqlite")
+    RunStore(path).close()
+    keys = [f"k{i}" for i in range(40)]
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [context.Process(target=_claim_all, args=(path, keys, queue)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    won = [key for _ in workers for key in queue.get(timeout=60)]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(won) == sorted(keys)
+    with RunStore(path) as store:
+        assert store.count() == 40
+
+
+def test_arm_status_counts_each_state(tmp_path):
+    specs = [make_spec(f"c{i}", "control", i) for i in range(4)] + [make_spec(f"t{i}", "batch 4", i) for i in range(4)]
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.register_plan("batchsize", "hypotheses/batchsize.yaml", specs)
+        store.put(make_result("c0"))
+        store.put(make_result("c1", status=RunStatus.FAILED, error="boom"))
+        store.put(make_result("t0", status=RunStatus.DIVERGED))
+        store.claim("t1", owner=new_owner())
+        rows = {row.arm: row for row in store.arm_status("batchsize")}
+        assert store.hypotheses() == [("batchsize", "hypotheses/batchsize.yaml")]
+    assert (rows["control"].finished, rows["control"].failed, rows["control"].pending) == (1, 1, 2)
+    assert (rows["batch 4"].diverged, rows["batch 4"].running, rows["batch 4"].pending) == (1, 1, 2)
+
+
+def test_register_plan_replaces_an_edited_plan(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.register_plan("h", "h.yaml", [make_spec("old")])
+        store.register_plan("h", "h.yaml", [make_spec("new1"), make_spec("new2", seed=1)])
+        assert [key for key, _, _ in store.planned("h")] == ["new1", "new2"]
+
+
+def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("these are my notes, not a database\n" * 200)
+    with pytest.raises(StoreError, match=r"Cannot open run store .*notes\.txt: file is not a database\. Expected a hypolab SQLite run store"):
+        RunStore(path)
+
+
+def test_a_store_under_a_file_gives_a_clear_error(tmp_path):
+    (tmp_path / "blocker").write_text("x")
+    with pytest.raises(StoreError, match=r"Cannot create run store .*blocker/runs\.sqlite: .*Expected a writable path; pass --store"):
+        RunStore(tmp_path / "blocker" / "runs.sqlite")
+
+
+def test_a_store_from_a_newer_hypolab_is_refused(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(StoreError, match="schema version 99; this hypolab reads version 1 or older"):
+        RunStore(path)
+
+
+def test_opening_an_existing_store_takes_no_write_lock(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        store.put(make_result())
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process is committing a run
+    try:
+        start = time.perf_counter()
+        with RunStore(path) as reader:
+            assert reader.get("k1") is not None
+        assert time.perf_counter() - start < 5  # did not wait for the writer
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
