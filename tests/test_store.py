@@ -144,17 +144,22 @@ def test_heartbeat_keeps_a_lease_live(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("status", "fresh_since", "retry_failed_before", "expected"),
+    ("status", "fresh_in", "retry_failed_in", "expected"),
     [
         (RunStatus.FINISHED, None, None, Claim.DONE),
-        (RunStatus.DIVERGED, None, time.time() + 60, Claim.DONE),
+        (RunStatus.DIVERGED, None, 60, Claim.DONE),
         (RunStatus.FAILED, None, None, Claim.DONE),
-        (RunStatus.FAILED, None, time.time() + 60, Claim.CLAIMED),
-        (RunStatus.FINISHED, time.time() + 60, None, Claim.CLAIMED),
+        (RunStatus.FAILED, None, 60, Claim.CLAIMED),
+        (RunStatus.FINISHED, 60, None, Claim.CLAIMED),
     ],
     ids=["finished-kept", "diverged-kept", "failed-kept", "failed-retried", "rerun-retrains"],
 )
-def test_claim_policy_for_existing_records(tmp_path, status, fresh_since, retry_failed_before, expected):
+def test_claim_policy_for_existing_records(tmp_path, status, fresh_in, retry_failed_in, expected):
+    # Cut-offs are "seconds from now" taken when the test runs, not when pytest
+    # collects it: a long suite would otherwise put them in the past.
+    now = time.time()
+    fresh_since = None if fresh_in is None else now + fresh_in
+    retry_failed_before = None if retry_failed_in is None else now + retry_failed_in
     with RunStore(tmp_path / "runs.sqlite") as store:
         store.put(make_result(status=status))
         claim = store.claim("k1", owner=new_owner(), fresh_since=fresh_since, retry_failed_before=retry_failed_before)
