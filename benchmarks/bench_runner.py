@@ -148,6 +148,21 @@ def memory(args) -> None:
         print(f"hypolab train_one x {args.runs}: RSS after run {warm + 1}: {rss[warm]:.0f} MiB, "
               f"after run {args.runs}: {rss[-1]:.0f} MiB, growth {rss[-1] - rss[warm]:+.0f} MiB "
               f"({(rss[-1] - rss[warm]) / max(args.runs - warm - 1, 1) * 1024:+.0f} KiB/run), peak {peak:.0f} MiB")  # fmt: skip
+        # The default path packs an arm's seeds into one model: one fit per pack,
+        # so whatever a fit leaves behind in TensorFlow is paid once per pack.
+        from hypolab import packing
+
+        packed, pack = [], 10
+        for first in range(0, args.runs, pack):
+            specs = [
+                RunSpec(key=f"p{seed}", hypothesis="bench", arm="a", seed=seed, config=config, data=h.data)
+                for seed in range(first, min(first + pack, args.runs))
+            ]
+            packing.train_pack(specs, dataset, device="cpu")
+            packed.append(_rss_mib()[0])
+        print(f"hypolab packed ({pack} seeds a pack) x {args.runs} runs: RSS after pack 1: {packed[0]:.0f} MiB, "
+              f"after run {args.runs}: {packed[-1]:.0f} MiB, growth {packed[-1] - packed[0]:+.0f} MiB "
+              f"({(packed[-1] - packed[0]) / max(args.runs - pack, 1) * 1024:+.0f} KiB/run)")  # fmt: skip
         for clear in (True, False):
             plain = []
             for _ in range(args.runs):

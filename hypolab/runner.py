@@ -238,24 +238,17 @@ def _fit_and_evaluate(spec, dataset, watcher, tensorboard_dir, base_dir) -> dict
         return {
             "status": RunStatus.DIVERGED, "history": history, "metrics": {}, "epochs_run": epochs_run,
             "trainable_params": params, "diverged_epoch": watcher.diverged_epoch,
-            "error": f"loss became {watcher.diverged_value} at epoch {watcher.diverged_epoch}; training stopped there",
+            "error": divergence_error(watcher.diverged_value, watcher.diverged_epoch),
         }  # fmt: skip
     score = "accuracy" if task is Task.CLASSIFICATION else "mae"
     if early is not None:
         # EarlyStopping's own best (min_delta and baseline included) is what it restores.
         best_index = min(int(early.best_epoch), epochs_run - 1)
     else:
-        best_index = _best_index(history.get("val_loss", []), "val_loss")
+        best_index = best_epoch_index(history.get("val_loss", []), "val_loss")
     # Restored best weights are exactly the weights validated at that epoch.
     final = best_index if early is not None and early.restore_best_weights else epochs_run - 1
-    metrics = {
-        "loss": history["loss"][-1],
-        score: history[score][-1],
-        "val_loss": history["val_loss"][final],
-        f"val_{score}": history[f"val_{score}"][final],
-        "best_val_loss": min(history["val_loss"]),
-        f"best_val_{score}": (max if score == "accuracy" else min)(history[f"val_{score}"]),
-    }
+    metrics = final_metrics(history, final, score)
     test = model.evaluate(dataset.x_test, dataset.y_test, batch_size=eval_batch_size, verbose=0, return_dict=True)
     metrics["test_loss"] = float(test["loss"])
     metrics[f"test_{score}"] = float(test[score])
@@ -306,7 +299,36 @@ def _early_stopping(options: Mapping[str, Any] | None) -> keras.callbacks.EarlyS
     )
 
 
-def _best_index(values: list[float], monitor: str) -> int | None:
+def divergence_error(value: float, epoch: int) -> str:
+    """The error text of a diverged run (the same for plain and packed runs)."""
+    return f"loss became {value} at epoch {epoch}; training stopped there"
+
+
+def final_metrics(history: Mapping[str, list[float]], final: int, score: str) -> dict[str, float]:
+    """A finished run's train and validation metrics from its per-epoch history.
+
+    Args:
+        history: per-epoch values (``loss``, ``val_loss``, ``<score>``, ``val_<score>``).
+        final: 0-based epoch whose weights the run ends with (the restored best
+            epoch under early stopping with ``restore_best_weights``, else the last).
+        score: ``accuracy`` (classification) or ``mae`` (regression).
+
+    Returns:
+        ``loss`` and ``<score>`` of the last epoch trained, ``val_*`` at ``final``,
+        and ``best_val_*`` over all epochs.
+    """
+    return {
+        "loss": history["loss"][-1],
+        score: history[score][-1],
+        "val_loss": history["val_loss"][final],
+        f"val_{score}": history[f"val_{score}"][final],
+        "best_val_loss": min(history["val_loss"]),
+        f"best_val_{score}": (max if score == "accuracy" else min)(history[f"val_{score}"]),
+    }
+
+
+def best_epoch_index(values: list[float], monitor: str) -> int | None:
+    """The best finite value's 0-based epoch, ties to the earliest (as EarlyStopping)."""
     finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
     if not finite:
         return None

@@ -19,6 +19,7 @@ import numpy as np
 
 from hypolab.errors import ModelError
 from hypolab.records import RunStatus
+from hypolab.runner import best_epoch_index, divergence_error, final_metrics
 
 Weights = dict[str, list[np.ndarray]]
 
@@ -156,23 +157,13 @@ class CopyState:
                 "status": RunStatus.DIVERGED,
                 "metrics": {},
                 "diverged_epoch": self.diverged_epoch,
-                "error": (
-                    f"loss became {self.diverged_value} at epoch {self.diverged_epoch}; "
-                    "training stopped there"
-                ),
+                "error": divergence_error(self.diverged_value, self.diverged_epoch),
             }
-        best = best_index(history.get(rule.monitor, []), rule.monitor)
+        best = best_epoch_index(history.get(rule.monitor, []), rule.monitor)
         restored = rule.enabled and rule.restore_best and best is not None
         final = best if restored else self.epochs - 1
         metrics = {
-            "loss": history["loss"][-1],
-            score: history[score][-1],
-            "val_loss": history["val_loss"][final],
-            f"val_{score}": history[f"val_{score}"][final],
-            "best_val_loss": min(history["val_loss"]),
-            f"best_val_{score}": (max if score == "accuracy" else min)(
-                history[f"val_{score}"]
-            ),
+            **final_metrics(history, final, score),
             "test_loss": float(test_loss),
             f"test_{score}": float(test_score),
         }
@@ -183,11 +174,3 @@ class CopyState:
         }
 
 
-def best_index(values: list[float], monitor: str) -> int | None:
-    """The runner's rule: the best finite value's 0-based epoch, ties to the earliest."""
-    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
-    if not finite:
-        return None
-    if "acc" in monitor or "auc" in monitor:
-        return max(finite, key=lambda vi: (vi[0], -vi[1]))[1]
-    return min(finite, key=lambda vi: (vi[0], vi[1]))[1]
