@@ -266,7 +266,7 @@ class RunResult:
         arm: the arm name.
         seed: the seed.
         config: the resolved config.
-        data: the data config as a dict.
+        data: the data config as a dict, plus ``sizes``: examples per split.
         status: finished, diverged or failed.
         history: per-epoch values of every metric, e.g. ``{"loss": [...],
             "val_loss": [...], "accuracy": [...], "val_accuracy": [...]}``.

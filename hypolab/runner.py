@@ -181,7 +181,7 @@ def train_one(
     watcher = _EpochWatcher(on_epoch)
     record = {
         "key": spec.key, "hypothesis": spec.hypothesis, "arm": spec.arm, "seed": spec.seed,
-        "config": spec.config, "data": spec.data.to_dict(), "device": described,
+        "config": spec.config, "data": {**spec.data.to_dict(), "sizes": dataset.sizes}, "device": described,
         "backend": backend, "versions": versions, "started_at": started_at,
     }  # fmt: skip
     try:

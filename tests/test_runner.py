@@ -80,7 +80,9 @@ def test_finished_run_records_every_field(digits):
     assert set(result.versions) == {"hypolab", "keras", "tensorflow", "python", "numpy"}
     started, finished = (datetime.fromisoformat(t) for t in (result.started_at, result.finished_at))
     assert started.utcoffset().total_seconds() == 0 and started <= finished
-    assert (result.key, result.arm, result.seed, result.data) == ("key-control-0", "control", 0, DATA.to_dict())
+    assert (result.key, result.arm, result.seed) == ("key-control-0", "control", 0)
+    # The data config as planned, plus the split sizes the run actually saw (for the report).
+    assert result.data == {**DATA.to_dict(), "sizes": digits.sizes}
 
 
 def test_the_test_split_is_never_trained_or_validated_on(digits):

@@ -130,7 +130,7 @@ def train_pack(
     for k, spec in enumerate(specs):
         record = {
             "key": spec.key, "hypothesis": spec.hypothesis, "arm": spec.arm, "seed": spec.seed,
-            "config": spec.config, "data": spec.data.to_dict(), "device": described,
+            "config": spec.config, "data": {**spec.data.to_dict(), "sizes": dataset.sizes}, "device": described,
             "backend": backend, "versions": versions, "started_at": started_at,
             "finished_at": finished_at, "train_seconds": seconds, "notes": notes,
             "history": copies[k].history, "epochs_run": copies[k].epochs,
