@@ -105,6 +105,24 @@ def test_packed_rounds_keep_the_arms_balanced(tmp_path, monkeypatch, fake):
     ]  # fmt: skip
 
 
+def test_a_packed_arm_trains_its_remainder_packed_too(tmp_path, monkeypatch, fake):
+    # 5 seeds in packs of 2 leave one seed per arm: it must take the packed
+    # path as well, or its numbers would depend on the pack size.
+    from hypolab import packing
+
+    packs = []
+
+    def fake_pack(specs, dataset, *, device, on_epoch=None):
+        packs.append([(s.arm, s.seed) for s in specs])
+        return [fake(s, dataset, device=device) for s in specs]
+
+    monkeypatch.setattr(packing, "train_pack", fake_pack)
+    monkeypatch.setattr(runner, "train_one", lambda *a, **kw: pytest.fail("a packed arm's seed trained unpacked"))
+    pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=5, pack=2), store=tmp_path / "runs.sqlite", device="cpu")
+    assert [("batch 64", 4)] in packs and [("batch 8", 4)] in packs
+    assert sorted(seed for pack in packs for _, seed in pack) == sorted(list(range(5)) * 2)
+
+
 def test_an_arm_that_cannot_be_packed_trains_its_seeds_one_by_one_with_a_note(tmp_path, monkeypatch, fake):
     from hypolab import packing
 

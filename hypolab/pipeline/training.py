@@ -165,7 +165,10 @@ class _Trainer:
                 claimed.append(spec)
             elif outcome is Claim.BUSY:
                 busy.append(spec)
-        if len(claimed) > 1 and self.sizes.get(claimed[0].arm, 1) > 1:
+        if claimed and self.sizes.get(claimed[0].arm, 1) > 1:
+            # Even a lone seed of a packed arm (a remainder, a retry, a run taken
+            # over from another process) goes through the packed path: a seed's
+            # numbers must not depend on how its arm happened to be split.
             self._train_pack(claimed)
         else:
             for spec in claimed:
