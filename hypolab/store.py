@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 import os
 import socket
@@ -34,6 +35,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,7 @@ from hypolab.records import RunResult, RunSpec, RunStatus
 DEFAULT_STORE = Path("reports") / "runs.sqlite"
 
 #: Bumped when the tables change in a way older code cannot read.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: registrations (the hypothesis text before training)
 
 #: A lease whose heartbeat is older than this is stale (its owner hung or
 #: runs on another host that died).
@@ -87,6 +89,13 @@ CREATE TABLE IF NOT EXISTS plans (
     seed INTEGER NOT NULL,
     path TEXT NOT NULL,
     PRIMARY KEY (hypothesis, key)
+);
+CREATE TABLE IF NOT EXISTS registrations (
+    hypothesis TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source TEXT NOT NULL,
+    registered_at TEXT NOT NULL,
+    PRIMARY KEY (hypothesis, sha256)
 );
 CREATE TABLE IF NOT EXISTS leases (
     key TEXT PRIMARY KEY,
@@ -169,11 +178,16 @@ class RunStore:
                 )
             if version < SCHEMA_VERSION:
                 # Only a new file is written to here: opening an existing store takes no write lock.
-                self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+                self._create_schema()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"Cannot open run store {self.path}: {exc}. Expected a hypolab SQLite run store "
                 "(or a path where one can be created); pass --store with another file."
+            ) from None
+        except FileExistsError:  # mkdir met a file where a parent folder should be
+            raise StoreError(
+                f"Cannot create run store {self.path}: one of its parent paths is a file, not a folder. "
+                "Expected a writable path; pass --store with another file."
             ) from None
         except OSError as exc:
             raise StoreError(
@@ -181,14 +195,44 @@ class RunStore:
                 "path; pass --store with another file."
             ) from None
 
+    def _create_schema(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            # Under the write lock: another process may have created the schema meanwhile.
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            tables = [r[0] for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            if version == 0 and tables:  # someone else's database: leave it as it is
+                raise StoreError(
+                    f"Run store {self.path} is an SQLite database but not a hypolab run store "
+                    f"(it has the tables {', '.join(tables)}). Expected a hypolab run store or "
+                    "a new file; pass --store with another file."
+                )
+            if version < SCHEMA_VERSION:
+                # execute(), not executescript(): that would commit the lock away first.
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def close(self) -> None:
         self._db.close()
 
     def __enter__(self) -> RunStore:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            # A damaged page surfaces only when a query reaches it, after opening went fine.
+            raise StoreError(
+                f"Cannot read run store {self.path}: {exc}. Expected an intact hypolab SQLite run "
+                "store; restore it from a backup, or pass --store with another file."
+            ) from None
 
     # -- records -------------------------------------------------------------
 
@@ -308,6 +352,29 @@ class RunStore:
                 "INSERT OR IGNORE INTO plans (hypothesis, position, key, arm, seed, path) VALUES (?, ?, ?, ?, ?, ?)",
                 [(hypothesis, i, s.key, s.arm, s.seed, path) for i, s in enumerate(specs)],
             )
+
+    def register_source(self, hypothesis: str, source: str) -> None:
+        """Record the hypothesis file's text as it reads before training.
+
+        The first time a text is seen keeps its timestamp, so the earliest
+        registration is the pre-registered claim, and a later edit is visible.
+        """
+        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._write():
+            self._db.execute(
+                "INSERT OR IGNORE INTO registrations (hypothesis, sha256, source, registered_at) VALUES (?, ?, ?, ?)",
+                (hypothesis, digest, source, now),
+            )
+
+    def first_registration(self, hypothesis: str) -> tuple[str, str] | None:
+        """``(source, registered_at)`` of the earliest registered text of a hypothesis, or None."""
+        row = self._db.execute(
+            "SELECT source, registered_at FROM registrations WHERE hypothesis = ? "
+            "ORDER BY registered_at, rowid LIMIT 1",
+            (hypothesis,),
+        ).fetchone()
+        return None if row is None else (row["source"], row["registered_at"])
 
     def hypotheses(self) -> list[tuple[str, str]]:
         """``(name, path)`` of every hypothesis with a registered plan, by name."""

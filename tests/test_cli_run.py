@@ -36,7 +36,10 @@ def test_test_trains_reports_and_a_second_run_trains_nothing(cli, tmp_path):
     assert re.search(r"\[1/4\] batch 64, seed 0: finished, val_accuracy \d\.\d{4} \(\d+\.\d s\)", first.output)
     assert f"tiny: 4 runs (4 trained now, 0 from the store {store})" in first.output
     assert re.search(r"Verdict \(batch 8 vs batch 64\): (supported|contradicted|inconclusive|equivalent)\. ", first.output)
-    assert re.search(r"(Report: .*index\.html|No report: )", first.output)
+    report = tmp_path / "reports" / "tiny"
+    assert f"Report: {report / 'index.html'}" in first.output
+    assert sorted(p.name for p in report.iterdir()) == ["index.html", "results.json", "runs.csv", "summary.md"]
+    assert (tmp_path / "reports" / "index.html").is_file()
     second = cli.invoke(main, args)
     assert second.exit_code == 0, second.output
     assert f"tiny: 4 runs (0 trained now, 4 from the store {store})" in second.output
@@ -98,6 +101,22 @@ def test_a_store_that_is_not_a_database_is_an_error(cli, tmp_path):
     result = cli.invoke(main, ["status", "--store", str(bad)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: Cannot open run store {bad}: file is not a database.")
+
+
+@pytest.mark.parametrize("option", ["--tensorboard", "--reports"])
+def test_an_unwritable_output_folder_is_refused_before_training(cli, tmp_path, monkeypatch, option):
+    # Found by the bad-input sweep: --tensorboard under a file failed every run and, with --rerun,
+    # replaced the finished records; a bad --reports lost the report after training.
+    trainer = FakeTrainer()
+    monkeypatch.setattr(runner, "train_one", trainer)
+    (tmp_path / "blocker").write_text("x")
+    folder = tmp_path / "blocker" / "out"
+    result = cli.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--store", str(tmp_path / "s.sqlite"),
+                               "--device", "cpu", option, str(folder)])  # fmt: skip
+    assert result.exit_code == 2
+    assert (f"Invalid value for '{option}': cannot create the folder {folder}: {tmp_path / 'blocker'} "
+            "is a file, not a folder. Expected a folder you can write to.") in result.output
+    assert trainer.calls == [] and not (tmp_path / "s.sqlite").exists()
 
 
 def _records(store_path) -> list[tuple[str, int]]:

@@ -154,3 +154,56 @@ def test_schema_prints_json_and_writes_a_file(runner, tmp_path):
     written = runner.invoke(main, ["schema", "-o", "hypolab.schema.json"])
     assert written.exit_code == 0 and "wrote hypolab.schema.json" in written.stdout
     assert json.loads((tmp_path / "hypolab.schema.json").read_text()) == schema
+
+
+def test_plan_with_a_margin_needing_over_10_million_seeds_says_so(runner, tmp_path):
+    from hypolab.plan import plan
+    from hypolab.spec import load
+    from hypolab.store import RunStore
+
+    # Found by the bad-input sweep: seeds_needed's ValueError came out as a traceback.
+    tiny = tmp_path / "tiny_margin.yaml"
+    tiny.write_text(BATCHSIZE.read_text().replace("margin: 0.01 ", "margin: 0.000000001 "))
+    h = load(tiny)
+    values = {"batch 128": [0.90, 0.92, 0.94], "batch 4": [0.91, 0.93, 0.95]}
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        for spec in plan(h):
+            if spec.seed < 3:
+                store.put(_finished(spec, values[spec.arm][spec.seed]))
+    result = runner.invoke(main, ["plan", str(tiny), "--store", "runs.sqlite"])
+    assert result.exit_code == 0, result.output
+    assert "  batch 4 vs batch 128: more than 10 million (SD 0.02; 3 + 3 finished runs" in result.stdout
+
+
+def test_new_where_hypotheses_is_a_file_is_an_error(runner, tmp_path):
+    # Found by the bad-input sweep: mkdir's FileExistsError came out as a traceback.
+    (tmp_path / "hypotheses").write_text("not a folder")
+    result = runner.invoke(main, ["new", "x"])
+    assert result.exit_code == 1
+    assert ("Error: cannot write hypotheses/x.yaml: hypotheses is a file, not a folder. "
+            "Expected a folder hypotheses/ here; rename the file hypotheses.") in result.stderr
+
+
+def test_plan_computes_power_at_the_analysis_level_for_several_treatments(runner, tmp_path):
+    from hypolab.pipeline import analyze_hypothesis
+    from hypolab.plan import plan
+    from hypolab.spec import load
+    from hypolab.store import RunStore
+
+    # Two treatments under Holm: power is computed at alpha / 2, in plan as in the analysis.
+    two = tmp_path / "two.yaml"
+    two.write_text(BATCHSIZE.read_text() + "  - name: batch 32\n    set: {batch_size: 32}\n")
+    h = load(two)
+    values = {"batch 128": [0.90, 0.92, 0.94], "batch 4": [0.91, 0.93, 0.95], "batch 32": [0.91, 0.93, 0.95]}
+    stored = []
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        for spec in plan(h):
+            if spec.seed < 3:
+                stored.append(_finished(spec, values[spec.arm][spec.seed]))
+                store.put(stored[-1])
+    result = runner.invoke(main, ["plan", str(two), "--store", "runs.sqlite"])
+    assert result.exit_code == 0, result.output
+    # R: ceiling(power.t.test(delta=0.01, sd=0.02, power=0.8, sig.level=0.025, alternative="one.sided")$n) = 64
+    assert "  batch 4 vs batch 128: 64 (SD 0.02; 3 + 3 finished runs; the file has 10)" in result.stdout
+    analysis = analyze_hypothesis(h, stored).to_dict()
+    assert {c["seeds_needed"] for c in analysis["comparisons"]} == {64}

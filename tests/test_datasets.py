@@ -353,3 +353,11 @@ def test_changed_file_is_reloaded(tmp_path):
     np.savez(path, x_train=x * 2, y_train=y)
     os.utime(path, ns=(1, 1))  # a distinct mtime even on coarse clocks
     assert datasets.load(DataConfig(name=path)) is not a
+
+
+def test_a_single_class_target_is_refused(tmp_path):
+    # Found by the bad-input sweep: one class trained to 100% accuracy and tested nothing.
+    path = _csv(tmp_path, "a,label\n" + "".join(f"{i},1\n" for i in range(20)))
+    with pytest.raises(DataError, match=r"t\.csv: the labels hold a single class \(1\)\. Expected at "
+                       r"least 2 classes; check the label column \(data\.target\)"):
+        datasets.load(DataConfig(name=path, target="label"))

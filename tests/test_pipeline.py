@@ -245,3 +245,13 @@ def test_tensorboard_logs_ask_for_one_model_per_run(tmp_path, monkeypatch, fake)
                                       device="cpu", tensorboard_dir=tmp_path / "tb")  # fmt: skip
     assert fake.calls == [("batch 64", 0), ("batch 8", 0), ("batch 64", 1), ("batch 8", 1)]
     assert {r.notes for r in results} == {("trained one seed at a time: --tensorboard logs need one model per run",)}
+
+
+def test_a_test_registers_the_file_before_training(tmp_path, fake):
+    path, store_path = write_hypothesis(tmp_path, seeds=2, pack=1), tmp_path / "runs.sqlite"
+    pipeline.run_hypothesis(path, store=store_path, device="cpu")
+    h = spec.load(path)
+    with RunStore(store_path) as store:
+        source, registered_at = store.first_registration(h.name)
+    assert source == h.source == path.read_text()
+    assert registered_at.endswith("+00:00")

@@ -328,3 +328,25 @@ def test_run_tables_follow_the_file_order_of_the_arms(several):
     every_run = html[html.index("Every run (40)"):]
     positions = [every_run.index(f"<tr><td>{escape(arm.name)}</td>") for arm in h.arms]
     assert positions == sorted(positions)
+
+
+def test_a_file_edited_after_registration_is_flagged_with_what_changed(tmp_path):
+    h = make_hypothesis()
+    results = make_results(h)
+    analysis = hand_analysis(h, results)
+    registered = (h.source.replace("direction: greater", "direction: less"), "2026-01-02T03:04:05+00:00")
+    html = write_report(h, results, analysis, tmp_path / h.name, registered=registered).read_text(encoding="utf-8")
+    assert "Edited after registration." in html
+    assert "2026-01-02T03:04:05+00:00" in html
+    assert "-direction: less" in html and "+direction: greater" in html
+
+
+def test_an_unchanged_registered_file_says_when_it_was_registered(tmp_path):
+    h = make_hypothesis()
+    results = make_results(h)
+    analysis = hand_analysis(h, results)
+    html = write_report(
+        h, results, analysis, tmp_path / h.name, registered=(h.source, "2026-01-02T03:04:05+00:00")
+    ).read_text(encoding="utf-8")
+    assert "Registered in the run store on 2026-01-02T03:04:05+00:00, before its runs were trained; unchanged since." in html
+    assert "Edited after registration." not in html

@@ -136,3 +136,11 @@ def test_learning_curves_average_ragged_histories_without_warnings(recwarn):
     colours = arm_colours([a.name for a in h.arms])
     assert _svg(learning_curves(ragged, arm_names=list(colours), metric=h.metric, colours=colours))
     assert [str(w.message) for w in recwarn] == []
+
+
+def test_the_arm_colours_are_seaborns_colourblind_palette():
+    # Written out in plots.py so rendering need not import seaborn; kept equal to it here.
+    seaborn = pytest.importorskip("seaborn")
+    from hypolab.report.plots import PALETTE
+
+    assert PALETTE == tuple(seaborn.color_palette("colorblind").as_hex())

@@ -337,3 +337,15 @@ def test_a_baseline_path_falls_back_to_the_working_directory(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     h = load(path)
     assert h.control.config["model"]["units"] == [12]
+
+
+def test_a_search_file_given_as_a_hypothesis_points_to_tune():
+    # Found by the bad-input sweep: 'hypolab test searches/mlp.yaml' listed every key as unknown.
+    text = "data: {name: digits}\nbase: {model: {kind: mlp}}\nspace: {batch_size: {type: choice, values: [8]}}\ntuner: {kind: random}\n"
+    with pytest.raises(SpecErrors) as error:
+        load_text(text, file="searches/mlp.yaml")
+    assert str(error.value) == (
+        "searches/mlp.yaml:1:1: this is a search file (it has 'space' and 'tuner'), not a hypothesis "
+        "file. Expected keys such as 'claim', 'metric', 'control' and 'treatments'. Run a search with "
+        "'hypolab tune searches/mlp.yaml'; write a hypothesis with 'hypolab new NAME'."
+    )

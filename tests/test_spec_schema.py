@@ -39,11 +39,18 @@ def test_schema_literals_match_the_records_enums(field, enum):
     assert set(typing.get_args(literal)) == {member.value for member in enum}
 
 
-@pytest.mark.slow
 def test_fixed_name_lists_are_known_to_keras():
     keras = pytest.importorskip("keras")
+    # Both ways: every listed name is Keras's, and every Keras optimizer a file
+    # can name is listed (wrappers and bases are not optimizers to name;
+    # ScheduleFreeAdamW trains on averaged weights it must swap in before
+    # evaluation, which the runner does not do, so it is left out on purpose).
+    not_nameable = {"lossscaleoptimizer", "multioptimizer", "optimizer", "optimizermap", "schedulefreeadamw"}
+    keras_names = {n.lower() for n in dir(keras.optimizers) if n[:1].isupper()} - not_nameable
+    assert keras_names <= set(vocabulary.OPTIMIZERS), keras_names - set(vocabulary.OPTIMIZERS)
+    classes = {n.lower(): getattr(keras.optimizers, n) for n in dir(keras.optimizers) if n[:1].isupper()}
     for name in vocabulary.OPTIMIZERS:
-        optimizer = keras.optimizers.get(name)
+        optimizer = classes[name]()
         for arg in vocabulary.optimizer_args(name):
             assert arg in type(optimizer).__init__.__code__.co_varnames, (name, arg)
         assert optimizer.get_config()["learning_rate"] == pytest.approx(vocabulary.DEFAULT_LEARNING_RATE[name])

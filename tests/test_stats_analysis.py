@@ -251,6 +251,19 @@ def test_non_finite_values_are_refused_with_the_position():
         analyze({"c": CONTROL, "t": [0.9, float("nan"), 0.8]}, control="c")
 
 
+def test_values_that_would_overflow_the_statistics_are_refused():
+    # 1e300 squared is inf: before this check the BCa interval died in np.percentile.
+    with pytest.raises(AnalysisError, match=r"arm 't': value 2 is 1e\+300; expected a number "
+                       r"of magnitude at most 1e\+50 .* Rescale the metric\."):
+        analyze({"c": CONTROL, "t": [0.9, 0.8, 1e300]}, control="c")
+
+
+def test_a_margin_needing_over_10_million_seeds_leaves_seeds_needed_empty():
+    # seeds_needed raises past 10**7 seeds; the analysis reports no count rather than failing.
+    comparison = family(margin=1e-9).comparisons[0]
+    assert comparison.seeds_needed is None and comparison.power_at_margin < 0.1
+
+
 def test_pairing_needs_seeds_when_arms_differ_in_size():
     with pytest.raises(AnalysisError, match="pairing 'seed' needs the seed of each value"):
         analyze({"c": CONTROL, "t": BETTER[:5]}, control="c", pairing="seed")

@@ -129,3 +129,51 @@ def test_failed_as_worst_on_an_unknown_column_needs_its_direction(runner, tmp_pa
     result = runner.invoke(analyze, [*args, "--lower-is-better"])
     assert result.exit_code == 0, result.output
     assert "counted as the worst value" in result.output
+
+
+# Found by the bad-input sweep: each of these printed a traceback or was silently accepted.
+SWEEP_ERRORS = [
+    (b"arm,seed,acc\nc,0,0.9\xff\nc,1,0.91\nt,0,0.9\nt,1,0.92\n",
+     "runs.csv: byte 20 is not UTF-8 (b'\\xff'). Expected a UTF-8 CSV; re-save the file as UTF-8."),
+    (b"arm,seed,acc\nc,0,0.9\nc,1,0.91\nt,0,1e308\nt,1,0.92\n",
+     ("runs.csv:4: 'acc' of arm 't' seed 0 is 1e308. Expected a number of magnitude at most "
+      "1e+50 (larger values overflow the statistics); rescale the column.")),
+    (b"arm;seed;acc\nc;0;0.9\nc;1;0.91\nt;0;0.9\nt;1;0.92\n",
+     ("runs.csv: no column 'arm'. Got columns: arm;seed;acc (separated by ';'?). Expected "
+      "'arm', 'seed' and the --metric column.")),
+    (b"arm,seed,acc\nc,0,0,9\nc,1,0.91\nt,0,0.9\nt,1,0.92\n",
+     ("runs.csv:2: 4 cells, but the header has 3 columns. Expected one cell per column "
+      "(quote cells that contain commas).")),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), SWEEP_ERRORS,
+                         ids=["not-utf8", "overflowing-value", "semicolons", "extra-cell"])
+def test_unreadable_files_give_a_clear_error(runner, tmp_path, content, message):
+    path = tmp_path / "runs.csv"
+    path.write_bytes(content)
+    result = runner.invoke(analyze, [str(path), "--metric", "acc", "--control", "c"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_json_under_a_file_is_a_clear_error(runner, runs, tmp_path):
+    (tmp_path / "blocker").write_text("x")
+    out = tmp_path / "blocker" / "analysis.json"
+    result = runner.invoke(analyze, [str(runs), "--metric", "test_accuracy", "--control",
+                                     "batch 128", "--json", str(out)])
+    assert result.exit_code == 1
+    assert f"Error: cannot write {out}: {out.parent} is a file, not a folder." in result.output
+
+
+def test_a_margin_far_below_the_sd_leaves_seeds_needed_empty(runner, runs, tmp_path):
+    # seeds_needed raises past 10 million seeds; the analysis must still finish.
+    out = tmp_path / "analysis.json"
+    result = runner.invoke(analyze, [str(runs), "--metric", "test_accuracy", "--control",
+                                     "batch 128", "--direction", "equivalent", "--margin",
+                                     "1e-9", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    comparison = json.loads(out.read_text(encoding="utf-8"))["comparisons"][0]
+    assert comparison["seeds_needed"] is None and comparison["power_at_margin"] < 0.8

@@ -241,7 +241,7 @@ def test_a_store_from_a_newer_hypolab_is_refused(tmp_path):
     db = sqlite3.connect(path)
     db.execute("PRAGMA user_version = 99")
     db.close()
-    with pytest.raises(StoreError, match="schema version 99; this hypolab reads version 1 or older"):
+    with pytest.raises(StoreError, match="schema version 99; this hypolab reads version 2 or older"):
         RunStore(path)
 
 
@@ -259,3 +259,77 @@ def test_opening_an_existing_store_takes_no_write_lock(tmp_path):
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_store_under_a_file_names_the_cause(tmp_path):
+    (tmp_path / "blocker").write_text("x")
+    with pytest.raises(StoreError, match=r"runs\.sqlite: one of its parent paths is a file, not a folder\."):
+        RunStore(tmp_path / "blocker" / "runs.sqlite")
+
+
+def test_someone_elses_sqlite_file_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "theirs.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE people (name TEXT)")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match=r"theirs\.db is an SQLite database but not a hypolab run store "
+                       r"\(it has the tables people\)\. Expected a hypolab run store or a new file"):
+        RunStore(path)
+    db = sqlite3.connect(path)
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    db.close()
+    assert tables == ["people"]
+
+
+def test_an_empty_file_becomes_a_store(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    path.write_bytes(b"")
+    with RunStore(path) as store:
+        assert store.hypotheses() == []
+    with RunStore(path) as store:  # opened again: the schema is there, nothing is refused
+        assert store.hypotheses() == []
+
+
+def test_the_first_registered_text_of_a_hypothesis_is_kept(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        assert store.first_registration("h") is None
+        store.register_source("h", "claim: first\n")
+        first = store.first_registration("h")
+        store.register_source("h", "claim: edited\n")
+        store.register_source("h", "claim: first\n")
+        assert store.first_registration("h") == first
+        assert first[0] == "claim: first\n"
+        store.register_source("other", "claim: x\n")
+        assert store.first_registration("h") == first
+
+
+def test_a_damaged_page_read_inside_with_is_a_store_error(tmp_path):
+    # Found by the bad-input sweep: opening went fine, the first query died with sqlite3.DatabaseError.
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        for i in range(40):
+            store.put(make_result(f"k{i}", seed=i, notes="x" * 500))
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[-8192:] = b"\xab" * 8192  # the last two pages: run rows, not the schema
+    path.write_bytes(bytes(data))
+    expected = (r"Cannot read run store .*runs\.sqlite: database disk image is malformed\. "
+                r"Expected an intact hypolab SQLite run store; restore it from a backup")
+    with pytest.raises(StoreError, match=expected), RunStore(path) as store:
+        store.results_for([f"k{i}" for i in range(40)])
+
+
+def test_a_version_1_store_gains_the_registrations_table_on_open(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        store.put(make_result())
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE registrations")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with RunStore(path) as store:
+        store.register_source("h", "claim: c\n")
+        assert store.first_registration("h")[0] == "claim: c\n"
+        assert store.get("k1") is not None

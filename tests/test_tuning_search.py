@@ -305,3 +305,17 @@ def test_an_objective_the_data_cannot_give_is_refused_before_any_trial(workdir):
     with pytest.raises(TuningError, match=expected + r" Expected val_loss or val_mae."):
         tune("searches/prices.yaml", device="cpu")
     assert not Path("reports/tune-prices").exists()
+
+
+@pytest.mark.parametrize("option", ["--reports", "--baselines"])
+def test_an_output_folder_under_a_file_is_refused_before_any_trial(workdir, option):
+    from hypolab.cli import main
+
+    # Found by the bad-input sweep: Keras Tuner's mkdir under --reports raised NotADirectoryError.
+    path = _write("tiny", RANDOM_2)
+    Path("blocker").write_text("x")
+    result = CliRunner().invoke(main, ["tune", path, "--device", "cpu", option, "blocker/out"])
+    assert result.exit_code == 2
+    assert (f"Invalid value for '{option}': cannot create the folder blocker/out: blocker is a file, "
+            "not a folder. Expected a folder you can write to.") in result.output
+    assert not Path("reports/tune-tiny").exists()

@@ -8,6 +8,7 @@ value other than ``finished``), whose metric cells may be empty.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from pathlib import Path
@@ -33,25 +34,43 @@ def read_runs(path: Path, metric: str) -> tuple[dict[str, list[float]], dict[str
         ``(values, seeds, failed_seeds)``, each keyed by arm in file order.
 
     Raises:
-        AnalysisError: a column is missing, a value is not a number, a seed is
-            repeated, or an arm has fewer than two runs.
+        AnalysisError: the file is not UTF-8, a column is missing, a row has
+            extra cells, a value is not a finite number (or overflows the
+            statistics), a seed is repeated, or an arm has fewer than two runs.
     """
+    from hypolab.stats.values import MAX_MAGNITUDE  # lazily: hypolab.stats loads SciPy
+
     values: dict[str, list[float]] = {}
     seeds: dict[str, list[int]] = {}
     failed: dict[str, list[int]] = {}
     seen: dict[tuple[str, int], int] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    try:
+        content = path.read_bytes().decode("utf-8-sig")  # bytes: the csv module splits the lines
+    except UnicodeDecodeError as exc:
+        raise AnalysisError(
+            f"{path}: byte {exc.start} is not UTF-8 ({exc.object[exc.start:exc.start + 1]!r}). "
+            "Expected a UTF-8 CSV; re-save the file as UTF-8.") from None
+    except OSError as exc:
+        raise AnalysisError(f"{path}: cannot read the file: {exc.strerror}.") from None
+    with io.StringIO(content, newline="") as handle:
         reader = csv.DictReader(handle)
         columns = [c for c in (reader.fieldnames or []) if c is not None]
         for needed in ("arm", "seed", metric):
             if needed not in columns:
                 what = "metric column" if needed == metric else "column"
+                separator = next((f" (separated by {sep!r}?)" for sep in (";", "\t", "|")
+                                  if len(columns) == 1 and sep in columns[0]), "")
                 raise AnalysisError(
-                    f"{path}: no {what} {needed!r}. Got columns: {', '.join(columns) or 'none'}. "
-                    f"Expected 'arm', 'seed' and the --metric column.")
+                    f"{path}: no {what} {needed!r}. Got columns: {', '.join(columns) or 'none'}"
+                    f"{separator}. Expected 'arm', 'seed' and the --metric column.")
         has_status = "status" in columns
         for row in reader:
             line = reader.line_num
+            if None in row:
+                raise AnalysisError(
+                    f"{path}:{line}: {len(columns) + len(row[None])} cells, but the header has "
+                    f"{len(columns)} columns. Expected one cell per column (quote cells that "
+                    "contain commas).")
             arm = (row.get("arm") or "").strip()
             if not arm:
                 raise AnalysisError(f"{path}:{line}: empty 'arm'. Expected an arm name.")
@@ -78,6 +97,11 @@ def read_runs(path: Path, metric: str) -> tuple[dict[str, list[float]], dict[str
                 value = float(text)
             except ValueError:
                 value = math.nan
+            if math.isfinite(value) and abs(value) > MAX_MAGNITUDE:
+                raise AnalysisError(
+                    f"{path}:{line}: {metric!r} of arm {arm!r} seed {seed} is {text}. Expected "
+                    f"a number of magnitude at most {MAX_MAGNITUDE:g} (larger values overflow "
+                    "the statistics); rescale the column.")
             if not math.isfinite(value):
                 raise AnalysisError(
                     f"{path}:{line}: {metric!r} of arm {arm!r} seed {seed} must be a finite "
@@ -195,6 +219,9 @@ def analyze(runs_csv: Path, metric: str, control: str, direction: str, margin: f
                 json_out.parent.mkdir(parents=True, exist_ok=True)
                 json_out.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False)
                                     + "\n", encoding="utf-8")
+            except FileExistsError:  # mkdir met a file where the folder should be
+                raise AnalysisError(f"cannot write {json_out}: {json_out.parent} is a file, "
+                                    "not a folder. Expected a path in a folder.") from None
             except OSError as exc:
                 raise AnalysisError(f"cannot write {json_out}: {exc.strerror}.") from None
             click.echo(f"\nwrote {json_out}")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import click
 
@@ -17,3 +19,25 @@ def cli_errors() -> Iterator[None]:
         yield
     except HypolabError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def check_folder(option: str, folder: str) -> None:
+    """Raise a ``BadParameter`` (exit 2) where ``folder`` for ``option`` cannot be created.
+
+    Commands call this before training, so a folder that cannot be written is
+    reported at once rather than after the runs (or as the failure of every
+    run). Nothing is created: a command that fails later leaves no empty folder.
+    """
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        reason = f"{existing} is a file, not a folder"
+    elif not os.access(existing, os.W_OK):
+        reason = f"{existing} is not writable"
+    else:
+        return
+    raise click.BadParameter(
+        f"cannot create the folder {folder}: {reason}. Expected a folder you can write to.",
+        param_hint=f"'{option}'",
+    )

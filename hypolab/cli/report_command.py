@@ -78,7 +78,10 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
     results = [replace(stored[s.key], arm=s.arm) for s in specs]
     analysis = pipeline.analyze_hypothesis(h, results)
     command = shlex.join(["hypolab", "test", file, "--store", store_path])
-    page = write_report(h, results, analysis.to_dict(), reports_root / h.name, command=command, index=False)
+    page = write_report(
+        h, results, analysis.to_dict(), reports_root / h.name, command=command, index=False,
+        registered=store.first_registration(h.name),
+    )  # fmt: skip
     lines = [f"{h.name}: {len(results)} stored runs"]
     for comparison in analysis.to_dict()["comparisons"]:
         lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "

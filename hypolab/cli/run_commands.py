@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from hypolab.cli.errors import cli_errors
+from hypolab.cli.errors import check_folder, cli_errors
 from hypolab.records import RunStatus
 from hypolab.store import DEFAULT_STORE
 
@@ -54,6 +54,11 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
     """
     # TensorFlow's C++ start-up chatter would bury the progress lines; the user's own setting wins.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Checked before training: a folder that cannot be written would fail every run (TensorBoard)
+    # or lose the report at the end.
+    for option, folder in (("--tensorboard", tensorboard_dir), ("--reports", reports_root)):
+        if folder is not None:
+            check_folder(option, folder)
     with cli_errors():
         from hypolab import pipeline
         from hypolab.progress import make_progress

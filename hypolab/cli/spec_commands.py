@@ -121,10 +121,15 @@ def new(name: str, search: bool) -> None:
         raise click.ClickException(
             f"{path} already exists; not overwriting it. Choose another NAME or delete the file."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:
             handle.write(starter_text(name, path.as_posix()))
+    except FileExistsError:  # mkdir met a file named like the folder
+        raise click.ClickException(
+            f"cannot write {path}: {path.parent} is a file, not a folder. Expected a folder "
+            f"{path.parent}/ here; rename the file {path.parent}."
+        ) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}.") from None
     click.echo(f"wrote {path.as_posix()}")
@@ -195,16 +200,12 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     if not Path(store_path).is_file():
         return [f"power estimate skipped: no run store at {store_path} yet."]
     try:
-        from hypolab.stats.power import seeds_needed
+        from hypolab.stats.power import family_alpha, seeds_needed
         from hypolab.store import RunStore
     except ImportError as exc:
         return [f"power estimate skipped: {exc.name} is not available in this install."]
-    with cli_errors():
-        store = RunStore(store_path)
-        try:
-            results = store.results_for(spec.key for spec in specs)
-        finally:
-            store.close()
+    with cli_errors(), RunStore(store_path) as store:
+        results = store.results_for(spec.key for spec in specs)
     values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
     for spec in specs:
         result = results.get(spec.key)
@@ -216,6 +217,8 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     paired = h.pairing.value == "seed"
     lines = [f"seeds per arm for {POWER:.0%} power at margin {h.margin:g} (from finished runs in {store_path}):"]
     control = values[h.control.name]
+    # The level the analysis computes power at, so plan and report agree.
+    level = family_alpha(h.alpha, h.correction.value, len(h.treatments))
     for arm in h.treatments:
         treated = values[arm.name]
         sd = _sd(control, treated, paired=paired)
@@ -223,7 +226,10 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
             lines.append(f"  {arm.name} vs {h.control.name}: needs at least 2 finished runs per arm "
                          f"(have {len(treated)} and {len(control)}).")
             continue
-        needed = seeds_needed(sd, h.margin, h.alpha, POWER, h.direction.value, paired=paired)
+        try:
+            needed = seeds_needed(sd, h.margin, level, POWER, h.direction.value, paired=paired)
+        except ValueError:  # the margin is tiny next to the SD
+            needed = "more than 10 million"
         lines.append(f"  {arm.name} vs {h.control.name}: {needed} (SD {sd:.4g}; "
                      f"{len(treated)} + {len(control)} finished runs; the file has {len(h.seeds)})")
     return lines

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from hypolab.cli.errors import cli_errors
+from hypolab.cli.errors import check_folder, cli_errors
 from hypolab.store import DEFAULT_STORE
 
 
@@ -43,6 +43,8 @@ def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_ro
     KERASTUNER_TUNER_ID (chief on one process, tuner0, tuner1, ... on the
     others) and run the same command in each; the chief writes the outputs.
     """
+    for option, folder in (("--reports", reports_root), ("--baselines", baselines_root)):
+        check_folder(option, folder)  # before the search, which keeps its trials under --reports
     with cli_errors():
         from hypolab.progress import make_progress
         from hypolab.tuning.tune import tune as run_tune

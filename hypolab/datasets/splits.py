@@ -55,10 +55,16 @@ def encode_labels(
         the original value of class ``i`` as text.
 
     Raises:
-        DataError: ``y_test`` holds a class that ``y`` does not.
+        DataError: ``y`` holds fewer than 2 classes, or ``y_test`` holds a
+            class that ``y`` does not.
     """
     classes, codes = np.unique(y, return_inverse=True)
     names = tuple(_label_text(c) for c in classes)
+    if classes.size < 2:  # a one-class softmax scores 100% accuracy and tests nothing
+        raise DataError(
+            f"{source}: the labels hold a single class ({', '.join(names) or 'none'}). Expected "
+            "at least 2 classes; check the label column (data.target) and its values."
+        )
     codes_test = None
     if y_test is not None:
         unknown = np.setdiff1d(np.unique(y_test), classes)

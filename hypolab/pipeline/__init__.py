@@ -139,7 +139,7 @@ def test(
     except HypolabError as exc:
         return TestOutcome(hypothesis=h, results=results, trained=trained, analysis_error=str(exc),
                            report_note="no report without an analysis")  # fmt: skip
-    report_path, note = _write_report(h, results, analysis, Path(reports_root) / h.name, command)
+    report_path, note = _write_report(h, results, analysis, Path(reports_root) / h.name, command, _registration(store, h.name))
     return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
                        report_path=report_path, report_note=note)  # fmt: skip
 
@@ -195,10 +195,20 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Any:
     )
 
 
-def _write_report(h: Hypothesis, results, analysis, out_dir: Path, command: str) -> tuple[Path | None, str | None]:
+def _registration(store: RunStore | str | os.PathLike[str], name: str) -> tuple[str, str] | None:
+    """The hypothesis file's text as first registered in the store, and when."""
+    if isinstance(store, RunStore):
+        return store.first_registration(name)
+    with RunStore(store) as run_store:
+        return run_store.first_registration(name)
+
+
+def _write_report(
+    h: Hypothesis, results, analysis, out_dir: Path, command: str, registered: tuple[str, str] | None = None
+) -> tuple[Path | None, str | None]:
     try:
         from hypolab.report import write_report
     except ImportError:
         return None, "the report module is not installed in this build (hypolab.report.write_report)"
     payload = analysis.to_dict() if hasattr(analysis, "to_dict") else analysis
-    return write_report(h, list(results), payload, out_dir, command=command), None
+    return write_report(h, list(results), payload, out_dir, command=command, registered=registered), None

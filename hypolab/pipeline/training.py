@@ -57,6 +57,7 @@ def execute(h, store, rerun, device, pack, progress, tensorboard_dir, determinis
     )  # fmt: skip
     try:
         run_store.register_plan(h.name, h.path, specs)
+        run_store.register_source(h.name, h.source)
         stored = run_store.results_for(s.key for s in specs)
         todo = [s for s in specs if _needs_training(stored.get(s.key), state)]
         if todo:

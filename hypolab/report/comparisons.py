@@ -80,7 +80,7 @@ _STAT_LINES = (
     ("statistic", "statistic", "num"), ("df", "df", "num"), ("p", "pvalue", "num"),
     ("adjusted p", "pvalue_adjusted", "num"), ("difference", "difference", "num"),
     ("CI of the difference", "ci", "num"), ("relative change", "relative", "num"),
-    ("BCa bootstrap CI", "bootstrap_ci", "num"), ("Hedges' g [CI]", "hedges_g", "num"),
+    ("BCa bootstrap CI (seeded; runs narrow below ~20 seeds)", "bootstrap_ci", "num"), ("Hedges' g [CI]", "hedges_g", "num"),
     ("Cliff's δ", "cliffs_delta", "num"), ("P(treatment > control) [CI]", "prob_superiority", "num"),
     ("power at margin", "power_at_margin", "num"),
     ("seeds needed (80% power)", "seeds_needed", "num"), ("verdict", "verdict", "verdict"),

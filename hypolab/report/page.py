@@ -146,3 +146,38 @@ def _text(value: Any) -> str:
 def _verdict(entry: Mapping[str, Any]) -> str:
     verdict = str(entry.get("verdict") or "inconclusive").lower()
     return verdict if verdict in VERDICTS else "inconclusive"
+
+
+def registration_context(source: str, registered: tuple[str, str] | None) -> dict[str, Any]:
+    """What the page says about pre-registration.
+
+    Args:
+        source: the hypothesis file's text as it reads now.
+        registered: ``(text, registered_at)`` first recorded in the run store
+            before any run was trained, or None where the store has none.
+
+    Returns:
+        ``registered_at`` (or None), ``edited_since_registration`` and, where
+        edited, ``registered_source`` and ``registration_diff`` (a unified diff
+        from the registered text to the current one).
+    """
+    import difflib
+
+    if registered is None:
+        return {"registered_at": None, "edited_since_registration": False}
+    text, registered_at = registered
+    edited = text != source
+    diff = ""
+    if edited:
+        diff = "".join(
+            difflib.unified_diff(
+                text.splitlines(keepends=True), source.splitlines(keepends=True),
+                fromfile=f"as registered {registered_at}", tofile="as it reads now",
+            )
+        )  # fmt: skip
+    return {
+        "registered_at": registered_at,
+        "edited_since_registration": edited,
+        "registered_source": text if edited else "",
+        "registration_diff": diff,
+    }

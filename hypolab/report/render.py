@@ -23,7 +23,7 @@ from hypolab.errors import ReportError
 from hypolab.records import Hypothesis, RunResult
 from hypolab.report import tables
 from hypolab.report.numbers import fmt
-from hypolab.report.page import GENERATOR, build_context
+from hypolab.report.page import GENERATOR, build_context, registration_context
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -37,6 +37,7 @@ def write_report(
     *,
     command: str = "",
     index: bool = True,
+    registered: tuple[str, str] | None = None,
 ) -> Path:
     """Write the report set of one hypothesis into ``out_dir`` and return ``index.html``.
 
@@ -53,6 +54,10 @@ def write_report(
         out_dir: the report's own folder, e.g. ``reports/batchsize``.
         command: the command line that produced the runs, shown for reproducibility.
         index: refresh the index of the parent folder.
+        registered: ``(source, registered_at)``: the file's text as first
+            registered in the run store before training
+            (``RunStore.first_registration``). Where the file now reads
+            otherwise, the page says so and shows what changed.
 
     Returns:
         The path of the written ``index.html``.
@@ -68,6 +73,7 @@ def write_report(
     check_analysis(h, analysis)
     rendered_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     context = build_context(h, results, analysis, command=command, rendered_at=rendered_at)
+    context.update(registration_context(h.source, registered))
     out = Path(out_dir)
     from hypolab.report import summary
 
@@ -166,7 +172,7 @@ def write_text(path: Path, text: str) -> None:
     except OSError as exc:
         raise ReportError(
             f"Cannot write {path}: {exc.strerror or exc}. Expected a folder you can write to; "
-            "choose another with --out."
+            "choose another with --out (hypolab report) or --reports (hypolab test, tune)."
         ) from None
 
 

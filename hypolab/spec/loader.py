@@ -129,6 +129,18 @@ class _Loader:
                     )
                 ]
             )
+        if "space" in data and "tuner" in data and "claim" not in data:
+            raise SpecErrors(
+                [
+                    doc.error(
+                        (),
+                        "this is a search file (it has 'space' and 'tuner'), not a hypothesis file. "
+                        "Expected keys such as 'claim', 'metric', 'control' and 'treatments'. "
+                        f"Run a search with 'hypolab tune {doc.file}'; write a hypothesis with "
+                        "'hypolab new NAME'.",
+                    )
+                ]
+            )
         top = {key: value for key, value in data.items() if key != "base"}
         spec: HypothesisFile | None = None
         try:

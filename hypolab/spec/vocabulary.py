@@ -53,7 +53,23 @@ _OWN_OPTIMIZER_ARGS: dict[str, tuple[str, ...]] = {
         "l2_shrinkage_regularization_strength",
         "beta",
     ),
+    "lamb": ("beta_1", "beta_2", "epsilon"),
     "lion": ("beta_1", "beta_2"),
+    "muon": (
+        "adam_beta_1",
+        "adam_beta_2",
+        "adam_weight_decay",
+        "epsilon",
+        "exclude_embeddings",
+        "muon_a",
+        "muon_b",
+        "muon_c",
+        "adam_lr_ratio",
+        "momentum",
+        "ns_steps",
+        "nesterov",
+        "rms_rate",
+    ),
     "nadam": ("beta_1", "beta_2", "epsilon"),
     "rmsprop": ("rho", "momentum", "epsilon", "centered"),
     "sgd": ("momentum", "nesterov"),
@@ -65,10 +81,10 @@ OPTIMIZERS: tuple[str, ...] = tuple(sorted(_OWN_OPTIMIZER_ARGS))
 DEFAULT_LEARNING_RATE: dict[str, float] = {name: 0.001 for name in OPTIMIZERS} | {"sgd": 0.01}
 
 #: Optimizer arguments that are booleans; every other argument is a number.
-BOOLEAN_OPTIMIZER_ARGS = frozenset({"amsgrad", "centered", "nesterov", "relative_step", "use_ema"})
+BOOLEAN_OPTIMIZER_ARGS = frozenset({"amsgrad", "centered", "exclude_embeddings", "nesterov", "relative_step", "use_ema"})
 
 #: Optimizer arguments that are counts.
-INTEGER_OPTIMIZER_ARGS = frozenset({"ema_overwrite_frequency", "gradient_accumulation_steps"})
+INTEGER_OPTIMIZER_ARGS = frozenset({"ema_overwrite_frequency", "gradient_accumulation_steps", "ns_steps"})
 
 
 def optimizer_args(name: str) -> tuple[str, ...]:

@@ -101,7 +101,7 @@ def finish(
     panel_adj = _panel_adjusted(work, other)
     family_size = sum(1 for w in work if w.primary is not None and w.primary.pvalue is not None)
     factor = family_size if other in (Correction.HOLM, Correction.BONFERRONI) else 1
-    power_alpha = alpha / factor if factor else alpha
+    power_alpha = power.family_alpha(alpha, other.value, family_size)
     by_name = {a.name: a for a in arms}
     out = []
     for i, w in enumerate(work):
@@ -170,8 +170,11 @@ def _comparison(w, control, arms, p_adj, opp_adj, tost_adj, noneq_adj, panel_adj
         power_value = power.power_at_margin(sd, margin, seeds[0], seeds[1],
                                             alpha=power_alpha, alternative=direction.value,
                                             paired=paired)
-        needed = power.seeds_needed(sd, margin, power_alpha, 0.8, direction.value,
-                                    paired=paired)
+        try:
+            needed = power.seeds_needed(sd, margin, power_alpha, 0.8, direction.value,
+                                        paired=paired)
+        except ValueError:  # more than 10 million seeds: the margin is tiny next to the SD
+            needed = None
     robustness, disagreement = _robustness(w, p_adj, opp_adj, panel_adj, alpha, factor)
     verdict, reason = decide(Evidence(
         direction=direction, alpha=alpha, margin=margin, pvalue=p_adj,

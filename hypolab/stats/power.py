@@ -118,3 +118,25 @@ def seeds_needed(
         else:
             low = middle
     return high
+
+
+def family_alpha(alpha: float, correction: str, comparisons: int) -> float:
+    """The per-comparison level that power is computed at, for a family of treatments.
+
+    Holm and Bonferroni (and Dunnett, whose power hypolab approximates the
+    same way) must reach ``alpha / k`` for at least one of ``k`` comparisons,
+    so power and seeds needed use that Bonferroni level (conservative for
+    Holm and Dunnett); Benjamini-Hochberg and no correction use ``alpha``.
+
+    Args:
+        alpha: the family's significance level.
+        correction: ``holm``, ``bonferroni``, ``dunnett``, ``fdr_bh`` or ``none``.
+        comparisons: the number of treatments compared with the control.
+
+    Returns:
+        The level, e.g. ``family_alpha(0.05, "holm", 2) == 0.025``.
+    """
+    if correction in ("holm", "bonferroni", "dunnett") and comparisons > 1:
+        return alpha / comparisons
+    return alpha
+

@@ -9,6 +9,9 @@ import numpy as np
 
 from hypolab.errors import AnalysisError
 
+# Larger values overflow float64 in the squared variances of the Welch degrees of freedom.
+MAX_MAGNITUDE = 1e50
+
 
 def as_sample(values: Sequence[float], what: str) -> np.ndarray:
     """Return ``values`` as a 1-d float64 array of finite numbers.
@@ -32,6 +35,14 @@ def as_sample(values: Sequence[float], what: str) -> np.ndarray:
         raise AnalysisError(
             f"{what}: value {i} is {float(array[i])!r}; expected a finite number. "
             "Pass failed or diverged runs as failures (n_failed), not as values."
+        )
+    huge = np.flatnonzero(np.abs(array) > MAX_MAGNITUDE)
+    if huge.size:
+        i = int(huge[0])
+        raise AnalysisError(
+            f"{what}: value {i} is {float(array[i])!r}; expected a number of magnitude at "
+            f"most {MAX_MAGNITUDE:g} (larger values overflow the variances and intervals). "
+            "Rescale the metric."
         )
     return array
 
