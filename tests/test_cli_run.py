@@ -139,8 +139,10 @@ def _expect_exactly_the_planned_runs(path, store_path) -> None:
         assert store.running_keys() == set()
 
 
-def test_a_killed_test_resumes_with_exactly_the_planned_runs(cli, tmp_path):
-    path, store = write_hypothesis(tmp_path, seeds=2, epochs=4), tmp_path / "runs.sqlite"
+@pytest.mark.parametrize(("pack", "seeds"), [(1, 2), (2, 4)], ids=["one-at-a-time", "packed"])
+def test_a_killed_test_resumes_with_exactly_the_planned_runs(cli, tmp_path, pack, seeds):
+    path, store = write_hypothesis(tmp_path, seeds=seeds, epochs=4, pack=pack), tmp_path / "runs.sqlite"
+    planned = 2 * seeds
     command = [*CLI, "test", str(path), "--store", str(store), "--device", "cpu", "--reports", str(tmp_path / "r")]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -150,11 +152,22 @@ def test_a_killed_test_resumes_with_exactly_the_planned_runs(cli, tmp_path):
     process.wait()
     assert process.returncode == -signal.SIGKILL  # killed mid-run, not finished
     done_before = len(_records(store))
-    assert 1 <= done_before < 4
+    assert 1 <= done_before < planned
     resumed = cli.invoke(main, command[3:])
     assert resumed.exit_code == 0, resumed.output
-    assert f"tiny: 4 runs ({4 - done_before} trained now, {done_before} from the store" in resumed.output
+    assert f"tiny: {planned} runs ({planned - done_before} trained now, {done_before} from the store" in resumed.output
     _expect_exactly_the_planned_runs(path, store)
+    if pack > 1:
+        # A resumed packed arm gives what an uninterrupted one gives, seed by seed.
+        fresh = tmp_path / "fresh.sqlite"
+        whole = cli.invoke(main, ["test", str(path), "--store", str(fresh), "--device", "cpu", "--reports", str(tmp_path / "r2")])
+        assert whole.exit_code == 0, whole.output
+        with RunStore(store) as a, RunStore(fresh) as b:
+            keys = [s.key for s in plan.plan(spec.load(path))]
+            resumed_runs, whole_runs = a.results_for(keys), b.results_for(keys)
+        for key in keys:
+            assert resumed_runs[key].metrics["test_accuracy"] == pytest.approx(whole_runs[key].metrics["test_accuracy"], abs=1e-6)
+            assert resumed_runs[key].history["loss"] == pytest.approx(whole_runs[key].history["loss"], rel=1e-5)
 
 
 def _run_two_at_once(command, tmp_path) -> list[int]:
