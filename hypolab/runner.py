@@ -185,7 +185,7 @@ def train_one(
         "backend": backend, "versions": versions, "started_at": started_at,
     }  # fmt: skip
     try:
-        with keras.device("cpu:0") if described == "cpu" else contextlib.nullcontext():
+        with placement(described):
             outcome = _fit_and_evaluate(spec, dataset, watcher, tensorboard_dir, base_dir)
     except Exception as exc:  # a run's own failure is data, not a crash of the test
         seconds = time.perf_counter() - start
@@ -297,6 +297,17 @@ def _early_stopping(options: Mapping[str, Any] | None) -> keras.callbacks.EarlyS
         min_delta=float(options.get("min_delta", 0.0)),
         restore_best_weights=bool(options.get("restore_best_weights", True)),
     )
+
+
+def placement(described: str) -> contextlib.AbstractContextManager:
+    """The device scope a run trains in: the CPU where ``described`` is ``cpu``.
+
+    The torch backend needs ``"cpu"``: under ``"cpu:0"`` it moves every weight
+    to a device it sees as another, and the copies get no gradients.
+    """
+    if described != "cpu":
+        return contextlib.nullcontext()
+    return keras.device("cpu" if keras.backend.backend() == "torch" else "cpu:0")
 
 
 def divergence_error(value: float, epoch: int) -> str:

@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -96,7 +95,7 @@ def train_pack(
         ModelError: the specs do not share one config, or the config cannot
             be packed (see ``hypolab.packing.supports``).
     """
-    from hypolab import runner  # runner imports packing: import here, not at the top
+    from hypolab import runner
 
     specs = list(specs)
     _check_one_arm(specs)
@@ -107,7 +106,7 @@ def train_pack(
     copies = [CopyState(seed=s.seed) for s in specs]
     keras.backend.clear_session(free_memory=False)
     try:
-        with keras.device("cpu:0") if described == "cpu" else contextlib.nullcontext():
+        with runner.placement(described):
             trained = fit_copies(specs[0].config, dataset, copies, on_epoch=on_epoch)
         outcomes, params = trained.outcomes, trained.trainable_params
         del trained
