@@ -168,17 +168,7 @@ class RunStore:
             # so a claim's read and write happen under one write lock.
             self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"Run store {self.path} has schema version {version}; this hypolab reads "
-                    f"version {SCHEMA_VERSION} or older. Upgrade hypolab or pass --store with another file."
-                )
-            if version < SCHEMA_VERSION:
-                # Only a new file is written to here: opening an existing store takes no write lock.
-                self._create_schema()
+            self._open_retrying_while_locked()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"Cannot open run store {self.path}: {exc}. Expected a hypolab SQLite run store "
@@ -194,6 +184,33 @@ class RunStore:
                 f"Cannot create run store {self.path}: {exc.strerror or exc}. Expected a writable "
                 "path; pass --store with another file."
             ) from None
+
+    def _open_retrying_while_locked(self, wait_seconds: float = 60.0) -> None:
+        """Switch to WAL and create or migrate the schema.
+
+        Two processes opening a new store at the same moment can see "database
+        is locked" from the journal-mode switch, which SQLite does not always
+        retry through the busy timeout: retry it here for up to ``wait_seconds``.
+        """
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"Run store {self.path} has schema version {version}; this hypolab reads "
+                        f"version {SCHEMA_VERSION} or older. Upgrade hypolab or pass --store with another file."
+                    )
+                if version < SCHEMA_VERSION:
+                    # Only a new or older file is written to here: opening a current store takes no write lock.
+                    self._create_schema()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _create_schema(self) -> None:
         self._db.execute("BEGIN IMMEDIATE")

@@ -333,3 +333,28 @@ def test_a_version_1_store_gains_the_registrations_table_on_open(tmp_path):
         store.register_source("h", "claim: c\n")
         assert store.first_registration("h")[0] == "claim: c\n"
         assert store.get("k1") is not None
+
+
+def _open_at(path, barrier, errors):
+    barrier.wait()
+    try:
+        with RunStore(path) as store:
+            store.register_plan("h", "h.yaml", [])
+    except Exception as exc:  # reported to the parent, which fails the test
+        errors.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
+    # Found in CI: two `hypolab test` processes starting together saw "database is locked".
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for attempt in range(4):
+        path = tmp_path / f"runs{attempt}.sqlite"
+        barrier = context.Barrier(6)
+        processes = [context.Process(target=_open_at, args=(path, barrier, errors)) for _ in range(6)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(60)
+        assert [p.exitcode for p in processes] == [0] * 6
+    assert errors.empty(), errors.get()
