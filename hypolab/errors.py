@@ -84,3 +84,7 @@ class ModelError(HypolabError):
 
 class DeviceError(HypolabError):
     """The requested device (``--device gpu``) is not available."""
+
+
+class OutputError(HypolabError):
+    """A file cannot be written where hypolab was asked to write it (``hypolab.outputs``)."""

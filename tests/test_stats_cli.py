@@ -165,7 +165,7 @@ def test_json_under_a_file_is_a_clear_error(runner, runs, tmp_path):
     result = runner.invoke(analyze, [str(runs), "--metric", "test_accuracy", "--control",
                                      "batch 128", "--json", str(out)])
     assert result.exit_code == 1
-    assert f"Error: cannot write {out}: {out.parent} is a file, not a folder." in result.output
+    assert f"Error: Cannot write {out}: {out.parent} is a file, not a folder." in result.output
 
 
 def test_a_margin_far_below_the_sd_leaves_seeds_needed_empty(runner, runs, tmp_path):

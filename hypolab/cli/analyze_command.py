@@ -215,13 +215,11 @@ def analyze(runs_csv: Path, metric: str, control: str, direction: str, margin: f
                               higher_is_better=higher_is_better, rng=seed)
         click.echo(render(result))
         if json_out is not None:
+            from hypolab import outputs
+            from hypolab.errors import OutputError
+
             try:
-                json_out.parent.mkdir(parents=True, exist_ok=True)
-                json_out.write_text(json.dumps(result.to_dict(), indent=2, allow_nan=False)
-                                    + "\n", encoding="utf-8")
-            except FileExistsError:  # mkdir met a file where the folder should be
-                raise AnalysisError(f"cannot write {json_out}: {json_out.parent} is a file, "
-                                    "not a folder. Expected a path in a folder.") from None
-            except OSError as exc:
-                raise AnalysisError(f"cannot write {json_out}: {exc.strerror}.") from None
+                outputs.write_text(json_out, json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n")
+            except OutputError as exc:
+                raise AnalysisError(str(exc)) from None
             click.echo(f"\nwrote {json_out}")

@@ -152,10 +152,13 @@ def schema(output: str | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
+    from hypolab import outputs
+    from hypolab.errors import OutputError
+
     try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}.") from None
+        outputs.write_text(output, text)
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {output}")
 
 

@@ -40,7 +40,7 @@ def write_index(reports_root: str | os.PathLike[str]) -> Path:
     html = render("index.html.j2", {"entries": entries, "generator": GENERATOR,
                                     "hypolab_version": __version__, "rendered_at": now})  # fmt: skip
     page = root / "index.html"
-    write_text(page, html)
+    write_text(page, html, root=root)
     return page
 
 

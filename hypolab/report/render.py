@@ -19,7 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from hypolab.errors import ReportError
+from hypolab import outputs
+from hypolab.errors import OutputError, ReportError
 from hypolab.records import Hypothesis, RunResult
 from hypolab.report import tables
 from hypolab.report.numbers import fmt
@@ -75,6 +76,9 @@ def write_report(
     context = build_context(h, results, analysis, command=command, rendered_at=rendered_at)
     context.update(registration_context(h.source, registered))
     out = Path(out_dir)
+    # The reports root is the report folder's parent: a report folder that is a
+    # symlink to somewhere else is refused before anything is written.
+    root = out.parent
     from hypolab.report import summary
 
     files = {
@@ -83,14 +87,21 @@ def write_report(
         "runs.csv": runs_csv(results, [arm.name for arm in h.arms]),
         "summary.md": summary.summary_markdown(context),
     }
+    try:
+        outputs.make_folder(out, root=root, for_file=out / "index.html")
+        if index:
+            outputs.check_target(root / "index.html", root=root)
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
     for name, text in files.items():
-        write_text(out / name, text)
+        write_text(out / name, text, root=root)
     if index:
         from hypolab.report.index import write_index
 
-        page = out.resolve().parent / "index.html"
-        if not page.exists() or GENERATOR in page.read_text(encoding="utf-8", errors="replace")[:2000]:
-            write_index(page.parent)
+        page = root / "index.html"
+        # A symlink is never followed: inside the root the link is replaced, outside it is refused.
+        if page.is_symlink() or not page.exists() or _written_by_hypolab(page):
+            write_index(root)
     return out / "index.html"
 
 
@@ -162,18 +173,26 @@ def runs_csv(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> str
     return buffer.getvalue()
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a file whole (through a temporary file), or raise ``ReportError``."""
+def write_text(path: Path, text: str, *, root: str | os.PathLike[str] | None = None) -> None:
+    """Write a file whole and atomically, never through a symlink, or raise ``ReportError``.
+
+    Args:
+        path: the file.
+        text: its whole content.
+        root: the reports root ``path`` must stay inside (symlinks resolved).
+    """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    except OSError as exc:
-        raise ReportError(
-            f"Cannot write {path}: {exc.strerror or exc}. Expected a folder you can write to; "
-            "choose another with --out (hypolab report) or --reports (hypolab test, tune)."
-        ) from None
+        outputs.write_text(path, text, root=root)
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def _written_by_hypolab(page: Path) -> bool:
+    try:
+        with page.open(encoding="utf-8", errors="replace") as handle:
+            return GENERATOR in handle.read(2000)
+    except OSError:
+        return False
 
 
 @functools.lru_cache(maxsize=1)

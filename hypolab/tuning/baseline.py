@@ -22,8 +22,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from hypolab import __version__
-from hypolab.errors import TuningError
+from hypolab import __version__, outputs
+from hypolab.errors import OutputError, TuningError
 from hypolab.tuning.confirm import Confirmation
 from hypolab.tuning.searchspec import SearchSpec
 from hypolab.tuning.trials import TrialSummary
@@ -129,10 +129,9 @@ def write_baseline(
         header += "\nconfirmed: the mean over fresh seeds the tuner never used; the config was chosen on it."
     text = dump_yaml(document, header)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise TuningError(f"cannot write the baseline file {path}: {exc}.") from exc
+        outputs.write_text(path, text, root=root)
+    except OutputError as exc:
+        raise TuningError(f"cannot write the baseline file {path}: {exc}") from None
     return path
 
 

@@ -57,7 +57,7 @@ def write_tune_report(
     context = build_context(search, trials, ranked, confirmation=confirmation, baseline_path=baseline_path, command=command)
     html = render(context)
     path = Path(out_dir) / "index.html"
-    report_render.write_text(path, html)
+    report_render.write_text(path, html, root=Path(out_dir).parent)
     return path
 
 

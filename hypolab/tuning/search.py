@@ -28,6 +28,7 @@ from typing import Any
 import keras_tuner
 import numpy as np
 
+from hypolab import outputs
 from hypolab.errors import TuningError
 from hypolab.tuning import space
 from hypolab.tuning.hypermodel import HypolabHyperModel, TuningData
@@ -146,13 +147,11 @@ class _SeededTrials:
             "history": {k: [float(v) for v in np.asarray(vs)] for k, vs in history.history.items()},
         }
         path = self.hypolab_paths.history_file(trial.trial_id, execution)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record), encoding="utf-8")
+        outputs.write_text(path, json.dumps(record))
         # One line per execution, appended (atomic for short lines), so a shared
         # folder shows which process ran what, and that nothing ran twice.
         line = {k: record[k] for k in ("trial_id", "execution", "seed", "tuner_id")} | {"pid": os.getpid()}
-        with open(self.hypolab_paths.executions_log, "a", encoding="utf-8") as log:
-            log.write(json.dumps(line) + "\n")
+        outputs.append_line(self.hypolab_paths.executions_log, json.dumps(line))
         return history
 
     def on_trial_end(self, trial):
@@ -326,8 +325,7 @@ def check_same_search(search: SearchSpec, paths: SearchPaths) -> None:
                 f"settings to resume. Delete {paths.out_dir} to start afresh, or copy the file under a "
                 "new name for a new search."
             )
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps(current, indent=1), encoding="utf-8")
+    outputs.write_text(record, json.dumps(current, indent=1))
 
 
 def serve_chief(tuner: keras_tuner.Tuner, *, poll_seconds: float = CHIEF_POLL_SECONDS, on_poll: Callable[[], None] | None = None) -> None:
