@@ -58,7 +58,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "analyze": ("hypolab.stats", "analyze"),
     "analyze_hypothesis": ("hypolab.pipeline", "analyze_hypothesis"),
-    "load_hypothesis": ("hypolab.spec", "load"),
+    "load_hypothesis": ("hypolab.hypothesis", "load"),
     "run_hypothesis": ("hypolab.pipeline", "run_hypothesis"),
     "RunStore": ("hypolab.store", "RunStore"),
     "seeds_needed": ("hypolab.stats", "seeds_needed"),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hypolab.records import DataConfig, Hypothesis, RunSpec
-from hypolab.spec.merge import flatten
+from hypolab.hypothesis.merge import flatten
 
 
 def run_key(config: Mapping[str, Any], data: DataConfig, seed: int) -> str:

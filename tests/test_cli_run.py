@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 from runner_cases import CLI_WITH_FAKE_TRAINER, FakeTrainer, write_hypothesis
 
-from hypolab import plan, runner, spec
+from hypolab import plan, runner
+from hypolab.hypothesis import load as load_hypothesis
 from hypolab.cli import main
 from hypolab.store import RunStore
 
@@ -132,7 +133,7 @@ def _records(store_path) -> list[tuple[str, int]]:
 
 
 def _expect_exactly_the_planned_runs(path, store_path) -> None:
-    planned = sorted(s.key for s in plan.plan(spec.load(path)))
+    planned = sorted(s.key for s in plan.plan(load_hypothesis(path)))
     keys = [key for key, _ in _records(store_path)]
     assert sorted(keys) == planned  # every planned run once, none twice
     with RunStore(store_path) as store:
@@ -163,7 +164,7 @@ def test_a_killed_test_resumes_with_exactly_the_planned_runs(cli, tmp_path, pack
         whole = cli.invoke(main, ["test", str(path), "--store", str(fresh), "--device", "cpu", "--reports", str(tmp_path / "r2")])
         assert whole.exit_code == 0, whole.output
         with RunStore(store) as a, RunStore(fresh) as b:
-            keys = [s.key for s in plan.plan(spec.load(path))]
+            keys = [s.key for s in plan.plan(load_hypothesis(path))]
             resumed_runs, whole_runs = a.results_for(keys), b.results_for(keys)
         for key in keys:
             assert resumed_runs[key].metrics["test_accuracy"] == pytest.approx(whole_runs[key].metrics["test_accuracy"], abs=1e-6)

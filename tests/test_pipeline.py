@@ -15,7 +15,8 @@ import pytest
 
 from runner_cases import FakeTrainer, write_hypothesis
 
-from hypolab import datasets, pipeline, plan, runner, spec
+from hypolab import datasets, pipeline, plan, runner
+from hypolab.hypothesis import load as load_hypothesis
 from hypolab.pipeline import training
 from hypolab.records import RunStatus
 from hypolab.store import Claim, RunStore, new_owner
@@ -138,7 +139,7 @@ def test_an_arm_that_cannot_be_packed_trains_its_seeds_one_by_one_with_a_note(tm
 def test_runs_another_process_trains_are_waited_for_not_trained(tmp_path, monkeypatch, fake):
     monkeypatch.setattr(training, "POLL_SECONDS", 0.05)
     path, store_path = write_hypothesis(tmp_path, seeds=2), tmp_path / "runs.sqlite"
-    h = spec.load(path)
+    h = load_hypothesis(path)
     held = plan.plan(h)[1]  # batch 8, seed 0
     other = new_owner()
     with RunStore(store_path) as store:
@@ -206,7 +207,7 @@ def test_progress_hears_of_every_run(tmp_path, fake):
 def test_metric_values_split_finished_from_failed_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "train_one", FakeTrainer(fail={("batch 8", 1)}))
     path = write_hypothesis(tmp_path, failed_runs="worst")
-    h = spec.load(path)
+    h = load_hypothesis(path)
     results = pipeline.run_hypothesis(h, store=tmp_path / "runs.sqlite", device="cpu")
     values, seeds, failed = pipeline.metric_values(h, results)
     assert values == {"batch 64": [0.5, 0.51, 0.52], "batch 8": [pytest.approx(0.6), pytest.approx(0.62)]}
@@ -250,7 +251,7 @@ def test_tensorboard_logs_ask_for_one_model_per_run(tmp_path, monkeypatch, fake)
 def test_a_test_registers_the_file_before_training(tmp_path, fake):
     path, store_path = write_hypothesis(tmp_path, seeds=2, pack=1), tmp_path / "runs.sqlite"
     pipeline.run_hypothesis(path, store=store_path, device="cpu")
-    h = spec.load(path)
+    h = load_hypothesis(path)
     with RunStore(store_path) as store:
         source, registered_at = store.first_registration(h.name)
     assert source == h.source == path.read_text()

@@ -7,7 +7,7 @@ import json
 
 from hypolab.plan import design_table, plan, run_key
 from hypolab.records import DataConfig
-from hypolab.spec import load_text
+from hypolab.hypothesis import load_text
 
 TEXT = """\
 claim: Wider is better.

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 from report_cases import HYPOTHESIS_YAML, stored_results
 
-from hypolab import plan, spec
+from hypolab import plan
+from hypolab.hypothesis import load as load_hypothesis
 from hypolab.cli.report_command import report
 from hypolab.records import RunStatus
 from hypolab.store import RunStore
@@ -26,7 +27,7 @@ def _hypothesis_file(tmp_path, name="batchsize", claim="Batch 4 beats batch 128 
 
 
 def _fill_store(store_path, hypothesis_path, *, drop=(), **kwargs):
-    h = spec.load(hypothesis_path)
+    h = load_hypothesis(hypothesis_path)
     specs = plan.plan(h)
     with RunStore(store_path) as store:
         for result in stored_results(h, specs, **kwargs):

@@ -86,7 +86,7 @@ def _executions(name: str) -> list[dict]:
 
 
 def test_a_search_writes_a_baseline_that_a_hypothesis_file_uses(tiny, monkeypatch):
-    from hypolab import spec
+    from hypolab.hypothesis import load as load_hypothesis, yamlsource
     from hypolab.plan import plan as make_plan
 
     folder, outcome = tiny
@@ -98,7 +98,7 @@ def test_a_search_writes_a_baseline_that_a_hypothesis_file_uses(tiny, monkeypatc
     text = outcome.baseline_path.read_text(encoding="utf-8")
     assert outcome.baseline_path == Path("baselines/tiny.yaml")
     assert text.startswith("# Written by `hypolab tune searches/tiny.yaml`")
-    baseline = spec.yamlsource.parse(text, "b").data
+    baseline = yamlsource.parse(text, "b").data
     best = outcome.ranked[0]
     assert baseline["score"] == pytest.approx(best.score)
     assert baseline["objective"] == {"name": "val_accuracy", "direction": "max"}
@@ -114,7 +114,7 @@ def test_a_search_writes_a_baseline_that_a_hypothesis_file_uses(tiny, monkeypatc
         "control: {name: tuned, set: {}}\ntreatments: [{name: dropout, set: {model.dropout: 0.25}}]\n",
         encoding="utf-8",
     )
-    h = spec.load("hypotheses/h.yaml")
+    h = load_hypothesis("hypotheses/h.yaml")
     assert h.control.config == baseline["base"]
     runs = make_plan(h)
     assert {r.arm for r in runs} == {"tuned", "dropout"} and len(runs) == 4
@@ -205,7 +205,7 @@ def test_confirm_retrains_the_top_configs_on_fresh_seeds_and_chooses_on_validati
     assert "Confirmed on 2 fresh seeds (val_accuracy, mean over seeds):" in result.output
     assert "Baseline: confirmed/tiny.yaml" in result.output
 
-    from hypolab.spec import yamlsource
+    from hypolab.hypothesis import yamlsource
 
     baseline = yamlsource.parse(Path("confirmed/tiny.yaml").read_text(encoding="utf-8"), "b").data
     confirmed = baseline["confirmed"]

@@ -14,7 +14,7 @@ from hypolab import __version__
 from hypolab.cli.analyze_command import analyze
 from hypolab.cli.report_command import report
 from hypolab.cli.run_commands import status, test
-from hypolab.cli.spec_commands import new, plan, schema, validate
+from hypolab.cli.hypothesis_commands import new, plan, schema, validate
 from hypolab.cli.tune_command import tune
 
 

@@ -59,10 +59,11 @@ def report(files: tuple[str, ...], store_path: str, reports_root: str) -> None:
 def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[str]:
     from dataclasses import replace
 
-    from hypolab import pipeline, plan, spec
+    from hypolab import pipeline, plan
+    from hypolab.hypothesis import load as load_hypothesis
     from hypolab.report import write_report
 
-    h = spec.load(file)
+    h = load_hypothesis(file)
     specs = plan.plan(h)
     stored = store.results_for(s.key for s in specs)
     missing = [s for s in specs if s.key not in stored]

@@ -114,9 +114,10 @@ def status(file, store_path) -> None:
             if not blocks:
                 click.echo(f"The run store {store_path} has no hypotheses yet.")
         else:
-            from hypolab import plan, spec
+            from hypolab import plan
+            from hypolab.hypothesis import load as load_hypothesis
 
-            h = spec.load(file)
+            h = load_hypothesis(file)
             planned = [(s.key, s.arm, s.seed) for s in plan.plan(h)]
             if Path(store_path).exists():
                 with RunStore(store_path) as store:

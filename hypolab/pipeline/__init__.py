@@ -67,9 +67,9 @@ def load_hypothesis(source: str | os.PathLike[str] | Hypothesis) -> Hypothesis:
     """A ``Hypothesis`` from a file path (validated) or as given."""
     if isinstance(source, Hypothesis):
         return source
-    from hypolab import spec
+    from hypolab.hypothesis import load
 
-    return spec.load(source)
+    return load(source)
 
 
 def run_hypothesis(

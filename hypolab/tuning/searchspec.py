@@ -19,7 +19,7 @@ keyed by hypolab config keys, and the ``tuner``::
       seed: 0
 
 Every problem is reported with the file, line and column, the key path, what
-was received and what was expected (``hypolab.spec.yamlsource``); all of a
+was received and what was expected (``hypolab.hypothesis.yamlsource``); all of a
 file's problems are raised together as ``SpecErrors``.
 """
 
@@ -37,9 +37,9 @@ import pydantic
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.records import DataConfig
-from hypolab.spec import messages, schema, validate, yamlsource
-from hypolab.spec.resolve import resolve_arm_config
-from hypolab.spec.yamlsource import KeyPath
+from hypolab.hypothesis import messages, schema, validate, yamlsource
+from hypolab.hypothesis.resolve import resolve_arm_config
+from hypolab.hypothesis.yamlsource import KeyPath
 from hypolab.tuning.space import Param, ParamKind
 from hypolab.tuning.spacespec import SpaceChecker, did_you_mean, is_int, kind_of, shown
 
@@ -194,7 +194,7 @@ def trial_config(search: SearchSpec, overrides: Mapping[str, Any], *, epochs: in
     Returns:
         A complete config as the runner sees it (``model``, ``optimizer``,
         ``loss``, ``epochs``, ``batch_size``, ``early_stopping``), resolved by
-        ``hypolab.spec.resolve_arm_config`` exactly as a hypothesis arm is.
+        ``hypolab.hypothesis.resolve_arm_config`` exactly as a hypothesis arm is.
 
     Raises:
         SpecErrors: the values make a config the hypothesis format rejects.

@@ -7,7 +7,7 @@ Each entry maps a hypolab config key to a hyperparameter::
     optimizer.momentum: {type: float, min: 0.0, max: 0.9, when: {optimizer.name: [sgd]}}
 
 Problems are collected (never raised one at a time) and located in the file
-through ``hypolab.spec.yamlsource``; ``searchspec`` raises them together.
+through ``hypolab.hypothesis.yamlsource``; ``searchspec`` raises them together.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.spec import messages, vocabulary
-from hypolab.spec.resolve import resolve_arm_config
-from hypolab.spec.yamlsource import Document, KeyPath
+from hypolab.hypothesis import messages, vocabulary
+from hypolab.hypothesis.resolve import resolve_arm_config
+from hypolab.hypothesis.yamlsource import Document, KeyPath
 from hypolab.tuning.space import Condition, Param, ParamKind, Sampling
 
 _PARAM_KEYS: dict[ParamKind, tuple[str, ...]] = {

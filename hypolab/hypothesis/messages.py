@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from hypolab.spec.schema import Expected
+from hypolab.hypothesis.schema import Expected
 
 Loc = tuple[str | int, ...]
 

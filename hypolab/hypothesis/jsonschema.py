@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypolab.spec.schema import HypothesisFile
+from hypolab.hypothesis.schema import HypothesisFile
 
 
 def json_schema() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hypolab.errors import SpecErrors
-from hypolab.spec import load_text
+from hypolab.hypothesis import load_text
 
 CORPUS = Path(__file__).resolve().parent / "malformed"
 CASES = sorted(CORPUS.glob("*.yaml"))

@@ -24,19 +24,19 @@ from hypolab.records import (
     Pairing,
     TestName,
 )
-from hypolab.spec.baseline import Layer, load_baseline
-from hypolab.spec.merge import ConfigPath, MergeConflict, deep_merge, expand
-from hypolab.spec.messages import Problem, kind_of, translate
-from hypolab.spec.resolve import check, complete, merge_arm, override_problems
-from hypolab.spec.schema import HypothesisFile
-from hypolab.spec.validate import (
+from hypolab.hypothesis.baseline import Layer, load_baseline
+from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
+from hypolab.hypothesis.messages import Problem, kind_of, translate
+from hypolab.hypothesis.resolve import check, complete, merge_arm, override_problems
+from hypolab.hypothesis.schema import HypothesisFile
+from hypolab.hypothesis.validate import (
     ResolvedArm,
     check_arms,
     check_data,
     check_settings,
     seed_list,
 )
-from hypolab.spec.yamlsource import Document, KeyPath, format_path, parse, read_file
+from hypolab.hypothesis.yamlsource import Document, KeyPath, format_path, parse, read_file
 
 
 def load(path: str | Path) -> Hypothesis:

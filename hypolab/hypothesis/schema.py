@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hypolab.records import METRICS
-from hypolab.spec.vocabulary import (
+from hypolab.hypothesis.vocabulary import (
     ACTIVATIONS,
     EARLY_STOPPING_MONITORS,
     LOSSES,

@@ -91,7 +91,7 @@ def _finished(spec, value):
 
 def test_plan_with_a_store_estimates_seeds_for_80_percent_power(runner, tmp_path):
     from hypolab.plan import plan
-    from hypolab.spec import load
+    from hypolab.hypothesis import load
     from hypolab.store import RunStore
 
     h = load(BATCHSIZE)
@@ -158,7 +158,7 @@ def test_schema_prints_json_and_writes_a_file(runner, tmp_path):
 
 def test_plan_with_a_margin_needing_over_10_million_seeds_says_so(runner, tmp_path):
     from hypolab.plan import plan
-    from hypolab.spec import load
+    from hypolab.hypothesis import load
     from hypolab.store import RunStore
 
     # Found by the bad-input sweep: seeds_needed's ValueError came out as a traceback.
@@ -187,7 +187,7 @@ def test_new_where_hypotheses_is_a_file_is_an_error(runner, tmp_path):
 def test_plan_computes_power_at_the_analysis_level_for_several_treatments(runner, tmp_path):
     from hypolab.pipeline import analyze_hypothesis
     from hypolab.plan import plan
-    from hypolab.spec import load
+    from hypolab.hypothesis import load
     from hypolab.store import RunStore
 
     # Two treatments under Holm: power is computed at alpha / 2, in plan as in the analysis.

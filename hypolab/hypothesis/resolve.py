@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.spec.merge import MergeConflict, deep_merge, expand
-from hypolab.spec.messages import (
+from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand
+from hypolab.hypothesis.messages import (
     Problem,
     key_text,
     kind_of,
@@ -26,8 +26,8 @@ from hypolab.spec.messages import (
     translate,
     unknown_key,
 )
-from hypolab.spec.schema import TrainConfig
-from hypolab.spec.vocabulary import (
+from hypolab.hypothesis.schema import TrainConfig
+from hypolab.hypothesis.vocabulary import (
     BOOLEAN_OPTIMIZER_ARGS,
     DEFAULT_LEARNING_RATE,
     EARLY_STOPPING_DEFAULTS,

@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.spec.messages import kind_of, show, translate
-from hypolab.spec.schema import BaselineFile
-from hypolab.spec.yamlsource import Document, KeyPath, format_path, parse, read_file
+from hypolab.hypothesis.messages import kind_of, show, translate
+from hypolab.hypothesis.schema import BaselineFile
+from hypolab.hypothesis.yamlsource import Document, KeyPath, format_path, parse, read_file
 
 
 @dataclass

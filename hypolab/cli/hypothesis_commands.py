@@ -33,7 +33,7 @@ def validate(files: tuple[str, ...]) -> None:
     Exits 0 when every file is valid, 1 otherwise.
     """
     from hypolab.errors import SpecErrors
-    from hypolab.spec import load
+    from hypolab.hypothesis import load
 
     failed = 0
     for file in files:
@@ -65,7 +65,7 @@ def plan(file: str, store_path: str | None) -> None:
     """Print the design of a hypothesis: what differs between arms, the runs and the seeds."""
     from hypolab.plan import design_table
     from hypolab.plan import plan as plan_runs
-    from hypolab.spec import load
+    from hypolab.hypothesis import load
 
     with cli_errors():
         h = load(file)
@@ -114,7 +114,7 @@ def new(name: str, search: bool) -> None:
         if written is not None:
             click.echo(f"wrote {written}")
         return
-    from hypolab.spec.starter import starter_text
+    from hypolab.hypothesis.starter import starter_text
 
     path = Path("hypotheses") / f"{name}.yaml"
     if path.exists():
@@ -146,7 +146,7 @@ def new(name: str, search: bool) -> None:
 )
 def schema(output: str | None) -> None:
     """Print the JSON Schema of hypothesis files, for editors with a YAML language server."""
-    from hypolab.spec import json_schema
+    from hypolab.hypothesis import json_schema
 
     text = json.dumps(json_schema(), indent=2) + "\n"
     if output is None:
@@ -169,7 +169,7 @@ def _higher_is_better(metric: str) -> bool:
 
 
 def _cell(value: Any) -> str:
-    from hypolab.spec.messages import show
+    from hypolab.hypothesis.messages import show
 
     if value is None:
         return "-"

@@ -7,7 +7,7 @@ with ratios to baselines measured in the same run on the same machine:
   a fresh interpreter that only runs ``import keras`` (what the command would
   cost at least if it loaded Keras); the ratio should stay well under 1;
 - ``hypolab --help`` in a fresh interpreter, against ``python -c pass``;
-- ``hypolab.spec.load`` of ``hypotheses/batchsize.yaml`` in process, against
+- ``hypolab.hypothesis.load`` of ``hypotheses/batchsize.yaml`` in process, against
   a bare ``ruamel.yaml`` safe load of the same text (the cost of validation,
   positions and resolution on top of parsing).
 
@@ -50,7 +50,7 @@ def _in_process(function, repeat: int = 20) -> float:
 def main() -> None:
     from ruamel.yaml import YAML
 
-    from hypolab.spec import load
+    from hypolab.hypothesis import load
 
     validate = _fresh(CLI, "validate", *EXAMPLES)
     keras = _fresh("import keras")

@@ -1,10 +1,10 @@
-"""Deep merge and dotted keys (hypolab.spec.merge)."""
+"""Deep merge and dotted keys (hypolab.hypothesis.merge)."""
 
 from __future__ import annotations
 
 import pytest
 
-from hypolab.spec.merge import MergeConflict, deep_merge, expand, flatten
+from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand, flatten
 
 
 def test_dotted_keys_expand_into_nested_mappings_and_remember_where_they_were_written():

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from hypolab.errors import SpecError
-from hypolab.spec.merge import flatten
-from hypolab.spec.messages import show, suggest
-from hypolab.spec.schema import HypothesisFile
-from hypolab.spec.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
-from hypolab.spec.yamlsource import Document, KeyPath
+from hypolab.hypothesis.merge import flatten
+from hypolab.hypothesis.messages import show, suggest
+from hypolab.hypothesis.schema import HypothesisFile
+from hypolab.hypothesis.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
+from hypolab.hypothesis.yamlsource import Document, KeyPath
 
 PAIRED_TESTS = ("paired_t", "wilcoxon")
 UNPAIRED_TESTS = ("welch", "student", "mannwhitney")

@@ -7,8 +7,8 @@ by file, line, column and key.
 
 from __future__ import annotations
 
-from hypolab.spec.jsonschema import json_schema
-from hypolab.spec.loader import load, load_text, output_name
-from hypolab.spec.resolve import resolve_arm_config
+from hypolab.hypothesis.jsonschema import json_schema
+from hypolab.hypothesis.loader import load, load_text, output_name
+from hypolab.hypothesis.resolve import resolve_arm_config
 
 __all__ = ["json_schema", "load", "load_text", "output_name", "resolve_arm_config"]

@@ -8,7 +8,7 @@ import pytest
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.records import Correction, Direction, Hypothesis, Pairing, TestName
-from hypolab.spec import load, load_text, output_name, resolve_arm_config
+from hypolab.hypothesis import load, load_text, output_name, resolve_arm_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "hypotheses").rglob("*.yaml"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hypolab.records import METRICS, Correction, Direction, Pairing, TestName
-from hypolab.spec import json_schema, vocabulary
-from hypolab.spec import schema as models
+from hypolab.hypothesis import json_schema, vocabulary
+from hypolab.hypothesis import schema as models
 
 
 def test_schema_has_descriptions_enums_and_forbids_extra_keys():

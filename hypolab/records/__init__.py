@@ -1,0 +1,49 @@
+"""Plain records passed between hypolab's stages. Read this module first.
+
+The pipeline::
+
+    hypotheses/x.yaml -> hypothesis -> Hypothesis -> plan -> [RunSpec]
+      -> runner (datasets, models) -> RunResult -> store
+      -> stats -> Analysis -> report -> reports/<name>/index.html
+
+Every record is a frozen dataclass built by keyword. Configs are plain,
+JSON-serialisable dicts (the resolved arm config as the runner sees it); the
+records never hold Keras objects, so this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from hypolab.records.analysis import Analysis, ArmSummary, Comparison, TestResult, Verdict
+from hypolab.records.hypothesis import (
+    METRICS,
+    Arm,
+    Correction,
+    DataConfig,
+    Direction,
+    Hypothesis,
+    Pairing,
+    Task,
+    TestName,
+)
+from hypolab.records.runs import Dataset, RunResult, RunSpec, RunStatus
+
+__all__ = [
+    "METRICS",
+    "Analysis",
+    "Arm",
+    "ArmSummary",
+    "Comparison",
+    "Correction",
+    "DataConfig",
+    "Dataset",
+    "Direction",
+    "Hypothesis",
+    "Pairing",
+    "RunResult",
+    "RunSpec",
+    "RunStatus",
+    "Task",
+    "TestName",
+    "TestResult",
+    "Verdict",
+]

@@ -1,0 +1,185 @@
+"""Records of a hypothesis file: what is compared, on what data, with which arms.
+
+Built by ``hypolab.hypothesis`` from a YAML file; read by the plan, the
+executors, the statistics and the report.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+
+class Direction(str, enum.Enum):
+    """The predicted direction of the treatment relative to the control."""
+
+    GREATER = "greater"
+    LESS = "less"
+    TWO_SIDED = "two-sided"
+    EQUIVALENT = "equivalent"
+
+
+class Pairing(str, enum.Enum):
+    """Whether runs of different arms with the same seed are paired."""
+
+    INDEPENDENT = "independent"
+    SEED = "seed"
+
+
+class TestName(str, enum.Enum):
+    """The significance test of a comparison (``auto`` picks by a documented rule)."""
+
+    __test__ = False  # not a pytest test class
+
+    AUTO = "auto"
+    WELCH = "welch"
+    STUDENT = "student"
+    MANNWHITNEY = "mannwhitney"
+    PERMUTATION = "permutation"
+    PAIRED_T = "paired_t"
+    WILCOXON = "wilcoxon"
+
+
+class Correction(str, enum.Enum):
+    """Multiple-comparison correction across the treatments of one hypothesis."""
+
+    HOLM = "holm"
+    BONFERRONI = "bonferroni"
+    FDR_BH = "fdr_bh"
+    DUNNETT = "dunnett"
+    NONE = "none"
+
+
+class Task(str, enum.Enum):
+    """What the model predicts; the loss and metrics follow from it."""
+
+    CLASSIFICATION = "classification"
+    REGRESSION = "regression"
+
+
+#: Metrics a hypothesis can compare, each with whether higher is better.
+#: ``val_*``/``test_*`` are final values on the validation and test splits
+#: (after restoring the best weights where early stopping does so);
+#: ``best_val_*`` is the best value over epochs; plain names are the training
+#: split's last epoch. Regression data sets use ``mae`` instead of ``accuracy``.
+METRICS: dict[str, bool] = {
+    "test_accuracy": True,
+    "test_loss": False,
+    "test_mae": False,
+    "val_accuracy": True,
+    "val_loss": False,
+    "val_mae": False,
+    "best_val_accuracy": True,
+    "best_val_loss": False,
+    "best_val_mae": False,
+    "accuracy": True,
+    "loss": False,
+    "mae": False,
+    "train_seconds": False,
+    "epochs_run": False,
+}
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which data a hypothesis trains on and how it is split.
+
+    Args:
+        name: a built-in data set (``digits``, ``mnist``, ``fashion_mnist``,
+            ``cifar10``) or the path of a ``.npz`` or ``.csv`` file.
+        target: the label column of a CSV file; None otherwise.
+        validation_split: fraction of the non-test data held out for validation.
+        test_split: fraction of all data held out as the test split (ignored
+            where the file or data set has its own test arrays).
+        split_seed: seed of the stratified splits, the same for every arm and seed.
+        subset: optional number of training examples to keep (stratified).
+    """
+
+    name: str = "digits"
+    target: str | None = None
+    validation_split: float = 0.2
+    test_split: float = 0.2
+    split_seed: int = 0
+    subset: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "target": self.target,
+            "validation_split": self.validation_split,
+            "test_split": self.test_split,
+            "split_seed": self.split_seed,
+            "subset": self.subset,
+        }
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One arm of a hypothesis: the control or a treatment.
+
+    Args:
+        name: the arm's name as written in the file.
+        overrides: the arm's ``set`` mapping exactly as written (dotted keys kept).
+        config: the resolved config: ``base`` deep-merged with ``overrides``.
+        is_control: True for the control arm.
+    """
+
+    name: str
+    overrides: dict[str, Any]
+    config: dict[str, Any]
+    is_control: bool = False
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A validated hypothesis file.
+
+    Args:
+        name: the output name, derived from the file name (safe as a folder name).
+        path: the file's path as given.
+        claim: the hypothesis in words.
+        metric: the metric compared, e.g. ``test_accuracy``.
+        direction: the predicted direction of treatment relative to control.
+        margin: the smallest effect of interest (required for ``equivalent``).
+        alpha: the significance level.
+        seeds: the seeds every arm is trained with.
+        pairing: whether arms are paired by seed.
+        test: the test to run, or ``auto``.
+        correction: the correction across several treatments.
+        ordered: True where the arms form a dose series in file order.
+        data: the data set and its splits.
+        base: the config every arm shares, resolved (baseline file merged in).
+        control: the control arm.
+        treatments: the treatment arms, in file order.
+        pack: seeds trained together per model: ``"auto"`` or a positive int.
+        failed_as_worst: count a failed or diverged run as the worst value.
+        source: the file's text as written (pre-registration).
+        warnings: non-fatal remarks found while validating (e.g. few seeds).
+    """
+
+    name: str
+    path: str
+    claim: str
+    metric: str
+    direction: Direction
+    alpha: float
+    seeds: tuple[int, ...]
+    data: DataConfig
+    base: dict[str, Any]
+    control: Arm
+    treatments: tuple[Arm, ...]
+    margin: float | None = None
+    pairing: Pairing = Pairing.INDEPENDENT
+    test: TestName = TestName.AUTO
+    correction: Correction = Correction.HOLM
+    ordered: bool = False
+    pack: str | int = "auto"
+    failed_as_worst: bool = False
+    source: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def arms(self) -> tuple[Arm, ...]:
+        """The control first, then the treatments in file order."""
+        return (self.control, *self.treatments)
