@@ -11,7 +11,7 @@ with ratios to baselines measured in the same run on the same machine:
   a bare ``ruamel.yaml`` safe load of the same text (the cost of validation,
   positions and resolution on top of parsing).
 
-Run: ``python benchmarks/bench_spec.py``
+Run: ``python benchmarks/bench_hypothesis.py``
 """
 
 from __future__ import annotations
