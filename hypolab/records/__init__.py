@@ -24,6 +24,8 @@ from hypolab.records.hypothesis import (
     Pairing,
     Task,
     TestName,
+    flatten,
+    higher_is_better,
 )
 from hypolab.records.runs import Dataset, RunResult, RunSpec, RunStatus
 
@@ -46,4 +48,6 @@ __all__ = [
     "TestName",
     "TestResult",
     "Verdict",
+    "flatten",
+    "higher_is_better",
 ]

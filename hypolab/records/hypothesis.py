@@ -7,6 +7,7 @@ executors, the statistics and the report.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,60 @@ class Correction(str, enum.Enum):
     FDR_BH = "fdr_bh"
     DUNNETT = "dunnett"
     NONE = "none"
+
+
+def higher_is_better(metric: str) -> bool | None:
+    """Whether a larger value of ``metric`` is better; None where hypolab cannot tell.
+
+    The one place the direction of a metric is decided: ``METRICS`` first, then
+    the name without its split prefix (``test_``, ``val_``, ``best_val_``), so
+    ``val_auc`` follows ``auc``. Losses, errors and times are lower-is-better.
+
+    Example:
+        >>> higher_is_better("best_val_accuracy"), higher_is_better("val_loss")
+        (True, False)
+    """
+    if metric in METRICS:
+        return METRICS[metric]
+    base = metric
+    for prefix in ("best_val_", "test_", "val_"):
+        if base.startswith(prefix):
+            base = base[len(prefix):]
+            break
+    if base in METRICS:
+        return METRICS[base]
+    if base in _HIGHER_IS_BETTER_BASES or base.endswith("accuracy"):
+        return True
+    if base in _LOWER_IS_BETTER_BASES or base.endswith(("loss", "error", "_seconds")):
+        return False
+    return None
+
+
+#: Keras metric names (without a split prefix) whose larger values are better.
+_HIGHER_IS_BETTER_BASES = frozenset(
+    {"auc", "precision", "recall", "f1_score", "fbeta_score", "r2_score", "iou", "mean_iou"}
+)
+#: ... and whose smaller values are better.
+_LOWER_IS_BETTER_BASES = frozenset({"mae", "mse", "rmse", "mape", "msle", "root_mean_squared_error"})
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted leaf keys of a nested config; lists and empty mappings are leaves.
+
+    The one flattening of configs (design tables, TensorBoard hparams, validation).
+
+    Example:
+        >>> flatten({"model": {"units": [16], "kind": "mlp"}, "epochs": 5})
+        {'model.units': [16], 'model.kind': 'mlp', 'epochs': 5}
+    """
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
 
 
 class Task(str, enum.Enum):
