@@ -19,6 +19,7 @@ class TestLabel:
     Args:
         name: the test in a sentence, e.g. ``Mann-Whitney`` ("Mann-Whitney is not").
         statistic: its statistic the APA way, e.g. ``Mann-Whitney U``.
+        symbol: the statistic's symbol alone, e.g. ``U``.
         title: the test's full name for a table, e.g. ``Mann-Whitney U test``.
     """
 
@@ -26,21 +27,25 @@ class TestLabel:
 
     name: str
     statistic: str
+    symbol: str
     title: str
 
 
 LABELS: dict[str, TestLabel] = {
-    "welch": TestLabel("Welch", "Welch t", "Welch's t-test"),
-    "student": TestLabel("Student", "Student t", "Student's t-test"),
-    "paired_t": TestLabel("paired t", "paired t", "paired t-test"),
-    "mannwhitney": TestLabel("Mann-Whitney", "Mann-Whitney U", "Mann-Whitney U test"),
-    "wilcoxon": TestLabel("Wilcoxon", "Wilcoxon V", "Wilcoxon signed-rank test"),
-    "permutation": TestLabel("permutation", "permutation test", "permutation test"),
-    "tost_welch": TestLabel("TOST", "TOST Welch t", "two one-sided Welch t-tests (TOST)"),
-    "tost_paired_t": TestLabel("TOST", "TOST paired t", "two one-sided paired t-tests (TOST)"),
-    "welch_anova": TestLabel("Welch ANOVA", "Welch ANOVA F", "Welch's one-way ANOVA"),
-    "kruskal_wallis": TestLabel("Kruskal-Wallis", "Kruskal-Wallis H", "Kruskal-Wallis H test"),
-    "linear_contrast": TestLabel("linear contrast", "linear contrast t",
+    "welch": TestLabel("Welch", "Welch t", "t", "Welch's t-test"),
+    "student": TestLabel("Student", "Student t", "t", "Student's t-test"),
+    "paired_t": TestLabel("paired t", "paired t", "t", "paired t-test"),
+    "mannwhitney": TestLabel("Mann-Whitney", "Mann-Whitney U", "U", "Mann-Whitney U test"),
+    "wilcoxon": TestLabel("Wilcoxon", "Wilcoxon V", "V", "Wilcoxon signed-rank test"),
+    "permutation": TestLabel("permutation", "permutation test", "difference",
+                             "permutation test of the mean difference"),
+    "tost_welch": TestLabel("TOST", "TOST Welch t", "t", "two one-sided Welch t-tests (TOST)"),
+    "tost_paired_t": TestLabel("TOST", "TOST paired t", "t",
+                               "two one-sided paired t-tests (TOST)"),
+    "welch_anova": TestLabel("Welch ANOVA", "Welch ANOVA F", "F", "Welch's one-way ANOVA"),
+    "kruskal_wallis": TestLabel("Kruskal-Wallis", "Kruskal-Wallis H", "H",
+                                "Kruskal-Wallis H test"),
+    "linear_contrast": TestLabel("linear contrast", "linear contrast t", "t",
                                  "linear-contrast trend test (Welch df)"),
 }
 
@@ -52,4 +57,4 @@ def label(test: str) -> TestLabel:
         >>> label("wilcoxon").statistic
         'Wilcoxon V'
     """
-    return LABELS.get(test) or TestLabel(test, test, test)
+    return LABELS.get(test) or TestLabel(test, test, "statistic", test)
