@@ -81,6 +81,33 @@ def test_the_report_has_no_label_table_of_its_own():
         assert "def flatten" not in text, path.name  # hypolab.records.flatten is the one
 
 
+def test_the_report_modules_import_each_other_without_a_circle():
+    import ast
+    from pathlib import Path
+
+    import hypolab.report
+
+    folder = Path(hypolab.report.__file__).parent
+    graph = {}
+    for path in folder.glob("*.py"):
+        name = "hypolab.report" if path.stem == "__init__" else f"hypolab.report.{path.stem}"
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):  # lazy imports too
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hypolab.report"):
+                imported.add(node.module)
+                imported.update(f"{node.module}.{a.name}" for a in node.names)
+        graph[name] = {m for m in imported if m in {f"hypolab.report.{p.stem}" for p in folder.glob("*.py")}}
+
+    def reaches(start, goal, seen=()):
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, (*seen, nxt)))
+                   for nxt in graph.get(start, ()))  # fmt: skip
+
+    circles = sorted(m for m in graph if m != "hypolab.report" and reaches(m, m))
+    assert circles == []
+    assert "hypolab.report.render" in graph["hypolab.report.index"]  # the index renders through render
+    assert graph["hypolab.report.render"] == set()  # and render needs no other report module
+
+
 def test_differing_keys_compare_flattened_configs_including_missing_keys():
     base = {"model": {"units": [64], "dropout": 0.0}, "optimizer": {"name": "adam"}, "batch_size": 32}
     arms = [
