@@ -52,7 +52,7 @@ def main() -> None:
 
     h = make_hypothesis(seeds=10)
     results = make_results(h, epochs=20)
-    analysis = analyze_hypothesis(h, results).to_dict()
+    analysis = analyze_hypothesis(h, results)
     with tempfile.TemporaryDirectory() as tmp:
         case = Path(tmp) / "case.pickle"
         case.write_bytes(pickle.dumps((h, results, analysis, Path(tmp) / "cold" / h.name)))

@@ -1,21 +1,31 @@
-"""Recorded runs and analyses for the report tests: no training, fake histories with numpy.
+"""Recorded runs for the report tests: no training, fake histories with numpy.
 
-``make_hypothesis`` builds a Hypothesis record as the spec stage would;
+``make_hypothesis`` builds a Hypothesis record as the hypothesis stage would;
 ``make_results`` fakes the RunResults of every arm and seed (learning curves
-that fall and rise like real ones); ``hand_analysis`` is an analysis dict in
-the shape of issue 4, computed with SciPy here so that the numbers are real.
+that fall and rise like real ones, final values fixed by seed). The analyses
+the reports are rendered from are the real ones: ``analysis_of`` runs
+``hypolab.analyze_hypothesis`` (``hypolab.stats.analyze``) on those values.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from hypolab.records import Arm, DataConfig, Direction, Hypothesis, RunResult, RunStatus
+from hypolab.pipeline import analyze_hypothesis
+from hypolab.records import (
+    Analysis,
+    Arm,
+    DataConfig,
+    Direction,
+    Hypothesis,
+    Pairing,
+    RunResult,
+    RunStatus,
+    TestName,
+)
 
 BASE = {
     "model": {"kind": "mlp", "units": [64, 32], "activation": "relu", "dropout": 0.0,
@@ -50,6 +60,9 @@ def make_hypothesis(
     direction: Direction = Direction.GREATER,
     failed_as_worst: bool = False,
     name: str = "batchsize",
+    test: TestName = TestName.AUTO,
+    pairing: Pairing = Pairing.INDEPENDENT,
+    ordered: bool = False,
 ) -> Hypothesis:
     def arm(arm_name: str, batch_size: int, is_control: bool = False) -> Arm:
         config = copy.deepcopy(BASE)
@@ -70,6 +83,9 @@ def make_hypothesis(
         control=arm("batch 128", 128, is_control=True),
         treatments=tuple(arm(n, bs) for n, bs in treatments),
         margin=margin,
+        test=test,
+        pairing=pairing,
+        ordered=ordered,
         failed_as_worst=failed_as_worst,
         source=SOURCE.format(claim=claim, seeds=seeds),
         warnings=("only 3 seeds per arm: power will be low",) if seeds < 5 else (),
@@ -83,6 +99,7 @@ def make_results(
     shifts: Mapping[str, float] | None = None,
     failures: Mapping[tuple[str, int], RunStatus] | None = None,
     tied: bool = False,
+    values: Mapping[str, Sequence[float]] | None = None,
 ) -> list[RunResult]:
     """One RunResult per arm and seed with fake histories and final metrics.
 
@@ -90,6 +107,8 @@ def make_results(
         shifts: added to each arm's accuracy (default: treatments +0.02 each).
         failures: (arm, seed) -> DIVERGED or FAILED for runs that did not finish.
         tied: every finished run of an arm gets the same final value (ties).
+        values: the final ``test_accuracy`` of each arm, one per seed in order
+            (instead of ``0.93 + shift + noise``).
     """
     shifts = dict(shifts or {arm.name: 0.02 * i for i, arm in enumerate(h.arms)})
     failures = dict(failures or {})
@@ -107,6 +126,8 @@ def make_results(
                 "val_accuracy": np.clip(acc - 0.01, 0, 1).tolist(),
             }
             final = 0.93 + shifts.get(arm.name, 0) + (0.0 if tied else float(rng.normal(0, 0.006)))
+            if values is not None:
+                final = float(values[arm.name][h.seeds.index(seed)])
             status = failures.get((arm.name, seed), RunStatus.FINISHED)
             metrics = {"test_accuracy": final, "test_loss": float(loss[-1]),
                        "val_accuracy": history["val_accuracy"][-1], "val_loss": history["val_loss"][-1],
@@ -158,70 +179,9 @@ def values_by_arm(h: Hypothesis, results: Sequence[RunResult]) -> dict[str, list
     }  # fmt: skip
 
 
-def hand_analysis(h: Hypothesis, results: Sequence[RunResult], *, extras: bool = True) -> dict[str, Any]:
-    """An analysis dict in issue 4's shape (Welch t, Holm), computed with SciPy."""
-    values = values_by_arm(h, results)
-    failed = {arm.name: sum(r.arm == arm.name and r.status != RunStatus.FINISHED for r in results)
-              for arm in h.arms}  # fmt: skip
-    arms = []
-    for name, xs in values.items():
-        x = np.asarray(xs)
-        sem = stats.sem(x) if len(x) > 1 else float("nan")
-        half = stats.t.ppf(1 - h.alpha / 2, len(x) - 1) * sem if len(x) > 1 else float("nan")
-        arms.append({"name": name, "n": len(x), "n_failed": failed[name], "mean": float(x.mean()),
-                     "std": float(x.std(ddof=1)), "median": float(np.median(x)),
-                     "ci_low": float(x.mean() - half), "ci_high": float(x.mean() + half)})  # fmt: skip
-    control = values[h.control.name]
-    comparisons = []
-    for arm in h.treatments:
-        if np.ptp(values[arm.name]) == 0 and np.ptp(control) == 0:
-            # identical constant arms: the t statistic is undefined (SciPy would warn and give NaN)
-            result = stats.ttest_ind([0.0, 1.0], [0.0, 1.0])
-        else:
-            result = stats.ttest_ind(values[arm.name], control, equal_var=False)
-        ci = result.confidence_interval(1 - h.alpha)
-        difference = float(np.mean(values[arm.name]) - np.mean(control))
-        pvalue = float(result.pvalue)
-        comp = {
-            "control": h.control.name, "treatment": arm.name, "test": "welch",
-            "test_reason": "auto: Welch's t is the default for independent arms",
-            "statistic": float(result.statistic), "df": float(result.df), "pvalue": pvalue,
-            "pvalue_adjusted": pvalue, "difference": difference,
-            "ci_low": float(ci.low), "ci_high": float(ci.high), "hedges_g": 1.5,
-            "cliffs_delta": 0.8, "prob_superiority": 0.9, "power_at_margin": 0.42,
-            "seeds_needed": 23,
-            "verdict": "supported" if pvalue < h.alpha and difference > 0 else "inconclusive",
-            "sentence": f"{arm.name} is higher than {h.control.name} by {difference:.3f} accuracy.",
-        }  # fmt: skip
-        if extras:
-            comp.update({
-                "apa": f"Welch t({result.df:.1f}) = {result.statistic:.2f}, p = {pvalue:.3f}",
-                "verdict_reason": "significant after Holm correction",
-                "hedges_g_ci": [0.5, 2.5], "prob_superiority_ci": [0.7, 0.97],
-                "bootstrap_ci": [float(ci.low) + 0.001, float(ci.high) - 0.001],
-                "relative_change": difference / float(np.mean(control)),
-                "alternative": "greater", "correction": "holm",
-                "robustness": [{"test": "mannwhitney", "pvalue": 0.002, "agrees": True},
-                               {"test": "permutation", "pvalue": 0.09, "agrees": False}],
-                "seeds_per_arm": [len(values[arm.name]), len(control)],
-                "future_field": {"nested": [1, 2, 3]},
-            })  # fmt: skip
-        comparisons.append(comp)
-    # Holm across the family, written out so the adjusted p differ from the raw ones.
-    order = sorted(range(len(comparisons)), key=lambda i: comparisons[i]["pvalue"])
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(order) - rank) * comparisons[i]["pvalue"]))
-        comparisons[i]["pvalue_adjusted"] = running
-    omnibus = None
-    if len(h.treatments) >= 2:
-        f = stats.f_oneway(*values.values())
-        omnibus = {"test": "welch_anova", "statistic": float(f.statistic), "pvalue": float(f.pvalue),
-                   "kruskal": {"statistic": 3.2, "pvalue": 0.2}}  # fmt: skip
-    return {
-        "metric": h.metric, "direction": h.direction.value, "alpha": h.alpha, "margin": h.margin,
-        "arms": arms, "comparisons": comparisons, "omnibus": omnibus, "trend": None,
-    }  # fmt: skip
+def analysis_of(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
+    """The real analysis of ``h`` on ``results``: what ``hypolab test`` renders the report from."""
+    return analyze_hypothesis(h, results)
 
 
 HYPOTHESIS_YAML = """claim: {claim}

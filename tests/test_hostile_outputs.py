@@ -18,7 +18,7 @@ import pytest
 from hypolab import outputs
 from hypolab.errors import OutputError, ReportError
 from hypolab.report import write_index, write_report
-from report_cases import hand_analysis, make_hypothesis, make_results
+from report_cases import analysis_of, make_hypothesis, make_results
 
 SECRET = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKEY user@host\n"
 
@@ -41,7 +41,7 @@ def victim(tmp_path):
 def report_inputs():
     h = make_hypothesis(seeds=2, claim="ssh-ed25519 AAAA attacker@evil")
     results = make_results(h)
-    return h, results, hand_analysis(h, results)
+    return h, results, analysis_of(h, results)
 
 
 def files_under(root: Path) -> set[Path]:

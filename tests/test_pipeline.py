@@ -6,7 +6,7 @@ real, tiny models end to end.
 
 from __future__ import annotations
 
-import sys
+import json
 import threading
 import time
 from dataclasses import replace
@@ -217,12 +217,12 @@ def test_metric_values_split_finished_from_failed_runs(tmp_path, monkeypatch):
     assert [(a["name"], a["n"], a["n_failed"]) for a in analysis["arms"]] == [("batch 64", 3, 1 - 1), ("batch 8", 3, 1)]
 
 
-def test_test_without_a_report_module_says_so(tmp_path, monkeypatch, fake):
-    monkeypatch.setitem(sys.modules, "hypolab.report", None)  # import fails as if not installed
+def test_test_reports_from_the_analysis_record(tmp_path, fake):
     outcome = pipeline.test(write_hypothesis(tmp_path), store=tmp_path / "runs.sqlite", device="cpu", reports_root=tmp_path)
-    assert outcome.report_path is None
-    assert outcome.report_note == "the report module is not installed in this build (hypolab.report.write_report)"
-    assert outcome.analysis.to_dict()["comparisons"][0]["treatment"] == "batch 8"
+    assert outcome.report_path == tmp_path / "tiny" / "index.html" and outcome.report_note is None
+    assert outcome.analysis.comparisons[0].treatment == "batch 8"
+    data = json.loads((tmp_path / "tiny" / "results.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in data.items() if k != "report"} == json.loads(json.dumps(outcome.analysis.to_dict()))
     assert outcome.trained == 6 and outcome.unsuccessful == []
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 
 import pytest
 from markupsafe import escape
-from report_cases import hand_analysis, make_hypothesis, make_results
+from report_cases import analysis_of, make_hypothesis, make_results
 
 from hypolab.errors import ReportError
 from hypolab.pipeline import analyze_hypothesis
-from hypolab.records import Direction, RunStatus
+from hypolab.records import Direction, Pairing, RunStatus, TestName
 from hypolab.report import write_index, write_report
+from hypolab.report.numbers import fmt
 from hypolab.report.page import seeds_text
 
 SCRIPT_CLAIM = "Batch 4 wins <script>alert(1)</script> & <b>bold</b> \"quoted\" 'single'"
@@ -24,7 +26,7 @@ def single(tmp_path_factory):
     """One treatment, 10 seeds, every run finished, rendered once for several tests."""
     h = make_hypothesis()
     results = make_results(h)
-    analysis = hand_analysis(h, results)
+    analysis = analysis_of(h, results)
     out = tmp_path_factory.mktemp("reports") / h.name
     page = write_report(h, results, analysis, out, command="hypolab test hypotheses/batchsize.yaml")
     return h, results, analysis, page
@@ -40,7 +42,18 @@ def several(tmp_path_factory):
     )
     failures = {("batch 4", 2): RunStatus.DIVERGED, ("batch 16", 5): RunStatus.FAILED}
     results = make_results(h, failures=failures)
-    analysis = hand_analysis(h, results)
+    analysis = analysis_of(h, results)
+    page = write_report(h, results, analysis, tmp_path_factory.mktemp("reports") / h.name)
+    return h, results, analysis, page
+
+
+@pytest.fixture(scope="module")
+def disagreeing(tmp_path_factory):
+    """4 seeds where Welch's t is significant and Mann-Whitney is not: the panel disagrees."""
+    h = make_hypothesis(name="panel", seeds=4)
+    values = {"batch 128": [0.9080, 0.9010, 0.9100, 0.9050], "batch 4": [0.9150, 0.9125, 0.9225, 0.9075]}
+    results = make_results(h, values=values)
+    analysis = analysis_of(h, results)
     page = write_report(h, results, analysis, tmp_path_factory.mktemp("reports") / h.name)
     return h, results, analysis, page
 
@@ -56,8 +69,8 @@ def test_write_report_writes_the_four_files(single):
 def test_page_shows_claim_verdict_and_the_sections_in_order(single):
     h, _, analysis, page = single
     html = page.read_text(encoding="utf-8")
-    assert analysis["comparisons"][0]["sentence"] in html
-    assert analysis["comparisons"][0]["apa"] in html
+    assert str(escape(analysis.comparisons[0].sentence)) in html
+    assert str(escape(analysis.comparisons[0].apa)) in html
     assert h.claim in html
     headings = re.findall(r"<h2>(.*?)</h2>", html)
     assert headings == ["The claim, as pre-registered", "Design", "Results", "Learning curves",
@@ -92,9 +105,11 @@ def test_design_table_shows_only_the_differing_key(single):
 def test_results_json_is_the_analysis_at_full_precision_with_report_metadata(single):
     h, _, analysis, page = single
     data = json.loads((page.parent / "results.json").read_text(encoding="utf-8"))
+    expected = analysis.to_dict()
     for key in ("metric", "direction", "alpha", "margin", "arms", "omnibus", "trend"):
-        assert data[key] == analysis[key]
-    assert data["comparisons"][0]["pvalue"] == analysis["comparisons"][0]["pvalue"]
+        assert data[key] == expected[key]
+    assert data["comparisons"][0]["pvalue"] == analysis.comparisons[0].pvalue
+    assert {k: v for k, v in data.items() if k != "report"} == expected  # the record's JSON, whole
     assert data["report"]["claim"] == h.claim
     assert data["report"]["seeds"] == list(range(10))
     assert data["report"]["command"] == "hypolab test hypotheses/batchsize.yaml"
@@ -138,6 +153,8 @@ def test_several_treatments_get_forest_plot_adjusted_p_and_omnibus(several):
     assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', html)) == 3
     assert "<h2>Several treatments</h2>" in html
     assert "<h3>Omnibus test</h3>" in html and "welch_anova" in html
+    assert "<code>kruskal_wallis</code> Kruskal-Wallis H test" in html
+    assert re.search(r"F = \d+(\.\d+)?</td><td class=\"num\">3, 18\.2</td>", html)  # Welch's df, read from the record
     assert html.count('class="pill v-') >= 3
     assert "adjusted p" in html
 
@@ -155,67 +172,126 @@ def test_failed_and_diverged_runs_are_listed_with_their_messages(several):
 
 
 def test_tied_values_and_undefined_effect_sizes_render(tmp_path):
-    h = make_hypothesis(seeds=3)
+    h = make_hypothesis(seeds=3, test=TestName.WELCH)
     results = make_results(h, tied=True, shifts={"batch 128": 0.0, "batch 4": 0.0})
-    analysis = hand_analysis(h, results, extras=False)
-    analysis["comparisons"][0].update(
-        hedges_g=float("nan"), statistic=None, df=None, pvalue=None, pvalue_adjusted=None,
-        cliffs_delta=0.0, prob_superiority=0.5, power_at_margin=None, seeds_needed=None,
-        ci_low=0.0, ci_high=0.0, verdict="inconclusive",
-        sentence="batch 4 and batch 128 gave identical values; the test is undefined.",
-    )  # fmt: skip
+    analysis = analysis_of(h, results)
+    comparison = analysis.comparisons[0]
+    assert comparison.statistic is None and comparison.pvalue is None and comparison.hedges_g is None
     page = write_report(h, results, analysis, tmp_path / h.name)
     html = page.read_text(encoding="utf-8")
-    assert "gave identical values" in html
+    assert "both arms are constant, so t is undefined" in html
+    assert str(escape(comparison.sentence)) in html
     assert "v-inconclusive" in html
     assert "only 3 seeds per arm: power will be low" in html  # the validation warning
     data = json.loads((tmp_path / h.name / "results.json").read_text())
     assert data["comparisons"][0]["hedges_g"] is None  # NaN is not JSON
 
 
-def test_minimal_analysis_without_optional_fields_gets_a_built_apa_string(tmp_path):
-    h = make_hypothesis()
+def test_the_page_shows_the_analysis_apa_string_with_the_stats_labels(single, tmp_path):
+    _, _, analysis, page = single
+    html = page.read_text(encoding="utf-8")
+    apa = analysis.comparisons[0].apa
+    assert re.fullmatch(r"Welch t\(\d+\.\d\) = \d+\.\d+, p < \.001, holm-adjusted p < \.001, "
+                        r"g = \d\.\d, 10 seeds per arm", apa)  # fmt: skip
+    assert str(escape(apa)) in html
+    # A paired Wilcoxon: its statistic is V (R's wilcox.test), named once in hypolab.stats.labels.
+    h = make_hypothesis(name="paired", pairing=Pairing.SEED, test=TestName.WILCOXON)
     results = make_results(h)
-    analysis = hand_analysis(h, results, extras=False)
-    for key in ("omnibus", "trend", "margin"):
-        del analysis[key]
-    for key in ("test_reason", "power_at_margin", "seeds_needed", "df"):
-        del analysis["comparisons"][0][key]
-    html = write_report(h, results, analysis, tmp_path / "r").read_text(encoding="utf-8")
-    assert re.search(r"difference 0\.02\d+ \(95% CI 0\.0\d+ to 0\.0\d+\); Welch t = \d+\.\d+, "
-                     r"p &lt; \.001, g = 1\.50, 10 seeds per arm", html)  # fmt: skip
+    paired = analysis_of(h, results)
+    html = write_report(h, results, paired, tmp_path / h.name).read_text(encoding="utf-8")
+    assert paired.comparisons[0].apa.startswith("Wilcoxon V = ")
+    assert str(escape(paired.comparisons[0].apa)) in html
+    assert "Wilcoxon signed-rank test" in html and "Wilcoxon W" not in html
 
 
-def test_extra_analysis_fields_are_shown(single):
-    *_, page = single
+def test_the_robustness_panel_shows_which_test_disagrees(disagreeing):
+    _, _, analysis, page = disagreeing
+    assert analysis.comparisons[0].verdict_reason.startswith("tests disagree: Welch is significant")
     html = page.read_text(encoding="utf-8")
     panel = html[html.index("<h3>Robustness</h3>"):]
     panel = panel[: panel.index("</table>")]
-    assert panel.count("<tr") == 4  # header, the primary test, two others
-    assert "<code>mannwhitney</code>" in panel
-    assert re.search(r'<tr class="disagree"><td></td><td><code>permutation</code>.*'
+    assert panel.count("<tr") == 5  # header, the primary test, the three others
+    assert "<code>student</code>" in panel and "<code>permutation</code>" in panel
+    assert re.search(r'<tr class="disagree"><td></td><td><code>mannwhitney</code>.*'
                      r"<strong>no: disagrees</strong>", panel)  # fmt: skip
-    assert "future_field" in html  # a field this renderer does not know yet
-    assert "1.50 [0.500, 2.50]" in html  # Hedges' g with its CI
-    assert "BCa bootstrap CI" in html and "+2.6%" in html
+    assert panel.count("<strong>no: disagrees</strong>") == 1
+
+
+def test_effect_sizes_are_shown_with_their_intervals(single):
+    _, _, analysis, page = single
+    html = page.read_text(encoding="utf-8")
+    comparison = analysis.comparisons[0]
+    assert (round(comparison.hedges_g, 2), round(comparison.hedges_g_ci[0], 2)) == (4.11, 2.52)
+    assert "4.11 [2.52, 5.67]" in html  # Hedges' g with its CI
+    assert "BCa bootstrap CI" in html and "+2.6%" in html  # relative change 0.0261
+
+
+def _real(**changes):
+    h = make_hypothesis(seeds=3)
+    return dataclasses.replace(analysis_of(h, make_results(h)), **changes)
 
 
 @pytest.mark.parametrize(
     ("analysis", "message"),
     [
-        ([], "the analysis must be a dict. Got list. Expected the dict of hypolab.stats.analyze"),
-        ({"arms": []}, "the analysis field 'comparisons' must be a list. Got nothing."),
-        ({"arms": [], "comparisons": {}}, "the analysis field 'comparisons' must be a list. Got dict."),
-        ({"arms": [], "comparisons": [], "metric": "val_loss"},
+        (lambda: [], "the analysis must be an Analysis record. Got list. Expected the Analysis record "
+                     "that hypolab.analyze_hypothesis(h, results) returns."),
+        (lambda: _real().to_dict(), "the analysis must be an Analysis record. Got a dict. Expected the "
+                                    "Analysis record that hypolab.analyze_hypothesis(h, results) returns; "
+                                    "pass that record, or turn a dict such as results.json back into one "
+                                    "with Analysis.from_dict(data)."),
+        (lambda: _real(metric="val_loss"),
          "the analysis is of metric 'val_loss' but the hypothesis compares 'test_accuracy'"),
+        (lambda: _real(margin=0.02), "the analysis has margin 0.02 but the hypothesis sets 0.01."),
+        (lambda: _real(direction=Direction.LESS),
+         "the analysis has direction 'less' but the hypothesis sets 'greater'."),
+        (lambda: _real(arms=(*_real().arms, dataclasses.replace(_real().arms[0], name="batch 9"))),
+         "the analysis has arms ['batch 9'] that the hypothesis does not."),
     ],
-    ids=["not-a-dict", "no-comparisons", "comparisons-not-list", "other-metric"],
+    ids=["not-a-record", "a-dict", "other-metric", "other-margin", "other-direction", "other-arm"],
 )  # fmt: skip
 def test_malformed_analysis_is_a_clear_report_error(tmp_path, analysis, message):
-    h = make_hypothesis(seeds=2)
+    h = make_hypothesis(seeds=3)
     with pytest.raises(ReportError, match="Cannot render the report of 'batchsize'") as info:
-        write_report(h, make_results(h), analysis, tmp_path / "r")
+        write_report(h, make_results(h), analysis(), tmp_path / "r")
     assert message in str(info.value)
+    assert not (tmp_path / "r").exists()
+
+
+def test_write_report_takes_what_analyze_hypothesis_returns(tmp_path):
+    h = make_hypothesis(name="endtoend", treatments=[("batch 16", 16), ("batch 4", 4)], ordered=True)
+    results = make_results(h, failures={("batch 4", 1): RunStatus.FAILED})
+    analysis = analyze_hypothesis(h, results)
+    page = write_report(h, results, analysis, tmp_path / h.name, command="hypolab test x.yaml")
+    html = page.read_text(encoding="utf-8")
+    for comparison in analysis.comparisons:
+        assert str(escape(comparison.sentence)) in html
+    data = json.loads((tmp_path / h.name / "results.json").read_text(encoding="utf-8"))
+    report = data.pop("report")
+    assert data == json.loads(json.dumps(analysis.to_dict()))
+    assert report["command"] == "hypolab test x.yaml" and report["runs"] == len(results)
+    assert type(analysis).from_dict(data) == analysis  # results.json reads back into the record
+
+
+def test_nested_results_are_formatted_not_raw_key_trees(tmp_path):
+    h = make_hypothesis(name="dose", treatments=[("batch 16", 16), ("batch 4", 4)], ordered=True)
+    results = make_results(h)
+    analysis = analysis_of(h, results)
+    assert analysis.trend is not None and analysis.omnibus is not None
+    html = write_report(h, results, analysis, tmp_path / h.name).read_text(encoding="utf-8")
+    trend = html[html.index("<h3>Trend test (ordered dose series)</h3>"):]
+    trend = trend[: trend.index("</p>")]
+    assert "batch 128 → batch 16 → batch 4 (coefficients −1, 0, 1), one-sided" in trend
+    assert "the metric rises along the series" in trend and "Slope 0.0" in trend
+    assert re.search(r"t\(\d+(\.\d+)?\) = \d+(\.\d+)?, p &lt; \.001", trend)
+    tost = html[html.index("Equivalence test (TOST) at the margin: batch 4 vs batch 128"):]
+    tost = tost[: tost.index("</details>")]
+    assert "two one-sided Welch t-tests (TOST)" in tost
+    assert "difference &gt; −0.0100 (H0: difference ≤ −0.0100)" in tost
+    assert "90% CI of the difference" in tost and "against ±0.0100" in tost
+    for raw in ("nonequivalence_pvalue", "pvalue_adjusted", "can_reach_alpha", "coefficients</th>",
+                "df1", "ci_level", "{&#39;"):  # "{'": a Python dict shown as text
+        assert raw not in html[html.index("<body>"):], raw
 
 
 def test_unwritable_folder_is_a_report_error(tmp_path):
@@ -224,14 +300,18 @@ def test_unwritable_folder_is_a_report_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(ReportError, match=r"Cannot write .*file/r/index.html: .* choose another with --out"):
-        write_report(h, results, hand_analysis(h, results), blocker / "r")
+        write_report(h, results, analysis_of(h, results), blocker / "r")
 
 
 def test_no_comparisons_renders_an_inconclusive_banner(tmp_path):
     h = make_hypothesis(seeds=2)
     results = make_results(h, failures={("batch 4", 0): RunStatus.FAILED, ("batch 4", 1): RunStatus.FAILED})
-    analysis = {"metric": h.metric, "direction": "greater", "alpha": 0.05, "margin": 0.01,
-                "arms": [], "comparisons": [], "omnibus": None, "trend": None}  # fmt: skip
+    real = analysis_of(h, results)
+    assert real.comparisons[0].verdict.value == "inconclusive"  # nothing to compare batch 4 with
+    html = write_report(h, results, real, tmp_path / "real").read_text(encoding="utf-8")
+    assert "too few values to compare: batch 4 has 0 (2 failed)" in html
+    # An Analysis record with no comparison at all (built by hand) still renders.
+    analysis = dataclasses.replace(real, arms=(), comparisons=())
     html = write_report(h, results, analysis, tmp_path / "r").read_text(encoding="utf-8")
     assert "No comparison could be computed from these runs." in html
 
@@ -239,7 +319,7 @@ def test_no_comparisons_renders_an_inconclusive_banner(tmp_path):
 def test_same_inputs_give_the_same_figures(tmp_path):
     h = make_hypothesis(seeds=3)
     results = make_results(h, epochs=3)
-    analysis = hand_analysis(h, results)
+    analysis = analysis_of(h, results)
     first = write_report(h, results, analysis, tmp_path / "a", index=False).read_text()
     second = write_report(h, results, analysis, tmp_path / "b", index=False).read_text()
     assert re.findall(r'src="([^"]+)"', first) == re.findall(r'src="([^"]+)"', second)
@@ -251,9 +331,11 @@ def test_index_lists_every_report_and_links_to_it(tmp_path):
     two = make_hypothesis(name="two", claim="Claim two", treatments=[("b16", 16), ("b4", 4)])
     for h in (one, two):
         results = make_results(h, epochs=2)
-        write_report(h, results, hand_analysis(h, results), tmp_path / h.name)
+        write_report(h, results, analysis_of(h, results), tmp_path / h.name)
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "results.json").write_text("{not json")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "results.json").write_text('{"report": {}, "comparisons": []}')
     html = (tmp_path / "index.html").read_text(encoding="utf-8")  # refreshed by each render
     assert 'href="one/index.html"' in html and 'href="two/index.html"' in html
     assert "Claim &lt;one&gt;" in html and "b16 vs batch 128" in html
@@ -264,13 +346,14 @@ def test_index_lists_every_report_and_links_to_it(tmp_path):
     page = write_index(tmp_path)
     html = page.read_text(encoding="utf-8")
     assert 'href="broken/index.html"' in html and "results.json could not be read" in html
+    assert "results.json could not be read: not the analysis hypolab writes (KeyError: " in html
 
 
 def test_a_foreign_index_html_is_never_overwritten(tmp_path):
     (tmp_path / "index.html").write_text("<html>my own page</html>")
     h = make_hypothesis(seeds=2)
     results = make_results(h, epochs=2)
-    write_report(h, results, hand_analysis(h, results), tmp_path / h.name)
+    write_report(h, results, analysis_of(h, results), tmp_path / h.name)
     assert (tmp_path / "index.html").read_text() == "<html>my own page</html>"
 
 
@@ -287,23 +370,23 @@ def test_real_analysis_of_several_treatments_with_failures_renders(tmp_path):
     h = make_hypothesis(name="dose", treatments=[("batch 16", 16), ("batch 4", 4), ("batch 1", 1)])
     failures = {("batch 4", 2): RunStatus.DIVERGED, ("batch 16", 5): RunStatus.FAILED}
     results = make_results(h, failures=failures)
-    analysis = analyze_hypothesis(h, results).to_dict()
+    analysis = analyze_hypothesis(h, results)
     html = write_report(h, results, analysis, tmp_path / h.name).read_text(encoding="utf-8")
-    for comparison in analysis["comparisons"]:
-        assert str(escape(comparison["sentence"])) in html
-        assert str(escape(comparison["test_reason"])) in html
+    for comparison in analysis.comparisons:
+        assert str(escape(comparison.sentence)) in html
+        assert str(escape(comparison.test_reason)) in html
     assert "kruskal_wallis" in html  # the omnibus result, as hypolab.stats names it
     assert "Equivalence test (TOST) at the margin: batch 16 vs batch 128" in html
     assert html.count("<strong>no: disagrees</strong>") == sum(
-        not other["agrees"] for c in analysis["comparisons"] for other in c["robustness"]
+        not other.agrees for c in analysis.comparisons for other in c.robustness
     )
 
 
 def test_real_analysis_of_tied_values_renders(tmp_path):
     h = make_hypothesis(name="tied", seeds=5)
     results = make_results(h, tied=True, shifts={"batch 128": 0.0, "batch 4": 0.0})
-    analysis = analyze_hypothesis(h, results).to_dict()
-    assert analysis["comparisons"][0]["hedges_g"] is None  # undefined for identical arms
+    analysis = analyze_hypothesis(h, results)
+    assert analysis.comparisons[0].hedges_g is None  # undefined for identical arms
     html = write_report(h, results, analysis, tmp_path / h.name).read_text(encoding="utf-8")
     assert "v-inconclusive" in html
     assert "The data do not show that batch 4 is higher than batch 128" in html
@@ -312,11 +395,14 @@ def test_real_analysis_of_tied_values_renders(tmp_path):
 def test_equivalence_hypothesis_shows_its_tost_result_openly(tmp_path):
     h = make_hypothesis(name="same", direction=Direction.EQUIVALENT, margin=0.02)
     results = make_results(h, shifts={"batch 128": 0.0, "batch 4": 0.001})
-    analysis = analyze_hypothesis(h, results).to_dict()
+    analysis = analyze_hypothesis(h, results)
     html = write_report(h, results, analysis, tmp_path / h.name).read_text(encoding="utf-8")
     assert "<h3>Equivalence test (TOST): batch 4 vs batch 128</h3>" in html
     assert "<code>equivalent</code>" in html
-    assert f"v-{analysis['comparisons'][0]['verdict']}" in html
+    assert f"v-{analysis.comparisons[0].verdict.value}" in html
+    tost = analysis.comparisons[0].tost
+    shown = html[html.index("<h3>Equivalence test (TOST)"):]
+    assert f"[{fmt(tost.ci_low)}, {fmt(tost.ci_high)}], against ±0.0200" in shown[: shown.index("</table>")]
 
 
 def test_run_tables_follow_the_file_order_of_the_arms(several):
@@ -333,7 +419,7 @@ def test_run_tables_follow_the_file_order_of_the_arms(several):
 def test_a_file_edited_after_registration_is_flagged_with_what_changed(tmp_path):
     h = make_hypothesis()
     results = make_results(h)
-    analysis = hand_analysis(h, results)
+    analysis = analysis_of(h, results)
     registered = (h.source.replace("direction: greater", "direction: less"), "2026-01-02T03:04:05+00:00")
     html = write_report(h, results, analysis, tmp_path / h.name, registered=registered).read_text(encoding="utf-8")
     assert "Edited after registration." in html
@@ -344,7 +430,7 @@ def test_a_file_edited_after_registration_is_flagged_with_what_changed(tmp_path)
 def test_an_unchanged_registered_file_says_when_it_was_registered(tmp_path):
     h = make_hypothesis()
     results = make_results(h)
-    analysis = hand_analysis(h, results)
+    analysis = analysis_of(h, results)
     html = write_report(
         h, results, analysis, tmp_path / h.name, registered=(h.source, "2026-01-02T03:04:05+00:00")
     ).read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_cases import hand_analysis, make_hypothesis, make_results
+from report_cases import analysis_of, make_hypothesis, make_results
 
 from hypolab.records import RunStatus
 from hypolab.report import write_report
@@ -41,7 +41,7 @@ def report(tmp_path_factory):
     h = make_hypothesis(name="browser", claim=CLAIM,
                         treatments=[("batch 16", 16), ("batch 4", 4)])  # fmt: skip
     results = make_results(h, failures={("batch 16", 4): RunStatus.DIVERGED})
-    analysis = hand_analysis(h, results)
+    analysis = analysis_of(h, results)
     page = write_report(h, results, analysis, tmp_path_factory.mktemp("reports") / h.name,
                         command="hypolab test hypotheses/browser.yaml")  # fmt: skip
     return page, analysis
@@ -64,8 +64,8 @@ def test_report_loads_offline_with_visible_verdict_and_sized_images(browser, rep
     try:
         assert requests == [path.resolve().as_uri()]  # nothing fetched beyond the file itself
         assert [m for m in console if m[0] in ("error", "pageerror")] == []
-        for comparison in analysis["comparisons"]:
-            banner = page.get_by_text(comparison["sentence"], exact=True)
+        for comparison in analysis.comparisons:
+            banner = page.get_by_text(comparison.sentence, exact=True)
             assert banner.is_visible()
         images = page.locator("img, svg")
         assert images.count() == 3  # estimation, learning curves, forest

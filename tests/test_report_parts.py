@@ -6,13 +6,14 @@ import base64
 import math
 
 import pytest
-from report_cases import hand_analysis, make_hypothesis, make_results, values_by_arm
+from report_cases import analysis_of, make_hypothesis, make_results, values_by_arm
 
-from hypolab.records import Arm
+from hypolab.records import Arm, flatten
 from hypolab.report import design
 from hypolab.report.curves import curve_metrics, learning_curves
-from hypolab.report.numbers import apa, fmt, fmt_p, fmt_seconds, metric_label
+from hypolab.report.numbers import fmt, fmt_df, fmt_p, fmt_seconds, metric_label
 from hypolab.report.plots import PALETTE, arm_colours, estimation_plot, forest_plot
+from hypolab.stats.labels import LABELS, label
 
 
 @pytest.mark.parametrize(
@@ -52,19 +53,59 @@ def test_metric_label_names_split_and_unit(metric, label):
     assert metric_label(metric) == label
 
 
-def test_apa_is_built_from_the_fixed_fields_when_the_analysis_has_none():
-    comparison = {"control": "c", "treatment": "t", "test": "welch", "statistic": 9.412, "df": 13.08,
-                  "pvalue": 0.00002, "pvalue_adjusted": 0.00004, "difference": 0.2104,
-                  "ci_low": 0.1801, "ci_high": 0.2403, "hedges_g": 4.1}  # fmt: skip
-    arms = {"c": {"n": 10}, "t": {"n": 10}}
-    assert apa(comparison, arms, 0.05) == (
-        "difference 0.210 (95% CI 0.180 to 0.240); Welch t(13.1) = 9.41, p < .001, "
-        "adjusted p < .001, g = 4.10, 10 seeds per arm"
-    )
-    assert apa({**comparison, "apa": "given"}, arms, 0.05) == "given"
-    assert apa({**comparison, "test": "mannwhitney", "df": None}, {"c": {"n": 8}, "t": {"n": 10}}, 0.1).startswith(
-        "difference 0.210 (90% CI 0.180 to 0.240); Mann-Whitney U = 9.41, p < .001"
-    )
+@pytest.mark.parametrize(
+    ("value", "text"), [(3.0, "3"), (18.225, "18.2"), (-1.0, "−1"), (-1.5, "−1.50"), (None, "—")],
+    ids=["whole", "welch", "negative-whole", "half", "none"],
+)  # fmt: skip
+def test_fmt_df_shows_whole_numbers_bare(value, text):
+    assert fmt_df(value) == text
+
+
+def test_one_table_names_every_test_and_its_statistic():
+    # R's wilcox.test calls the signed-rank statistic V, and hypolab's is that V.
+    assert label("wilcoxon").statistic == "Wilcoxon V" and label("wilcoxon").symbol == "V"
+    assert label("mannwhitney").statistic == "Mann-Whitney U"
+    assert {"welch", "student", "paired_t", "mannwhitney", "wilcoxon", "permutation", "tost_welch",
+            "tost_paired_t", "welch_anova", "kruskal_wallis", "linear_contrast"} == set(LABELS)  # fmt: skip
+    assert label("new_test").title == "new_test"  # a name the table lacks stands for itself
+
+
+def test_the_report_has_no_label_table_of_its_own():
+    from pathlib import Path
+
+    import hypolab.report
+
+    for path in Path(hypolab.report.__file__).parent.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "Wilcoxon W" not in text and "Mann-Whitney U\"" not in text, path.name
+        assert "def flatten" not in text, path.name  # hypolab.records.flatten is the one
+
+
+def test_the_report_modules_import_each_other_without_a_circle():
+    import ast
+    from pathlib import Path
+
+    import hypolab.report
+
+    folder = Path(hypolab.report.__file__).parent
+    graph = {}
+    for path in folder.glob("*.py"):
+        name = "hypolab.report" if path.stem == "__init__" else f"hypolab.report.{path.stem}"
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):  # lazy imports too
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("hypolab.report"):
+                imported.add(node.module)
+                imported.update(f"{node.module}.{a.name}" for a in node.names)
+        graph[name] = {m for m in imported if m in {f"hypolab.report.{p.stem}" for p in folder.glob("*.py")}}
+
+    def reaches(start, goal, seen=()):
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, (*seen, nxt)))
+                   for nxt in graph.get(start, ()))  # fmt: skip
+
+    circles = sorted(m for m in graph if m != "hypolab.report" and reaches(m, m))
+    assert circles == []
+    assert "hypolab.report.render" in graph["hypolab.report.index"]  # the index renders through render
+    assert graph["hypolab.report.render"] == set()  # and render needs no other report module
 
 
 def test_differing_keys_compare_flattened_configs_including_missing_keys():
@@ -84,6 +125,7 @@ def test_differing_keys_compare_flattened_configs_including_missing_keys():
     assert shared == {"model.dropout", "optimizer.name", "batch_size"}
     assert design.overrides_text(arms[1]) == "model.units: [16]"
     assert design.overrides_text(arms[0]) == "(base config)"
+    assert design.flatten is flatten
 
 
 def test_arm_colours_are_the_colourblind_palette_in_arm_order():
@@ -100,16 +142,16 @@ def _svg(uri: str) -> str:
 def test_figures_are_svg_with_the_arm_colours_and_no_script():
     h = make_hypothesis(claim="x", treatments=[("t <script>", 4), ("t2", 2)], seeds=4)
     results = make_results(h, epochs=5)
-    analysis = hand_analysis(h, results)
+    analysis = analysis_of(h, results)
     colours = arm_colours([a.name for a in h.arms])
-    arms = {a["name"]: a for a in analysis["arms"]}
-    svg = _svg(estimation_plot(values_by_arm(h, results), arms, analysis["comparisons"],
+    arms = {a.name: a for a in analysis.arms}
+    svg = _svg(estimation_plot(values_by_arm(h, results), arms, analysis.comparisons,
                                metric=h.metric, margin=0.01, alpha=0.05, colours=colours))  # fmt: skip
     for colour in colours.values():
         assert colour in svg
     assert "<script" not in svg.lower()
     assert "<dc:date>" not in svg  # reproducible bytes
-    forest = _svg(forest_plot(analysis["comparisons"], metric=h.metric, margin=None, alpha=0.05,
+    forest = _svg(forest_plot(analysis.comparisons, metric=h.metric, margin=None, alpha=0.05,
                               colours=colours))  # fmt: skip
     assert colours["t2"] in forest and colours["t <script>"] in forest
     curves = _svg(learning_curves(results, arm_names=list(colours), metric=h.metric, colours=colours))

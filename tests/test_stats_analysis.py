@@ -183,8 +183,9 @@ def test_robustness_panel_lists_the_other_tests_and_flags_disagreement():
     values = {"c": [0.9080, 0.9010, 0.9100, 0.9050],
               "t": [0.9150, 0.9125, 0.9225, 0.9075]}
     comparison = analyze(values, control="c", direction="greater").comparisons[0]
-    assert [r["test"] for r in comparison.robustness] == ["student", "mannwhitney",
-                                                         "permutation"]
+    assert [r.test.value for r in comparison.robustness] == ["student", "mannwhitney",
+                                                            "permutation"]
+    assert [r.agrees for r in comparison.robustness] == [True, False, True]
     assert comparison.pvalue < 0.05
     assert comparison.verdict.value == "inconclusive"
     assert comparison.verdict_reason.startswith("tests disagree: Welch is significant")
@@ -194,7 +195,7 @@ def test_equivalence_claim_uses_tost():
     comparison = analyze({"c": CONTROL, "t": SAME}, control="c", direction="equivalent",
                          margin=0.003).comparisons[0]
     assert comparison.verdict.value == "equivalent"
-    assert comparison.tost["pvalue"] < 0.05
+    assert comparison.tost.pvalue < 0.05
     assert comparison.sentence.startswith("t is equivalent to c within +-0.003")
 
 
@@ -208,10 +209,10 @@ def test_dunnett_replaces_the_adjusted_p_values():
 
 def test_three_arms_get_an_omnibus_and_ordered_arms_a_trend():
     analysis = family(ordered=True)
-    assert analysis.omnibus["welch_anova"]["pvalue"] < 0.05
-    assert analysis.omnibus["kruskal_wallis"]["pvalue"] < 0.05
-    assert analysis.trend["test"] == "linear_contrast"
-    assert analysis.trend["arms"] == ["batch 128", "batch 4", "batch 32", "batch 512"]
+    assert analysis.omnibus.welch_anova.pvalue < 0.05
+    assert analysis.omnibus.kruskal_wallis.pvalue < 0.05
+    assert analysis.trend.test == "linear_contrast"
+    assert analysis.trend.arms == ("batch 128", "batch 4", "batch 32", "batch 512")
     assert family().trend is None
     assert analyze({"c": CONTROL, "t": BETTER}, control="c").omnibus is None
 

@@ -53,6 +53,20 @@ def test_json_has_the_fields_of_issue_4(runner, runs, tmp_path):
     assert comparison["power_at_margin"] > 0 and comparison["seeds_needed"] >= 2
 
 
+def test_three_ordered_arms_print_the_omnibus_and_trend_lines(runner, tmp_path):
+    same = [0.9661, 0.9668, 0.9652, 0.9680, 0.9671, 0.9650, 0.9690, 0.9645, 0.9675, 0.9663]
+    rows = [f"c,{i},{v}" for i, v in enumerate(CONTROL)] + [f"mid,{i},{v}" for i, v in enumerate(same)]
+    rows += [f"high,{i},{v}" for i, v in enumerate(BETTER)]
+    path = write_runs(tmp_path / "runs.csv", rows)
+    result = runner.invoke(analyze, [str(path), "--metric", "test_accuracy", "--control", "c",
+                                     "--direction", "greater", "--ordered", "--margin", "0.002"])
+    assert result.exit_code == 0, result.output
+    # The words as hypolab has always printed them; the labels come from hypolab.stats.labels.
+    assert ("omnibus: Welch ANOVA F = 16.9, p = <0.001; Kruskal-Wallis H = 17.11, p = <0.001"
+            in result.output)
+    assert "trend (greater): slope 0.002495 per step, t(15.2) = 5.475, p = <0.001" in result.output
+
+
 def test_status_column_marks_failed_runs(runner, tmp_path):
     rows = [f"c,{i},{v},finished" for i, v in enumerate(CONTROL)]
     rows += [f"t,{i},{v},finished" for i, v in enumerate(BETTER[:8])]

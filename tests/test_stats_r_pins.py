@@ -150,15 +150,15 @@ PINS = [
     ("describe b_t ci_high", lambda: describe("b", B_T).ci_high, 0.95458518042693918),  # R: t.test(b_t)$conf.int[2]
     ("describe b_t sd", lambda: describe("b", B_T).std, 0.0062321172737911301),  # R: sd(b_t)
     ("describe b_t median", lambda: describe("b", B_T).median, 0.94999999999999996),  # R: median(b_t)
-    ("tost a lower p", lambda: tost(A_T, A_C, margin=0.005)["lower"]["pvalue"], 6.3638521093076835e-09),  # R: t.test(a_t, a_c, mu = -0.005, alternative = "greater")$p.value
-    ("tost a upper p", lambda: tost(A_T, A_C, margin=0.005)["upper"]["pvalue"], 0.49569441897989819),  # R: t.test(a_t, a_c, mu = 0.005, alternative = "less")$p.value
-    ("tost a p", lambda: tost(A_T, A_C, margin=0.005)["pvalue"], 0.49569441897989819),  # R: max(t.test(a_t, a_c, mu = -0.005, alternative = "greater")$p.value, t.test(a_t, a_c, mu = 0.005, alternative = "less")$p.value)
-    ("tost a ci90 low", lambda: tost(A_T, A_C, margin=0.005)["ci_low"], 0.0033936588290952446),  # R: t.test(a_t, a_c, conf.level = 0.9)$conf.int[1]
-    ("tost b lower p", lambda: tost(B_T, B_C, margin=0.005)["lower"]["pvalue"], 0.0013262419480256076),  # R: t.test(b_t, b_c, mu = -0.005, alternative = "greater")$p.value
-    ("tost b upper p", lambda: tost(B_T, B_C, margin=0.005)["upper"]["pvalue"], 0.87208113532402953),  # R: t.test(b_t, b_c, mu = 0.005, alternative = "less")$p.value
-    ("tost b p", lambda: tost(B_T, B_C, margin=0.005)["pvalue"], 0.87208113532402953),  # R: max(t.test(b_t, b_c, mu = -0.005, alternative = "greater")$p.value, t.test(b_t, b_c, mu = 0.005, alternative = "less")$p.value)
-    ("tost b ci90 low", lambda: tost(B_T, B_C, margin=0.005)["ci_low"], 0.0027981886932271936),  # R: t.test(b_t, b_c, conf.level = 0.9)$conf.int[1]
-    ("tost paired q p", lambda: tost(Q_T, Q_C, margin=0.01, paired=True)["pvalue"], 0.024933615284442483),  # R: max(t.test(q_t, q_c, paired = TRUE, mu = -0.01, alternative = "greater")$p.value, t.test(q_t, q_c, paired = TRUE, mu = 0.01, alternative = "less")$p.value)
+    ("tost a lower p", lambda: tost(A_T, A_C, margin=0.005).lower.pvalue, 6.3638521093076835e-09),  # R: t.test(a_t, a_c, mu = -0.005, alternative = "greater")$p.value
+    ("tost a upper p", lambda: tost(A_T, A_C, margin=0.005).upper.pvalue, 0.49569441897989819),  # R: t.test(a_t, a_c, mu = 0.005, alternative = "less")$p.value
+    ("tost a p", lambda: tost(A_T, A_C, margin=0.005).pvalue, 0.49569441897989819),  # R: max(t.test(a_t, a_c, mu = -0.005, alternative = "greater")$p.value, t.test(a_t, a_c, mu = 0.005, alternative = "less")$p.value)
+    ("tost a ci90 low", lambda: tost(A_T, A_C, margin=0.005).ci_low, 0.0033936588290952446),  # R: t.test(a_t, a_c, conf.level = 0.9)$conf.int[1]
+    ("tost b lower p", lambda: tost(B_T, B_C, margin=0.005).lower.pvalue, 0.0013262419480256076),  # R: t.test(b_t, b_c, mu = -0.005, alternative = "greater")$p.value
+    ("tost b upper p", lambda: tost(B_T, B_C, margin=0.005).upper.pvalue, 0.87208113532402953),  # R: t.test(b_t, b_c, mu = 0.005, alternative = "less")$p.value
+    ("tost b p", lambda: tost(B_T, B_C, margin=0.005).pvalue, 0.87208113532402953),  # R: max(t.test(b_t, b_c, mu = -0.005, alternative = "greater")$p.value, t.test(b_t, b_c, mu = 0.005, alternative = "less")$p.value)
+    ("tost b ci90 low", lambda: tost(B_T, B_C, margin=0.005).ci_low, 0.0027981886932271936),  # R: t.test(b_t, b_c, conf.level = 0.9)$conf.int[1]
+    ("tost paired q p", lambda: tost(Q_T, Q_C, margin=0.01, paired=True).pvalue, 0.024933615284442483),  # R: max(t.test(q_t, q_c, paired = TRUE, mu = -0.01, alternative = "greater")$p.value, t.test(q_t, q_c, paired = TRUE, mu = 0.01, alternative = "less")$p.value)
     ("p.adjust holm 1", lambda: adjust(PV, "holm")[0], 0.048000000000000001),  # R: p.adjust(c(0.012, 0.004, 0.03, 0.2, 0.04), "holm")[1]
     ("p.adjust holm 2", lambda: adjust(PV, "holm")[1], 0.02),  # R: p.adjust(c(0.012, 0.004, 0.03, 0.2, 0.04), "holm")[2]
     ("p.adjust holm 3", lambda: adjust(PV, "holm")[2], 0.089999999999999997),  # R: p.adjust(c(0.012, 0.004, 0.03, 0.2, 0.04), "holm")[3]
@@ -183,14 +183,14 @@ PINS = [
     ("seeds 90% power", lambda: seeds_needed(0.01, 0.004, 0.05, 0.9), 133),  # R: ceiling(power.t.test(delta = 0.004, sd = 0.01, power = 0.9)$n)
     ("seeds paired", lambda: seeds_needed(0.006, 0.005, 0.05, paired=True), 14),  # R: ceiling(power.t.test(delta = 0.005, sd = 0.006, power = 0.8, type = "paired")$n)
     ("seeds alpha .01", lambda: seeds_needed(0.02, 0.01, 0.01, 0.8, "less"), 82),  # R: ceiling(power.t.test(delta = 0.01, sd = 0.02, sig.level = 0.01, power = 0.8, alternative = "one.sided")$n)
-    ("welch anova F", lambda: welch_anova(G3)["statistic"], 21.411843801626013),  # R: oneway.test(v ~ g, data.frame(v = unlist(g3), g = factor(rep(1:3, lengths(g3)))))$statistic
-    ("welch anova df2", lambda: welch_anova(G3)["df2"], 15.169845247570873),  # R: oneway.test(v ~ g, data.frame(v = unlist(g3), g = factor(rep(1:3, lengths(g3)))))$parameter[2]
-    ("welch anova p", lambda: welch_anova(G3)["pvalue"], 3.8243099407962554e-05),  # R: oneway.test(v ~ g, data.frame(v = unlist(g3), g = factor(rep(1:3, lengths(g3)))))$p.value
-    ("kruskal H ties", lambda: kruskal_wallis(G4)["statistic"], 9.331164383561644),  # R: kruskal.test(g4)$statistic
-    ("kruskal p ties", lambda: kruskal_wallis(G4)["pvalue"], 0.009413766010617346),  # R: kruskal.test(g4)$p.value
-    ("trend t", lambda: linear_trend("abc", G4, alternative="greater")["statistic"], 3.8997334257714731),  # R: lc(g4, "greater")[["t"]]
-    ("trend df", lambda: linear_trend("abc", G4, alternative="greater")["df"], 8.8685068463377377),  # R: lc(g4, "greater")[["df"]]
-    ("trend p", lambda: linear_trend("abc", G4, alternative="greater")["pvalue"], 0.0018623670110277796),  # R: lc(g4, "greater")[["p"]]
+    ("welch anova F", lambda: welch_anova(G3).statistic, 21.411843801626013),  # R: oneway.test(v ~ g, data.frame(v = unlist(g3), g = factor(rep(1:3, lengths(g3)))))$statistic
+    ("welch anova df2", lambda: welch_anova(G3).df2, 15.169845247570873),  # R: oneway.test(v ~ g, data.frame(v = unlist(g3), g = factor(rep(1:3, lengths(g3)))))$parameter[2]
+    ("welch anova p", lambda: welch_anova(G3).pvalue, 3.8243099407962554e-05),  # R: oneway.test(v ~ g, data.frame(v = unlist(g3), g = factor(rep(1:3, lengths(g3)))))$p.value
+    ("kruskal H ties", lambda: kruskal_wallis(G4).statistic, 9.331164383561644),  # R: kruskal.test(g4)$statistic
+    ("kruskal p ties", lambda: kruskal_wallis(G4).pvalue, 0.009413766010617346),  # R: kruskal.test(g4)$p.value
+    ("trend t", lambda: linear_trend("abc", G4, alternative="greater").statistic, 3.8997334257714731),  # R: lc(g4, "greater")[["t"]]
+    ("trend df", lambda: linear_trend("abc", G4, alternative="greater").df, 8.8685068463377377),  # R: lc(g4, "greater")[["df"]]
+    ("trend p", lambda: linear_trend("abc", G4, alternative="greater").pvalue, 0.0018623670110277796),  # R: lc(g4, "greater")[["p"]]
     ("hedges g a", lambda: hedges_g(A_T, A_C)[0], 2.3446671820637621),  # R: hg(a_t, a_c)[["g"]]
     ("hedges g ci low a", lambda: hedges_g(A_T, A_C)[1][0], 1.1942660651834678),  # R: hg(a_t, a_c)[["lo"]]
     ("hedges g ci high a", lambda: hedges_g(A_T, A_C)[1][1], 3.4590862428361753),  # R: hg(a_t, a_c)[["hi"]]

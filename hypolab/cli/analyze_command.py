@@ -131,6 +131,8 @@ def _p(x: float | None) -> str:
 
 def render(analysis: Analysis) -> str:
     """The analysis as a plain-text table followed by the verdict sentences."""
+    from hypolab.stats.labels import label  # lazily: hypolab.stats loads SciPy
+
     lines = [(f"metric: {analysis.metric}   direction: {analysis.direction.value}   "
              f"alpha: {analysis.alpha:g}   margin: {_fmt(analysis.margin)}   "
              f"correction: {analysis.correction.value}"), ""]
@@ -147,14 +149,15 @@ def render(analysis: Analysis) -> str:
                      _p(c.pvalue_adjusted), _fmt(c.hedges_g, 2), c.verdict.value))
     lines += _table(rows) + [""]
     lines += [c.sentence for c in analysis.comparisons]
-    if analysis.omnibus:
-        w, k = analysis.omnibus["welch_anova"], analysis.omnibus["kruskal_wallis"]
-        lines += ["", (f"omnibus: Welch ANOVA F = {_fmt(w['statistic'])}, p = {_p(w['pvalue'])}; "
-                      f"Kruskal-Wallis H = {_fmt(k['statistic'])}, p = {_p(k['pvalue'])}")]
-    if analysis.trend:
+    if analysis.omnibus is not None:
+        w, k = analysis.omnibus.welch_anova, analysis.omnibus.kruskal_wallis
+        lines += ["", (f"omnibus: {label(w.test).statistic} = {_fmt(w.statistic)}, "
+                       f"p = {_p(w.pvalue)}; {label(k.test).statistic} = {_fmt(k.statistic)}, "
+                       f"p = {_p(k.pvalue)}")]
+    if analysis.trend is not None:
         t = analysis.trend
-        lines.append(f"trend ({t['alternative']}): slope {_fmt(t['slope'])} per step, "
-                     f"t({_fmt(t['df'], 3)}) = {_fmt(t['statistic'])}, p = {_p(t['pvalue'])}")
+        lines.append(f"trend ({t.alternative}): slope {_fmt(t.slope)} per step, "
+                     f"t({_fmt(t.df, 3)}) = {_fmt(t.statistic)}, p = {_p(t.pvalue)}")
     return "\n".join(lines)
 
 

@@ -80,12 +80,12 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
     analysis = pipeline.analyze_hypothesis(h, results)
     command = shlex.join(["hypolab", "test", file, "--store", store_path])
     page = write_report(
-        h, results, analysis.to_dict(), reports_root / h.name, command=command, index=False,
+        h, results, analysis, reports_root / h.name, command=command, index=False,
         registered=store.first_registration(h.name),
     )  # fmt: skip
     lines = [f"{h.name}: {len(results)} stored runs"]
-    for comparison in analysis.to_dict()["comparisons"]:
-        lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "
-                     f"{comparison['verdict']}. {comparison['sentence']}")  # fmt: skip
+    for comparison in analysis.comparisons:
+        lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
+                     f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
     lines.append(f"Report: {page}")
     return lines

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from hypolab.errors import HypolabError
 from hypolab.pipeline.training import Device, execute
 from hypolab.progress import Progress
-from hypolab.records import METRICS, Hypothesis, RunResult, RunStatus
+from hypolab.records import Analysis, Hypothesis, RunResult, RunStatus
 from hypolab.store import DEFAULT_STORE, RunStore
 
 
@@ -139,9 +139,12 @@ def test(
     except HypolabError as exc:
         return TestOutcome(hypothesis=h, results=results, trained=trained, analysis_error=str(exc),
                            report_note="no report without an analysis")  # fmt: skip
-    report_path, note = _write_report(h, results, analysis, Path(reports_root) / h.name, command, _registration(store, h.name))
+    from hypolab.report import write_report
+
+    report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command,
+                               registered=_registration(store, h.name))  # fmt: skip
     return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
-                       report_path=report_path, report_note=note)  # fmt: skip
+                       report_path=report_path)  # fmt: skip
 
 
 test.__test__ = False  # a library function, not a pytest test, wherever it is imported
@@ -165,11 +168,12 @@ def metric_values(h: Hypothesis, results: Sequence[RunResult]) -> tuple[dict[str
     return values, seeds, failed
 
 
-def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Any:
-    """The statistics of ``h`` on ``results`` (``hypolab.stats.analyze``).
+def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
+    """The statistics of ``h`` on ``results`` (``hypolab.stats.analyze``), for ``write_report``.
 
     Failed and diverged runs are passed as failures; with ``failed_runs:
-    worst`` the statistics count each as the worst value seen.
+    worst`` the statistics count each as the worst value seen (whether
+    higher is better comes from ``hypolab.records.higher_is_better``).
 
     Raises:
         AnalysisError: too few finished runs, or values the tests cannot use.
@@ -191,7 +195,6 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Any:
         failed_seeds=failed,
         metric=h.metric,
         failed_as_worst=h.failed_as_worst,
-        higher_is_better=METRICS.get(h.metric),
     )
 
 
@@ -201,14 +204,3 @@ def _registration(store: RunStore | str | os.PathLike[str], name: str) -> tuple[
         return store.first_registration(name)
     with RunStore(store) as run_store:
         return run_store.first_registration(name)
-
-
-def _write_report(
-    h: Hypothesis, results, analysis, out_dir: Path, command: str, registered: tuple[str, str] | None = None
-) -> tuple[Path | None, str | None]:
-    try:
-        from hypolab.report import write_report
-    except ImportError:
-        return None, "the report module is not installed in this build (hypolab.report.write_report)"
-    payload = analysis.to_dict() if hasattr(analysis, "to_dict") else analysis
-    return write_report(h, list(results), payload, out_dir, command=command, registered=registered), None

@@ -13,7 +13,7 @@ records never hold Keras objects, so this module imports nothing heavy.
 
 from __future__ import annotations
 
-from hypolab.records.analysis import Analysis, ArmSummary, Comparison, TestResult, Verdict
+from hypolab.records.analysis import Analysis, ArmSummary, Comparison, Verdict
 from hypolab.records.hypothesis import (
     METRICS,
     Arm,
@@ -28,6 +28,17 @@ from hypolab.records.hypothesis import (
     higher_is_better,
 )
 from hypolab.records.runs import Dataset, RunResult, RunSpec, RunStatus
+from hypolab.records.significance import (
+    Conclusion,
+    EquivalenceTest,
+    KruskalWallis,
+    MarginTest,
+    OmnibusTests,
+    RobustnessCheck,
+    TestResult,
+    TrendTest,
+    WelchAnova,
+)
 
 __all__ = [
     "METRICS",
@@ -35,19 +46,27 @@ __all__ = [
     "Arm",
     "ArmSummary",
     "Comparison",
+    "Conclusion",
     "Correction",
     "DataConfig",
     "Dataset",
     "Direction",
+    "EquivalenceTest",
     "Hypothesis",
+    "KruskalWallis",
+    "MarginTest",
+    "OmnibusTests",
     "Pairing",
+    "RobustnessCheck",
     "RunResult",
     "RunSpec",
     "RunStatus",
     "Task",
     "TestName",
     "TestResult",
+    "TrendTest",
     "Verdict",
+    "WelchAnova",
     "flatten",
     "higher_is_better",
 ]

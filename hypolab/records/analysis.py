@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypolab.records.hypothesis import Correction, Direction, Pairing, TestName
+from hypolab.records.significance import (
+    EquivalenceTest,
+    OmnibusTests,
+    RobustnessCheck,
+    TrendTest,
+    field_kwargs,
+)
 
 
 class Verdict(str, enum.Enum):
@@ -56,60 +63,7 @@ class ArmSummary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ArmSummary:
-        return cls(**{k: data[k] for k in data if k in _fields(cls)})
-
-
-@dataclass(frozen=True)
-class TestResult:
-    """One significance test of treatment against control.
-
-    ``statistic`` and ``estimate`` are oriented as treatment minus control
-    (R's ``t.test(treatment, control)``); for Mann-Whitney the statistic is U of
-    the treatment, for Wilcoxon signed-rank V (sum of positive ranks of
-    treatment minus control). ``df`` is None where the test has none.
-
-    Args:
-        test: the test's name (a ``TestName`` value).
-        alternative: ``two-sided``, ``greater`` or ``less``.
-        statistic, df, pvalue: the test's result (None where undefined).
-        method: how the p-value was computed, e.g. ``exact`` or
-            ``normal approximation with continuity correction``.
-        ci_low, ci_high: the two-sided 1 - alpha interval of the location
-            difference where the test gives one.
-        estimate: the difference the test estimates (mean difference).
-        note: why a value is missing, e.g. ``both arms are constant``.
-    """
-
-    __test__ = False  # not a pytest test class
-
-    test: str
-    alternative: str
-    statistic: float | None
-    df: float | None
-    pvalue: float | None
-    method: str = ""
-    ci_low: float | None = None
-    ci_high: float | None = None
-    estimate: float | None = None
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "test": self.test,
-            "alternative": self.alternative,
-            "statistic": self.statistic,
-            "df": self.df,
-            "pvalue": self.pvalue,
-            "method": self.method,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "estimate": self.estimate,
-            "note": self.note,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TestResult:
-        return cls(**{k: data[k] for k in data if k in _fields(cls)})
+        return cls(**field_kwargs(cls, data))
 
 
 @dataclass(frozen=True)
@@ -175,8 +129,8 @@ class Comparison:
     prob_superiority_ci: tuple[float, float] | None = None
     alternative: str = "two-sided"
     correction: str = "none"
-    tost: dict[str, Any] | None = None
-    robustness: tuple[dict[str, Any], ...] = ()
+    tost: EquivalenceTest | None = None
+    robustness: tuple[RobustnessCheck, ...] = ()
     n_pairs: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,22 +162,24 @@ class Comparison:
             "prob_superiority_ci": _pair(self.prob_superiority_ci),
             "alternative": self.alternative,
             "correction": self.correction,
-            "tost": self.tost,
-            "robustness": [dict(r) for r in self.robustness],
+            "tost": None if self.tost is None else self.tost.to_dict(),
+            "robustness": [r.to_dict() for r in self.robustness],
             "n_pairs": self.n_pairs,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Comparison:
-        kwargs = {k: data[k] for k in data if k in _fields(cls)}
+        kwargs = field_kwargs(cls, data)
         kwargs["verdict"] = Verdict(data["verdict"])
         for key in ("bootstrap_ci", "hedges_g_ci", "prob_superiority_ci"):
             if kwargs.get(key) is not None:
                 kwargs[key] = tuple(kwargs[key])
         if "seeds_per_arm" in kwargs:
             kwargs["seeds_per_arm"] = tuple(kwargs["seeds_per_arm"])
+        if kwargs.get("tost") is not None:
+            kwargs["tost"] = EquivalenceTest.from_dict(kwargs["tost"])
         if "robustness" in kwargs:
-            kwargs["robustness"] = tuple(kwargs["robustness"])
+            kwargs["robustness"] = tuple(RobustnessCheck.from_dict(r) for r in kwargs["robustness"])
         return cls(**kwargs)
 
 
@@ -255,8 +211,8 @@ class Analysis:
     margin: float | None
     arms: tuple[ArmSummary, ...]
     comparisons: tuple[Comparison, ...]
-    omnibus: dict[str, Any] | None = None
-    trend: dict[str, Any] | None = None
+    omnibus: OmnibusTests | None = None
+    trend: TrendTest | None = None
     test: TestName = TestName.AUTO
     pairing: Pairing = Pairing.INDEPENDENT
     correction: Correction = Correction.HOLM
@@ -271,8 +227,8 @@ class Analysis:
             "margin": self.margin,
             "arms": [a.to_dict() for a in self.arms],
             "comparisons": [c.to_dict() for c in self.comparisons],
-            "omnibus": self.omnibus,
-            "trend": self.trend,
+            "omnibus": None if self.omnibus is None else self.omnibus.to_dict(),
+            "trend": None if self.trend is None else self.trend.to_dict(),
             "test": self.test.value,
             "pairing": self.pairing.value,
             "correction": self.correction.value,
@@ -289,8 +245,8 @@ class Analysis:
             margin=data["margin"],
             arms=tuple(ArmSummary.from_dict(a) for a in data["arms"]),
             comparisons=tuple(Comparison.from_dict(c) for c in data["comparisons"]),
-            omnibus=data.get("omnibus"),
-            trend=data.get("trend"),
+            omnibus=_optional(OmnibusTests, data.get("omnibus")),
+            trend=_optional(TrendTest, data.get("trend")),
             test=TestName(data.get("test", "auto")),
             pairing=Pairing(data.get("pairing", "independent")),
             correction=Correction(data.get("correction", "holm")),
@@ -299,8 +255,8 @@ class Analysis:
         )
 
 
-def _fields(cls: type) -> set[str]:
-    return set(cls.__dataclass_fields__)
+def _optional(cls: Any, data: dict[str, Any] | None) -> Any:
+    return None if data is None else cls.from_dict(data)
 
 
 def _pair(value: tuple[float, float] | None) -> list[float] | None:

@@ -1,73 +1,55 @@
 """The comparison tables: the statistics of each treatment against the control.
 
-Rows hold text already rounded for the page. Optional analysis fields the
-stats engine may add (``robustness``, ``apa``, effect-size CIs, ``tost``, ...)
-are shown where present and never required; fields this module does not know
-are passed on whole (``field_tree``) so that nothing the analysis says is lost.
+Rows hold text already rounded for the page, read from the ``Comparison``
+records; the tests are named as ``hypolab.stats.labels`` names them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from hypolab.report.numbers import fmt, fmt_p, fmt_percent, is_number
-
-#: Comparison fields with a place of their own in the statistics table.
-KNOWN_COMPARISON_FIELDS = frozenset(
-    {
-        "control", "treatment", "test", "test_reason", "statistic", "df", "pvalue",
-        "pvalue_adjusted", "difference", "ci_low", "ci_high", "hedges_g", "cliffs_delta",
-        "prob_superiority", "power_at_margin", "seeds_needed", "verdict", "sentence",
-        "apa", "robustness", "verdict_reason", "relative_change", "bootstrap_ci", "alternative",
-        "correction", "tost", "seeds_per_arm", "n_pairs",
-    }
-)  # fmt: skip
-
-_EFFECTS = (("hedges_g", "Hedges' g"), ("cliffs_delta", "Cliff's δ"),
-            ("prob_superiority", "P(treatment > control)"))  # fmt: skip
+from hypolab.records import Comparison, EquivalenceTest, MarginTest
+from hypolab.report.numbers import fmt, fmt_df, fmt_p, fmt_percent, is_number
+from hypolab.stats.labels import label
 
 
-def statistics_rows(comparisons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def statistics_rows(comparisons: Sequence[Comparison]) -> list[dict[str, Any]]:
     """One row per comparison for the statistics table, text already formatted."""
     rows = []
-    for comp in comparisons:
-        effects = []
-        for name, label in _EFFECTS:
-            low, high = _effect_ci(comp, name)
-            ci = f" [{fmt(low)}, {fmt(high)}]" if low is not None else ""
-            effects.append({"label": label, "text": fmt(comp.get(name)) + ci})
-        effect_text = {name: item["text"] for (name, _), item in zip(_EFFECTS, effects, strict=True)}
-        extra = {
-            key: value for key, value in comp.items()
-            if key not in KNOWN_COMPARISON_FIELDS and not _is_effect_ci(key)
-        }  # fmt: skip
+    for c in comparisons:
+        effects = [
+            {"label": "Hedges' g", "text": fmt(c.hedges_g) + _interval(c.hedges_g_ci)},
+            {"label": "Cliff's δ", "text": fmt(c.cliffs_delta)},
+            {"label": "P(treatment > control)",
+             "text": fmt(c.prob_superiority) + _interval(c.prob_superiority_ci)},
+        ]  # fmt: skip
         rows.append(
             {
-                "control": str(comp.get("control", "")),
-                "treatment": str(comp.get("treatment", "")),
-                "test": str(comp.get("test") or "—"),
-                "test_reason": str(comp.get("test_reason") or ""),
-                "statistic": fmt(comp.get("statistic")),
-                "df": fmt(comp.get("df")),
-                "pvalue": fmt_p(comp.get("pvalue")).removeprefix("= "),
-                "pvalue_adjusted": fmt_p(comp.get("pvalue_adjusted")).removeprefix("= "),
-                "difference": fmt(comp.get("difference")),
-                "ci": f"[{fmt(comp.get('ci_low'))}, {fmt(comp.get('ci_high'))}]",
-                "relative": _relative(comp.get("relative_change")),
-                "bootstrap_ci": _pair_text(comp.get("bootstrap_ci")),
-                "alternative": str(comp.get("alternative") or ""),
-                "n_pairs": fmt(comp["n_pairs"]) if comp.get("n_pairs") is not None else "",
-                "verdict_reason": str(comp.get("verdict_reason") or ""),
-                "tost": field_tree(comp["tost"]) if comp.get("tost") else None,
+                "control": c.control,
+                "treatment": c.treatment,
+                "test": c.test or "—",
+                "test_title": label(c.test).title if c.test else "",
+                "test_reason": c.test_reason,
+                "statistic": fmt(c.statistic),
+                "df": fmt_df(c.df),
+                "pvalue": _p(c.pvalue),
+                "pvalue_adjusted": _p(c.pvalue_adjusted),
+                "difference": fmt(c.difference),
+                "ci": f"[{fmt(c.ci_low)}, {fmt(c.ci_high)}]",
+                "relative": _relative(c.relative_change),
+                "bootstrap_ci": _interval(c.bootstrap_ci).strip(),
+                "alternative": c.alternative,
+                "n_pairs": fmt(c.n_pairs) if c.n_pairs is not None else "",
+                "verdict_reason": c.verdict_reason,
+                "tost": tost_rows(c.tost) if c.tost is not None else None,
                 "effects": effects,
-                **effect_text,
-                "power_at_margin": fmt_percent(comp.get("power_at_margin")),
-                "seeds_needed": fmt(comp.get("seeds_needed")),
-                "verdict": str(comp.get("verdict") or "inconclusive"),
-                "robustness": field_tree(comp["robustness"])
-                if comp.get("robustness") and not _is_records(comp["robustness"]) else None,
-                "extra": field_tree(extra) if extra else None,
+                "hedges_g": effects[0]["text"],
+                "cliffs_delta": effects[1]["text"],
+                "prob_superiority": effects[2]["text"],
+                "power_at_margin": fmt_percent(c.power_at_margin),
+                "seeds_needed": fmt(c.seeds_needed),
+                "verdict": c.verdict.value,
             }
         )
     return rows
@@ -88,104 +70,95 @@ _STAT_LINES = (
 )  # fmt: skip
 
 
-def statistics_table(rows: Sequence[Mapping[str, Any]], ci_level: str) -> list[dict[str, Any]]:
+def statistics_table(rows: Sequence[dict[str, Any]], ci_level: str) -> list[dict[str, Any]]:
     """The statistics rows turned sideways: one line per quantity, one column per comparison.
 
     Lines that no comparison has a value for (e.g. ``pairs`` for independent
     arms) are left out.
     """
     lines = []
-    for label, key, kind in _STAT_LINES:
+    for text, key, kind in _STAT_LINES:
         cells = [str(row.get(key) or "") for row in rows]
         if not any(cell not in ("", "—") for cell in cells) and kind != "verdict":
             continue
         if key == "ci":
-            label = f"{ci_level} CI of the difference"
-        lines.append({"label": label, "kind": kind, "cells": cells})
+            text = f"{ci_level} CI of the difference"
+        lines.append({"label": text, "kind": kind, "cells": cells,
+                      "titles": [row["test_title"] for row in rows] if key == "test" else []})  # fmt: skip
     return lines
 
 
-def robustness_rows(comparisons: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def robustness_rows(comparisons: Sequence[Comparison]) -> list[dict[str, Any]]:
     """The robustness panel: per comparison, the primary test then each other test.
 
-    Each entry of a comparison's ``robustness`` list is expected to name its
-    ``test`` and may give ``method``, ``statistic``, ``df``, ``pvalue``,
-    ``pvalue_adjusted``, ``conclusion`` and ``agrees`` (with the primary
-    test's verdict); other keys stay in ``results.json``. A comparison whose
-    ``robustness`` is not such a list is left out here and shown whole in
-    its "more" section.
+    A comparison without a panel (no test could run) is left out.
     """
     rows = []
-    for comp in comparisons:
-        others = comp.get("robustness")
-        if not isinstance(others, (list, tuple)) or not all(isinstance(o, Mapping) for o in others):
+    for c in comparisons:
+        if not c.robustness:
             continue
-        label = f"{comp.get('treatment')} vs {comp.get('control')}"
-        primary = {**comp, "method": "primary test", "conclusion": comp.get("verdict"), "agrees": None}
+        primary = {"test": c.test, "method": "primary test", "statistic": c.statistic, "df": c.df,
+                   "pvalue": c.pvalue, "pvalue_adjusted": c.pvalue_adjusted,
+                   "conclusion": c.verdict.value, "agrees": None, "can_reach_alpha": True}  # fmt: skip
+        others = [{"test": check.test.value, "method": check.method, "statistic": check.statistic,
+                   "df": check.df, "pvalue": check.pvalue, "pvalue_adjusted": check.pvalue_adjusted,
+                   "conclusion": check.conclusion.value, "agrees": check.agrees,
+                   "can_reach_alpha": check.can_reach_alpha}
+                  for check in c.robustness]  # fmt: skip
         for i, entry in enumerate([primary, *others]):
-            agrees = entry.get("agrees")
+            agrees = entry["agrees"]
             rows.append(
                 {
-                    "comparison": label if i == 0 else "",
-                    "test": str(entry.get("test") or "—"),
-                    "method": str(entry.get("method") or ""),
-                    "statistic": fmt(entry.get("statistic")),
-                    "df": fmt(entry.get("df")),
-                    "pvalue": fmt_p(entry.get("pvalue")).removeprefix("= "),
-                    "pvalue_adjusted": fmt_p(entry.get("pvalue_adjusted")).removeprefix("= "),
-                    "conclusion": str(entry.get("conclusion") or ""),
+                    "comparison": f"{c.treatment} vs {c.control}" if i == 0 else "",
+                    "test": entry["test"],
+                    "title": label(entry["test"]).title,
+                    "method": entry["method"],
+                    "statistic": fmt(entry["statistic"]),
+                    "df": fmt_df(entry["df"]),
+                    "pvalue": _p(entry["pvalue"]),
+                    "pvalue_adjusted": _p(entry["pvalue_adjusted"]),
+                    "conclusion": entry["conclusion"],
                     "agrees": "" if agrees is None else ("yes" if agrees else "no: disagrees"),
                     "disagrees": agrees is False,
+                    "cannot_reach": not entry["can_reach_alpha"],
                     "first": i == 0,
                 }
             )
     return rows
 
 
-def field_tree(value: Any) -> dict[str, Any]:
-    """Any JSON value as a tree the template's ``show`` macro renders.
-
-    Nodes: ``{"kind": "text", "text"}``, ``{"kind": "map", "items": [(key, node)]}``,
-    ``{"kind": "table", "columns", "rows"}`` (a list of mappings) and
-    ``{"kind": "list", "items"}``.
-    """
-    if isinstance(value, Mapping):
-        return {"kind": "map", "items": [(str(k), field_tree(v)) for k, v in value.items()]}
-    if isinstance(value, (list, tuple)):
-        if value and all(isinstance(item, Mapping) for item in value):
-            columns: list[str] = []
-            for item in value:
-                columns.extend(str(k) for k in item if str(k) not in columns)
-            rows = [[field_tree(item.get(col)) for col in columns] for item in value]
-            return {"kind": "table", "columns": columns, "rows": rows}
-        return {"kind": "list", "items": [field_tree(item) for item in value]}
-    return {"kind": "text", "text": fmt(value)}
+def tost_rows(tost: EquivalenceTest) -> list[dict[str, str]]:
+    """The equivalence test as a key/value table: both one-sided tests, TOST p, the interval."""
+    margin = fmt(tost.margin)
+    return [
+        {"key": "test", "value": label(tost.test).title},
+        {"key": f"difference > −{margin} (H0: difference ≤ −{margin})", "value": _t_text(tost.lower)},
+        {"key": f"difference < +{margin} (H0: difference ≥ +{margin})", "value": _t_text(tost.upper)},
+        {"key": "TOST p (the larger of the two)",
+         "value": f"p {fmt_p(tost.pvalue)}, adjusted p {fmt_p(tost.pvalue_adjusted)}"},
+        {"key": f"{100 * tost.ci_level:g}% CI of the difference",
+         "value": f"[{fmt(tost.ci_low)}, {fmt(tost.ci_high)}], against ±{margin}"},
+        {"key": f"difference beyond ±{margin} (non-equivalence)",
+         "value": f"p {fmt_p(tost.nonequivalence_pvalue)}, "
+                  f"adjusted p {fmt_p(tost.nonequivalence_pvalue_adjusted)}"},
+    ]  # fmt: skip
 
 
-def _is_records(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and all(isinstance(v, Mapping) for v in value)
+def _t_text(test: MarginTest) -> str:
+    if test.statistic is None:
+        return "t undefined (no spread in the differences)"
+    return f"t({fmt_df(test.df)}) = {fmt(test.statistic)}, p {fmt_p(test.pvalue)}"
 
 
-def _relative(value: Any) -> str:
+def _p(value: float | None) -> str:
+    return fmt_p(value).removeprefix("= ")
+
+
+def _relative(value: float | None) -> str:
     if not is_number(value):
         return ""
     return f"{100 * value:+.1f}%".replace("-", "−")
 
 
-def _pair_text(pair: Any) -> str:
-    if isinstance(pair, (list, tuple)) and len(pair) == 2:
-        return f"[{fmt(pair[0])}, {fmt(pair[1])}]"
-    return ""
-
-
-def _effect_ci(comp: Mapping[str, Any], name: str) -> tuple[Any, Any]:
-    pair = comp.get(f"{name}_ci")
-    if isinstance(pair, (list, tuple)) and len(pair) == 2:
-        return pair[0], pair[1]
-    if f"{name}_ci_low" in comp or f"{name}_ci_high" in comp:
-        return comp.get(f"{name}_ci_low"), comp.get(f"{name}_ci_high")
-    return None, None
-
-
-def _is_effect_ci(key: str) -> bool:
-    return any(key.startswith(f"{name}_ci") for name, _ in _EFFECTS)
+def _interval(pair: tuple[float, float] | None) -> str:
+    return "" if pair is None else f" [{fmt(pair[0])}, {fmt(pair[1])}]"

@@ -7,29 +7,12 @@ reader sees exactly the settings that distinguish a treatment from the control.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from hypolab.records import Arm, Hypothesis, RunResult
+from hypolab.records import Arm, Hypothesis, RunResult, flatten
 
 _MISSING = object()
-
-
-def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A nested config as dotted keys; lists and scalars are leaves.
-
-    Example:
-        ``flatten({"model": {"units": [8]}, "epochs": 2})`` gives
-        ``{"model.units": [8], "epochs": 2}``.
-    """
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, prefix=f"{dotted}."))
-        else:
-            flat[dotted] = value
-    return flat
 
 
 def show_value(value: Any) -> str:

@@ -8,7 +8,6 @@ same way everywhere.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 #: What each metric measures, for axis labels: (words, unit).
@@ -21,17 +20,6 @@ _METRIC_WORDS: dict[str, tuple[str, str]] = {
 }
 
 _SPLITS = {"test_": "test", "best_val_": "best validation", "val_": "validation"}
-
-#: How a test's statistic is named in an APA-style string.
-_TEST_SYMBOLS = {
-    "welch": "Welch t",
-    "student": "t",
-    "paired_t": "paired t",
-    "mannwhitney": "Mann-Whitney U",
-    "wilcoxon": "Wilcoxon W",
-    "permutation": "permutation test, diff",
-    "tost": "TOST t",
-}
 
 
 def is_number(value: Any) -> bool:
@@ -72,6 +60,17 @@ def fmt(value: Any, digits: int = 3) -> str:
         return f"{value:.{digits - 1}e}"
     decimals = max(digits - 1 - magnitude, 0)
     return f"{value:.{decimals}f}".replace("-", "−")
+
+
+def fmt_df(value: Any) -> str:
+    """Degrees of freedom (or contrast weights): whole numbers bare, others as ``fmt``.
+
+    Returns:
+        e.g. ``fmt_df(3.0) == "3"``, ``fmt_df(18.225) == "18.2"``, ``fmt_df(-1.0) == "−1"``.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return fmt(int(value)) if value >= 0 else "−" + fmt(int(-value))
+    return fmt(value)
 
 
 def fmt_p(value: Any) -> str:
@@ -126,49 +125,3 @@ def metric_label(metric: str, *, unit: bool = True) -> str:
         split = "training"
     label = f"{split} {words}".strip()
     return f"{label} ({unit_text})" if unit and unit_text else label
-
-
-def apa(comparison: Mapping[str, Any], arms: Mapping[str, Mapping[str, Any]], alpha: float) -> str:
-    """An APA-style statistics string for one comparison.
-
-    The stats engine's own ``apa`` field wins where present; this builds the
-    same shape from the fixed fields otherwise, e.g. ``"difference 0.21
-    (95% CI 0.18 to 0.24); Welch t(13.1) = 9.41, p < .001, g = 4.10,
-    10 seeds per arm"``.
-
-    Args:
-        comparison: one entry of the analysis ``comparisons``.
-        arms: the analysis ``arms`` by name (for the seeds per arm).
-        alpha: the significance level (the CI is at 1 - alpha).
-    """
-    if comparison.get("apa"):
-        return str(comparison["apa"])
-    level = f"{100 * (1 - alpha):g}%"
-    parts = [
-        f"difference {fmt(comparison.get('difference'))} "
-        f"({level} CI {fmt(comparison.get('ci_low'))} to {fmt(comparison.get('ci_high'))})"
-    ]
-    test = str(comparison.get("test") or "test")
-    symbol = _TEST_SYMBOLS.get(test, test)
-    df = comparison.get("df")
-    df_text = f"({fmt(df)})" if is_number(df) else ""
-    stats = [f"{symbol}{df_text} = {fmt(comparison.get('statistic'))}"]
-    stats.append(f"p {fmt_p(comparison.get('pvalue'))}")
-    if is_number(comparison.get("pvalue_adjusted")) and comparison.get(
-        "pvalue_adjusted"
-    ) != comparison.get("pvalue"):
-        stats.append(f"adjusted p {fmt_p(comparison.get('pvalue_adjusted'))}")
-    if is_number(comparison.get("hedges_g")):
-        stats.append(f"g = {fmt(comparison['hedges_g'])}")
-    counts = sorted(
-        {
-            arms.get(str(comparison.get(role)), {}).get("n")
-            for role in ("control", "treatment")
-        }
-        - {None}
-    )
-    if len(counts) == 1:
-        stats.append(f"{counts[0]} seeds per arm")
-    elif counts:
-        stats.append("n = " + " and ".join(str(n) for n in counts))
-    return f"{parts[0]}; " + ", ".join(stats)

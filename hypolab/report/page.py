@@ -8,42 +8,41 @@ statistics, failures, reproducibility.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from hypolab.records import Hypothesis, RunResult, RunStatus
+from hypolab import __version__
+from hypolab.records import Analysis, Hypothesis, RunResult, RunStatus
 from hypolab.report import comparisons as comparison_tables
 from hypolab.report import design, tables
-from hypolab.report.numbers import apa, is_number
-
-#: Verdicts the page has a colour for; anything else is shown as inconclusive.
-VERDICTS = ("supported", "contradicted", "equivalent", "inconclusive")
-
-#: Marks the pages hypolab wrote, so that an index is only ever refreshed over its own file.
-GENERATOR = "hypolab-report"
+from hypolab.report.numbers import is_number
+from hypolab.report.omnibus import omnibus_table, trend_text
+from hypolab.report.render import GENERATOR
 
 
 def build_context(
     h: Hypothesis,
     results: Sequence[RunResult],
-    analysis: Mapping[str, Any],
+    analysis: Analysis,
     *,
     command: str,
     rendered_at: str,
 ) -> dict[str, Any]:
-    """Everything the page template shows, as plain values (text already rounded)."""
-    from hypolab import __version__
+    """Everything the page template shows, as plain values (text already rounded).
+
+    The statistics (settings included: alpha, margin, the test) come from
+    ``analysis`` alone; the runs give what it does not hold: each seed's
+    value for the plots, the learning curves, failures and provenance.
+    """
     from hypolab.report.curves import learning_curves
     from hypolab.report.plots import arm_colours, estimation_plot, forest_plot
 
     names = [arm.name for arm in h.arms]
     colours = arm_colours(names)
-    arms_by_name = {str(a.get("name")): a for a in analysis["arms"] if isinstance(a, Mapping)}
-    comparisons = [c for c in analysis["comparisons"] if isinstance(c, Mapping)]
-    margin = analysis.get("margin", h.margin)
-    margin = margin if is_number(margin) else None
-    alpha = analysis.get("alpha", h.alpha)
-    alpha = alpha if is_number(alpha) else h.alpha
+    arms_by_name = {a.name: a for a in analysis.arms}
+    comparisons = analysis.comparisons
+    alpha, margin = analysis.alpha, analysis.margin
+    ci_level = f"{100 * (1 - alpha):g}%"
     values = {
         name: [
             float(r.metrics[h.metric])
@@ -54,37 +53,33 @@ def build_context(
     }  # fmt: skip
     verdicts = [
         {
-            "treatment": str(c.get("treatment", "")),
-            "control": str(c.get("control", "")),
-            "verdict": _verdict(c),
-            "sentence": str(c.get("sentence") or ""),
-            "apa": apa(c, arms_by_name, alpha),
-            "apa_shown": apa(c, arms_by_name, alpha) not in str(c.get("sentence") or ""),
-            "colour": colours.get(str(c.get("treatment")), "#777777"),
+            "treatment": c.treatment,
+            "control": c.control,
+            "verdict": c.verdict.value,
+            "sentence": c.sentence,
+            "apa": c.apa,
+            "apa_shown": bool(c.apa) and c.apa not in c.sentence,
+            "colour": colours[c.treatment],
         }
         for c in comparisons
     ]
-    overall = _verdict(analysis) if analysis.get("verdict") else None
-    if overall is None:
-        kinds = {v["verdict"] for v in verdicts}
-        overall = kinds.pop() if len(kinds) == 1 else ("inconclusive" if not kinds else "mixed")
-    shown = {"metric", "direction", "alpha", "margin", "arms", "comparisons", "omnibus", "trend",
-             "verdict", "sentence", "test", "pairing", "correction", "control", "notes"}  # fmt: skip
-    notes = analysis.get("notes") or []
+    kinds = {c.verdict.value for c in comparisons}
+    overall = kinds.pop() if len(kinds) == 1 else ("inconclusive" if not kinds else "mixed")
     stat_rows = comparison_tables.statistics_rows(comparisons)
-    extra = {k: v for k, v in analysis.items() if k not in shown}
     return {
         "generator": GENERATOR,
         "hypolab_version": __version__,
         "rendered_at": rendered_at,
         "h": h,
-        "direction": _text(h.direction),
-        "test_name": _text(h.test),
-        "pairing": _text(h.pairing),
-        "margin_text": "not set" if h.margin is None else f"{h.margin:g}",
+        "direction": analysis.direction.value,
+        "test_name": analysis.test.value,
+        "pairing": analysis.pairing.value,
+        "correction": analysis.correction.value,
+        "alpha": alpha,
+        "margin": margin,
+        "margin_text": "not set" if margin is None else f"{margin:g}",
         "seeds_text": seeds_text(h.seeds),
         "overall": overall,
-        "overall_sentence": str(analysis.get("sentence") or ""),
         "verdicts": verdicts,
         "arms": [
             {"name": arm.name, "colour": colours[arm.name], "is_control": arm.is_control,
@@ -102,16 +97,14 @@ def build_context(
         "forest": forest_plot(comparisons, metric=h.metric, margin=margin, alpha=alpha,
                               colours=colours)
         if len(comparisons) >= 2 else None,  # fmt: skip
-        "ci_level": f"{100 * (1 - alpha):g}%",
-        "arm_rows": tables.arm_rows(analysis["arms"], colours),
+        "ci_level": ci_level,
+        "arm_rows": tables.arm_rows(analysis.arms, colours),
         "stat_rows": stat_rows,
         "robustness": comparison_tables.robustness_rows(comparisons),
-        "stat_table": comparison_tables.statistics_table(stat_rows, f"{100 * (1 - alpha):g}%"),
-        "omnibus": comparison_tables.field_tree(analysis["omnibus"]) if analysis.get("omnibus") else None,
-        "trend": comparison_tables.field_tree(analysis["trend"]) if analysis.get("trend") else None,
-        "extra": comparison_tables.field_tree(extra) if extra else None,
-        "notes": [str(n) for n in notes] if isinstance(notes, (list, tuple)) else [str(notes)],
-        "correction": _text(h.correction),
+        "stat_table": comparison_tables.statistics_table(stat_rows, ci_level),
+        "omnibus": omnibus_table(analysis.omnibus) if analysis.omnibus is not None else None,
+        "trend": trend_text(analysis.trend) if analysis.trend is not None else None,
+        "notes": list(analysis.notes),
         "failures": tables.failure_rows(results, names),
         "failed_policy": "counted as the worst value" if h.failed_as_worst else "dropped",
         "environment": tables.environment_rows(results, __version__),
@@ -136,16 +129,6 @@ def seeds_text(seeds: Sequence[int]) -> str:
         start = prev = seed
     count = len(ordered)
     return f"{', '.join(parts)} ({count} seed{'s' if count != 1 else ''})"
-
-
-def _text(value: Any) -> str:
-    """An enum member's value (``Direction.GREATER -> "greater"``), or the text as given."""
-    return str(getattr(value, "value", value))
-
-
-def _verdict(entry: Mapping[str, Any]) -> str:
-    verdict = str(entry.get("verdict") or "inconclusive").lower()
-    return verdict if verdict in VERDICTS else "inconclusive"
 
 
 def registration_context(source: str, registered: tuple[str, str] | None) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from hypolab.report.numbers import fmt_p, is_number, metric_label
+from hypolab.records import ArmSummary, Comparison
+from hypolab.report.numbers import fmt_p, metric_label
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -88,8 +89,8 @@ def wrap(name: str, width: int = 16) -> str:
 
 def estimation_plot(
     values: Mapping[str, Sequence[float]],
-    arms: Mapping[str, Mapping[str, Any]],
-    comparisons: Sequence[Mapping[str, Any]],
+    arms: Mapping[str, ArmSummary],
+    comparisons: Sequence[Comparison],
     *,
     metric: str,
     margin: float | None,
@@ -99,14 +100,16 @@ def estimation_plot(
     """Every seed as a point per arm, arm means with CIs, and the differences.
 
     Left: one column per arm (file order), each finished seed's value as a
-    jittered point, the mean and its CI (from the analysis) beside them.
+    jittered point, the mean and its CI (from the analysis) beside them. The
+    points are the one thing the analysis does not hold, so they come from
+    the runs.
     Right: each treatment's difference from the control with its CI, against
     a zero line and the ``±margin`` band shaded.
 
     Args:
         values: per arm name, the metric of each finished run.
-        arms: the analysis ``arms`` by name (``mean``, ``ci_low``, ``ci_high``, ``n_failed``).
-        comparisons: the analysis ``comparisons``.
+        arms: the analysis's ``ArmSummary`` of each arm, by name.
+        comparisons: the analysis's comparisons.
         metric: the compared metric (axis label).
         margin: the smallest effect of interest, or None.
         alpha: the CI level is 1 - alpha.
@@ -127,12 +130,11 @@ def estimation_plot(
             jitter = rng.uniform(-0.13, 0.13, size=len(points))
             left.scatter(i - 0.1 + jitter, points, s=26, color=colours[name], alpha=0.8,
                          edgecolor="white", linewidth=0.6, zorder=3)  # fmt: skip
-            summary = arms.get(name, {})
-            mean = summary.get("mean", float(np.mean(points)) if len(points) else None)
-            if is_number(mean):
-                _mean_with_ci(left, i + 0.22, mean, summary.get("ci_low"), summary.get("ci_high"),
+            summary = arms.get(name)
+            if summary is not None and summary.mean is not None:
+                _mean_with_ci(left, i + 0.22, summary.mean, summary.ci_low, summary.ci_high,
                               colours[name], vertical=True)  # fmt: skip
-        left.set_xticks(range(len(names)), [_tick(name, arms.get(name, {})) for name in names])
+        left.set_xticks(range(len(names)), [_tick(name, arms.get(name)) for name in names])
         left.set_xlim(-0.6, len(names) - 0.4)
         left.set_ylabel(metric_label(metric))
         left.set_title(f"Each seed; arm means with {level} CI", loc="left")
@@ -140,12 +142,10 @@ def estimation_plot(
 
         _margin_band(right, margin, horizontal=True)
         for j, comp in enumerate(comparisons):
-            colour = colours.get(str(comp.get("treatment")), "#333333")
-            if is_number(comp.get("difference")):
-                _mean_with_ci(right, j, comp["difference"], comp.get("ci_low"), comp.get("ci_high"),
-                              colour, vertical=True)  # fmt: skip
-        right.set_xticks(range(len(comparisons)),
-                         [wrap(f"{c.get('treatment')}") for c in comparisons])  # fmt: skip
+            if comp.difference is not None:
+                _mean_with_ci(right, j, comp.difference, comp.ci_low, comp.ci_high,
+                              colours[comp.treatment], vertical=True)  # fmt: skip
+        right.set_xticks(range(len(comparisons)), [wrap(c.treatment) for c in comparisons])
         right.set_xlim(-0.6, max(len(comparisons), 1) - 0.4)
         right.set_ylabel(f"difference in {metric_label(metric, unit=False)}\n(treatment − control)")
         right.set_title(f"Difference, {level} CI", loc="left")
@@ -156,7 +156,7 @@ def estimation_plot(
 
 
 def forest_plot(
-    comparisons: Sequence[Mapping[str, Any]],
+    comparisons: Sequence[Comparison],
     *,
     metric: str,
     margin: float | None,
@@ -174,14 +174,13 @@ def forest_plot(
         _margin_band(ax, margin, horizontal=False)
         for j, comp in enumerate(comparisons):
             y = rows - 1 - j
-            colour = colours.get(str(comp.get("treatment")), "#333333")
-            if is_number(comp.get("difference")):
-                _mean_with_ci(ax, y, comp["difference"], comp.get("ci_low"), comp.get("ci_high"),
-                              colour, vertical=False)  # fmt: skip
-            p_adj = comp.get("pvalue_adjusted", comp.get("pvalue"))
-            ax.annotate(f"adjusted p {fmt_p(p_adj)}", xy=(1.0, y), xycoords=("axes fraction", "data"),
-                        xytext=(6, 0), textcoords="offset points", va="center", fontsize=8.5)  # fmt: skip
-        ax.set_yticks(range(rows), [wrap(str(c.get("treatment")), 28) for c in reversed(comparisons)])
+            if comp.difference is not None:
+                _mean_with_ci(ax, y, comp.difference, comp.ci_low, comp.ci_high,
+                              colours[comp.treatment], vertical=False)  # fmt: skip
+            ax.annotate(f"adjusted p {fmt_p(comp.pvalue_adjusted)}", xy=(1.0, y),
+                        xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize=8.5)  # fmt: skip
+        ax.set_yticks(range(rows), [wrap(c.treatment, 28) for c in reversed(comparisons)])
         ax.set_ylim(-0.6, rows - 0.4)
         ax.set_xlabel(f"difference in {metric_label(metric)}: treatment − control, {level} CI")
         ax.grid(axis="y", visible=False)
@@ -190,10 +189,10 @@ def forest_plot(
         return to_data_uri(fig)
 
 
-def _mean_with_ci(ax: Axes, at: float, mean: float, low: Any, high: Any, colour: str,
-                  *, vertical: bool) -> None:  # fmt: skip
+def _mean_with_ci(ax: Axes, at: float, mean: float, low: float | None, high: float | None,
+                  colour: str, *, vertical: bool) -> None:  # fmt: skip
     error = None
-    if is_number(low) and is_number(high):
+    if low is not None and high is not None:
         error = [[max(mean - low, 0.0)], [max(high - mean, 0.0)]]
     x, y = (at, mean) if vertical else (mean, at)
     kwargs = {"yerr": error} if vertical else {"xerr": error}
@@ -211,10 +210,10 @@ def _margin_band(ax: Axes, margin: float | None, *, horizontal: bool) -> None:
              label=f"±margin ({margin:g})")  # fmt: skip
 
 
-def _tick(name: str, summary: Mapping[str, Any]) -> str:
+def _tick(name: str, summary: ArmSummary | None) -> str:
     label = wrap(name)
-    if is_number(summary.get("n")):
-        label += f"\nn = {summary['n']}"
-        if summary.get("n_failed"):
-            label += f" ({summary['n_failed']} failed)"
+    if summary is not None:
+        label += f"\nn = {summary.n}"
+        if summary.n_failed:
+            label += f" ({summary.n_failed} failed)"
     return label

@@ -16,7 +16,7 @@ def escape(text: Any) -> str:
 
 
 def summary_markdown(context: Mapping[str, Any]) -> str:
-    """The summary of one report from the page's context (``render.build_context``).
+    """The summary of one report from the page's context (``page.build_context``).
 
     Returns:
         Markdown: title, claim, verdict sentences with APA strings, the arms
@@ -26,7 +26,7 @@ def summary_markdown(context: Mapping[str, Any]) -> str:
     lines = [f"# {escape(h.name)}: {context['overall']}", ""]
     lines += [f"> {escape(h.claim)}", ""]
     lines += [
-        f"Metric `{h.metric}`, direction `{context['direction']}`, alpha {h.alpha:g}, "
+        f"Metric `{h.metric}`, direction `{context['direction']}`, alpha {context['alpha']:g}, "
         f"margin {context['margin_text']}; seeds {context['seeds_text']}; "
         f"test `{context['test_name']}`, correction `{context['correction']}`.",
         "",

@@ -9,22 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hypolab.records import RunResult, RunStatus
+from hypolab.records import ArmSummary, RunResult, RunStatus
 from hypolab.report.numbers import fmt, fmt_seconds, is_number
 
 
-def arm_rows(arms: Sequence[Mapping[str, Any]], colours: Mapping[str, str]) -> list[dict[str, str]]:
-    """The per-arm summary (n, failed, mean, sd, median, CI of the mean)."""
+def arm_rows(arms: Sequence[ArmSummary], colours: Mapping[str, str]) -> list[dict[str, str]]:
+    """The per-arm summary of the analysis (n, failed, mean, sd, median, CI of the mean)."""
     return [
         {
-            "name": str(arm.get("name", "")),
-            "colour": colours.get(str(arm.get("name", "")), "#777777"),
-            "n": fmt(arm.get("n")),
-            "n_failed": fmt(arm.get("n_failed", 0)),
-            "mean": fmt(arm.get("mean"), 4),
-            "std": fmt(arm.get("std")),
-            "median": fmt(arm.get("median"), 4),
-            "ci": f"[{fmt(arm.get('ci_low'), 4)}, {fmt(arm.get('ci_high'), 4)}]",
+            "name": arm.name,
+            "colour": colours[arm.name],
+            "n": fmt(arm.n),
+            "n_failed": fmt(arm.n_failed),
+            "mean": fmt(arm.mean, 4),
+            "std": fmt(arm.std),
+            "median": fmt(arm.median, 4),
+            "ci": f"[{fmt(arm.ci_low, 4)}, {fmt(arm.ci_high, 4)}]",
         }
         for arm in arms
     ]

@@ -15,11 +15,12 @@ from typing import TypeVar
 import numpy as np
 
 from hypolab.errors import AnalysisError
-from hypolab.records import METRICS, Analysis, Correction, Direction, Pairing, TestName
+from hypolab.records import Analysis, Correction, Direction, Pairing, TestName
+from hypolab.records import higher_is_better as metric_direction
 from hypolab.stats import equivalence
 from hypolab.stats.choose import check_test_fits, choose_test
 from hypolab.stats.describe import describe
-from hypolab.stats.family import Work, finish
+from hypolab.stats.family import OPPOSITE, Work, finish
 from hypolab.stats.omnibus import omnibus
 from hypolab.stats.robustness import PANEL, TestRunner
 from hypolab.stats.trend import linear_trend
@@ -27,7 +28,6 @@ from hypolab.stats.values import as_sample
 from hypolab.stats.verdict import FAILED_SHARE_LIMIT
 
 E = TypeVar("E", bound=enum.Enum)
-OPPOSITE = {"greater": "less", "less": "greater"}
 
 
 def _enum(kind: type[E], value: E | str, key: str) -> E:
@@ -78,7 +78,8 @@ def analyze(
         n_failed: failed or diverged runs per arm.
         metric: the metric's name (for text; its direction for ``failed_as_worst``).
         failed_as_worst: count each failed run as the worst value seen in any arm.
-        higher_is_better: the metric's direction where it is not in ``METRICS``.
+        higher_is_better: the metric's direction where
+            ``hypolab.records.higher_is_better`` cannot tell it from the name.
         failed_seeds: seeds of the failed runs per arm (instead of ``n_failed``).
         rng: seed of the bootstrap and permutation resampling.
         n_resamples: bootstrap replicates and random permutations.
@@ -189,12 +190,12 @@ def _seeds(samples: dict[str, np.ndarray], seeds: Mapping[str, Sequence[int]] | 
 
 def _add_worst(samples, seed_of, failed, failed_seeds, metric, higher_is_better, pairing):
     if higher_is_better is None:
-        if metric not in METRICS:
+        higher_is_better = metric_direction(metric)
+        if higher_is_better is None:
             raise AnalysisError(
                 f"failed_as_worst needs to know whether higher {metric!r} is better, and "
                 f"{metric!r} is not a known metric. Pass higher_is_better=True or False "
                 "(hypolab analyze: --higher-is-better or --lower-is-better).")
-        higher_is_better = METRICS[metric]
     pooled = np.concatenate([s for s in samples.values() if s.size])
     if not pooled.size:
         raise AnalysisError("failed_as_worst needs at least one finished run to know the "

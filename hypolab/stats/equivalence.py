@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hypolab.records import EquivalenceTest, MarginTest
 from hypolab.stats.ttests import paired_t, welch
 
 
@@ -21,7 +22,7 @@ def tost(
     margin: float,
     alpha: float = 0.05,
     paired: bool = False,
-) -> dict:
+) -> EquivalenceTest:
     """Two one-sided tests of equivalence within ``+-margin``.
 
     Args:
@@ -31,13 +32,16 @@ def tost(
         paired: use paired t-tests on per-seed differences.
 
     Returns:
-        ``{"test", "margin", "pvalue", "lower": {statistic, df, pvalue},
-        "upper": {...}, "ci_low", "ci_high", "nonequivalence_pvalue"}`` where
-        ``ci_*`` is the ``1 - 2 alpha`` interval (inside ``+-margin`` exactly when
-        TOST rejects) and ``nonequivalence_pvalue`` tests ``H0: |diff| <= margin``
-        (twice the smaller of ``t.test(mu = margin, "greater")`` and
-        ``t.test(mu = -margin, "less")``, capped at 1). P-values are None where
-        t is undefined.
+        An ``EquivalenceTest`` (adjusted p-values None: the family adjusts them)
+        whose ``ci_*`` is the ``1 - 2 alpha`` interval (inside ``+-margin``
+        exactly when TOST rejects) and whose ``nonequivalence_pvalue`` tests
+        ``H0: |diff| <= margin`` (twice the smaller of ``t.test(mu = margin,
+        "greater")`` and ``t.test(mu = -margin, "less")``, capped at 1).
+        P-values are None where t is undefined.
+
+    Example:
+        >>> tost([0.95, 0.96, 0.97], [0.95, 0.96, 0.97], margin=0.05).pvalue < 0.05
+        True
     """
     run = paired_t if paired else welch
     lower = run(treatment, control, alternative="greater", mu=-margin, alpha=2 * alpha)
@@ -49,14 +53,14 @@ def tost(
     nonequivalence = None
     if beyond_high.pvalue is not None and beyond_low.pvalue is not None:
         nonequivalence = min(1.0, 2 * min(beyond_high.pvalue, beyond_low.pvalue))
-    return {
-        "test": "tost_paired_t" if paired else "tost_welch",
-        "margin": margin,
-        "pvalue": p,
-        "lower": {"statistic": lower.statistic, "df": lower.df, "pvalue": lower.pvalue},
-        "upper": {"statistic": upper.statistic, "df": upper.df, "pvalue": upper.pvalue},
-        "ci_level": 1 - 2 * alpha,
-        "ci_low": lower.ci_low,
-        "ci_high": lower.ci_high,
-        "nonequivalence_pvalue": nonequivalence,
-    }
+    return EquivalenceTest(
+        test="tost_paired_t" if paired else "tost_welch",
+        margin=margin,
+        pvalue=p,
+        lower=MarginTest(statistic=lower.statistic, df=lower.df, pvalue=lower.pvalue),
+        upper=MarginTest(statistic=upper.statistic, df=upper.df, pvalue=upper.pvalue),
+        ci_level=1 - 2 * alpha,
+        ci_low=lower.ci_low,
+        ci_high=lower.ci_high,
+        nonequivalence_pvalue=nonequivalence,
+    )

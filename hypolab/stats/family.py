@@ -8,34 +8,31 @@ item into a ``Comparison`` record with its verdict and sentence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from hypolab.records import (
     ArmSummary,
     Comparison,
+    Conclusion,
     Correction,
     Direction,
+    EquivalenceTest,
     Pairing,
+    RobustnessCheck,
     TestName,
     TestResult,
 )
 from hypolab.stats import bootstrap, effsize, multiplicity, power
+from hypolab.stats.labels import label
 from hypolab.stats.robustness import TestRunner
 from hypolab.stats.values import finite_or_none
-from hypolab.stats.verdict import (
-    NOT_SIGNIFICANT,
-    SIGNIFICANT,
-    Evidence,
-    conclusion,
-    decide,
-)
+from hypolab.stats.verdict import Evidence, conclusion, decide
 from hypolab.stats.wording import apa, p_clause, sentence
 
-LABELS = {"welch": "Welch", "student": "Student", "paired_t": "paired t",
-          "mannwhitney": "Mann-Whitney", "wilcoxon": "Wilcoxon",
-          "permutation": "permutation"}
+#: The one-sided alternative against a directional prediction.
+OPPOSITE = {"greater": "less", "less": "greater"}
 
 
 @dataclass
@@ -51,7 +48,7 @@ class Work:
     primary: TestResult | None = None
     opposite: TestResult | None = None
     ci: TestResult | None = None
-    tost: dict | None = None
+    tost: EquivalenceTest | None = None
     panel: tuple[tuple[TestName, TestResult, TestResult | None, float], ...] = ()
     runner: TestRunner | None = None
 
@@ -89,15 +86,14 @@ def finish(
     other = Correction.HOLM if correction is Correction.DUNNETT else correction
     if correction is Correction.DUNNETT:
         primary_adj = _dunnett(work, samples[control], alternative, rng)
-        opposite_adj = (_dunnett(work, samples[control],
-                                 {"greater": "less", "less": "greater"}[alternative], rng)
-                        if alternative != "two-sided" else [None] * len(work))
+        opposite_adj = (_dunnett(work, samples[control], OPPOSITE[alternative], rng)
+                        if alternative in OPPOSITE else [None] * len(work))
     else:
         primary_adj = _adjust([_p(w.primary) for w in work], correction)
         opposite_adj = _adjust([_p(w.opposite) for w in work], correction)
-    tost_adj = _adjust([w.tost["pvalue"] if w.tost else None for w in work], other)
-    noneq_adj = _adjust([w.tost["nonequivalence_pvalue"] if w.tost else None
-                         for w in work], other)
+    tost_adj = _adjust([w.tost.pvalue if w.tost else None for w in work], other)
+    noneq_adj = _adjust([w.tost.nonequivalence_pvalue if w.tost else None for w in work],
+                        other)
     panel_adj = _panel_adjusted(work, other)
     family_size = sum(1 for w in work if w.primary is not None and w.primary.pvalue is not None)
     factor = family_size if other in (Correction.HOLM, Correction.BONFERRONI) else 1
@@ -187,7 +183,8 @@ def _comparison(w, control, arms, p_adj, opp_adj, tost_adj, noneq_adj, panel_adj
                      method=w.primary.method, seeds=seeds)
     tost = None
     if w.tost is not None:
-        tost = dict(w.tost, pvalue_adjusted=tost_adj, nonequivalence_pvalue_adjusted=noneq_adj)
+        tost = replace(w.tost, pvalue_adjusted=tost_adj,
+                       nonequivalence_pvalue_adjusted=noneq_adj)
     text = sentence(verdict=verdict, reason=reason, direction=direction,
                     treatment=w.treatment, control=control, metric=metric,
                     difference=difference, ci=(w.ci.ci_low, w.ci.ci_high), alpha=alpha,
@@ -212,28 +209,31 @@ def _comparison(w, control, arms, p_adj, opp_adj, tost_adj, noneq_adj, panel_adj
         robustness=tuple(robustness), n_pairs=int(t.size) if paired else None)
 
 
-def _robustness(w, p_adj, opp_adj, panel_adj, alpha, factor) -> tuple[list[dict], str]:
+def _robustness(w, p_adj, opp_adj, panel_adj, alpha,
+                factor) -> tuple[list[RobustnessCheck], str]:
     primary_says = conclusion(p_adj, opp_adj, alpha)
     rows, disagree = [], []
     for name, result, opposite, smallest in w.panel:
         p, q = panel_adj.get(name, (None, None))
         says = conclusion(p, q, alpha)
         can_reach = smallest * factor < alpha
-        agrees = says == primary_says
-        rows.append({"test": name.value, "statistic": finite_or_none(result.statistic),
-                     "df": finite_or_none(result.df), "pvalue": result.pvalue,
-                     "pvalue_adjusted": p, "pvalue_opposite": _p(opposite),
-                     "pvalue_opposite_adjusted": q, "method": result.method,
-                     "conclusion": says, "agrees": agrees, "can_reach_alpha": can_reach})
+        agrees = says is primary_says
+        rows.append(RobustnessCheck(
+            test=name, statistic=finite_or_none(result.statistic),
+            df=finite_or_none(result.df), pvalue=result.pvalue, pvalue_adjusted=p,
+            pvalue_opposite=_p(opposite), pvalue_opposite_adjusted=q, method=result.method,
+            conclusion=says, agrees=agrees, can_reach_alpha=can_reach))
         # An undefined test (t with constant arms) or one that cannot reach
         # alpha with these seeds is shown but cannot make the tests disagree.
-        if primary_says != NOT_SIGNIFICANT and not agrees and can_reach and p is not None:
-            disagree.append(f"{LABELS[name.value]} (adjusted {p_clause(p)})")
+        if (primary_says is not Conclusion.NOT_SIGNIFICANT and not agrees and can_reach
+                and p is not None):
+            disagree.append(f"{label(name.value).name} (adjusted {p_clause(p)})")
     text = ""
     if disagree:
-        shown = opp_adj if primary_says != SIGNIFICANT else p_adj
-        text = (f"{LABELS[w.test.value]} is {primary_says} (adjusted {p_clause(shown)}) "
-                f"but {', '.join(disagree)} {'is' if len(disagree) == 1 else 'are'} not")
+        shown = opp_adj if primary_says is not Conclusion.SIGNIFICANT else p_adj
+        text = (f"{label(w.test.value).name} is {primary_says.value} (adjusted "
+                f"{p_clause(shown)}) but {', '.join(disagree)} "
+                f"{'is' if len(disagree) == 1 else 'are'} not")
     return rows, text
 
 

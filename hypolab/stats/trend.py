@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hypolab.records import TrendTest
 from hypolab.stats.ttests import t_pvalue
 from hypolab.stats.values import as_sample
 
@@ -31,7 +32,7 @@ def linear_trend(
     samples: Sequence[Sequence[float]],
     *,
     alternative: str = "two-sided",
-) -> dict:
+) -> TrendTest:
     """Test a linear trend of the mean along the arms in the order given.
 
     Args:
@@ -40,13 +41,11 @@ def linear_trend(
         alternative: ``greater`` (rising), ``less`` (falling) or ``two-sided``.
 
     Returns:
-        ``{"test": "linear_contrast", "arms", "coefficients", "alternative",
-        "estimate", "slope", "statistic", "df", "pvalue"}`` (``slope``: mean
-        change per step; statistic, df and pvalue None where every arm is
-        constant).
+        A ``TrendTest`` (``slope``: mean change per step; statistic, df and
+        pvalue None where every arm is constant).
 
     Example:
-        >>> linear_trend(["a", "b", "c"], [[1, 2], [2, 3], [3, 4]])["slope"]
+        >>> linear_trend(["a", "b", "c"], [[1, 2], [2, 3], [3, 4]]).slope
         1.0
     """
     arrays = [as_sample(s, "arm") for s in samples]
@@ -55,16 +54,15 @@ def linear_trend(
     means = np.array([a.mean() for a in arrays])
     terms = np.array([c**2 * np.var(a, ddof=1) / a.size for c, a in zip(coefficients, arrays)])
     estimate = float(np.sum(coefficients * means))
-    out = {"test": "linear_contrast", "arms": list(names),
-           "coefficients": coefficients.tolist(), "alternative": alternative,
-           "estimate": estimate, "slope": estimate / float(np.sum(coefficients**2)),
-           "statistic": None, "df": None, "pvalue": None}
+    slope = estimate / float(np.sum(coefficients**2))
     se2 = float(terms.sum())
-    if se2 == 0:
-        return out
-    n = np.array([a.size for a in arrays], dtype=np.float64)
-    nonzero = terms > 0
-    df = se2**2 / float(np.sum(terms[nonzero] ** 2 / (n[nonzero] - 1)))
-    t = estimate / np.sqrt(se2)
-    out.update(statistic=float(t), df=float(df), pvalue=t_pvalue(t, df, alternative))
-    return out
+    statistic = df = pvalue = None
+    if se2 != 0:
+        n = np.array([a.size for a in arrays], dtype=np.float64)
+        nonzero = terms > 0
+        df = float(se2**2 / float(np.sum(terms[nonzero] ** 2 / (n[nonzero] - 1))))
+        statistic = float(estimate / np.sqrt(se2))
+        pvalue = t_pvalue(statistic, df, alternative)
+    return TrendTest(test="linear_contrast", arms=tuple(names),
+                     coefficients=tuple(coefficients.tolist()), alternative=alternative,
+                     estimate=estimate, slope=slope, statistic=statistic, df=df, pvalue=pvalue)

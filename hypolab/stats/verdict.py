@@ -28,15 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hypolab.records import Direction, Verdict
+from hypolab.records import Conclusion, Direction, Verdict
 from hypolab.stats.wording import p_clause, seeds_text
 
 FAILED_SHARE_LIMIT = 0.2
 POWER_TARGET = 0.8
-
-SIGNIFICANT = "significant"
-OPPOSITE = "significant, opposite"
-NOT_SIGNIFICANT = "not significant"
 
 
 @dataclass(frozen=True)
@@ -74,13 +70,13 @@ class Evidence:
     problem: str = ""
 
 
-def conclusion(pvalue: float | None, pvalue_opposite: float | None, alpha: float) -> str:
+def conclusion(pvalue: float | None, pvalue_opposite: float | None, alpha: float) -> Conclusion:
     """What one test says: ``significant``, ``significant, opposite`` or not."""
     if pvalue is not None and pvalue < alpha:
-        return SIGNIFICANT
+        return Conclusion.SIGNIFICANT
     if pvalue_opposite is not None and pvalue_opposite < alpha:
-        return OPPOSITE
-    return NOT_SIGNIFICANT
+        return Conclusion.OPPOSITE
+    return Conclusion.NOT_SIGNIFICANT
 
 
 def decide(e: Evidence) -> tuple[Verdict, str]:
@@ -97,10 +93,10 @@ def decide(e: Evidence) -> tuple[Verdict, str]:
     if e.direction is Direction.EQUIVALENT:
         return _decide_equivalence(e)
     said = conclusion(e.pvalue, e.pvalue_opposite, e.alpha)
-    if said != NOT_SIGNIFICANT:
+    if said is not Conclusion.NOT_SIGNIFICANT:
         if e.disagreement:
             return Verdict.INCONCLUSIVE, f"tests disagree: {e.disagreement}"
-        if said == SIGNIFICANT:
+        if said is Conclusion.SIGNIFICANT:
             return Verdict.SUPPORTED, (
                 f"the primary test is significant in the predicted direction "
                 f"(adjusted {p_clause(e.pvalue)}, alpha = {e.alpha:g})")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from hypolab.records import Direction, Verdict
+from hypolab.records import Direction, EquivalenceTest, Verdict
+from hypolab.stats.labels import label
 
 
 def format_p(p: float | None) -> str:
@@ -53,11 +54,6 @@ def seeds_text(seeds: tuple[int, int]) -> str:
     return f"{n_t} seeds per arm" if n_t == n_c else f"{n_t} and {n_c} seeds"
 
 
-_LABELS = {"welch": "Welch t", "student": "Student t", "paired_t": "paired t",
-           "mannwhitney": "Mann-Whitney U", "wilcoxon": "Wilcoxon V",
-           "permutation": "permutation test"}
-
-
 def apa(
     test: str,
     statistic: float | None,
@@ -81,17 +77,17 @@ def apa(
         method: how a permutation p-value was computed.
         seeds: ``(treatment, control)`` values per arm, appended when given.
     """
-    label = _LABELS.get(test, test)
+    symbol = label(test).statistic
     if test == "permutation":
-        head = f"permutation test ({method})" if method else label
+        head = f"{symbol} ({method})" if method else symbol
     elif statistic is None:
-        head = f"{label} undefined"
+        head = f"{symbol} undefined"
     elif df is not None and test in ("welch",):
-        head = f"{label}({df:.1f}) = {statistic:.2f}"
+        head = f"{symbol}({df:.1f}) = {statistic:.2f}"
     elif df is not None:
-        head = f"{label}({df:.0f}) = {statistic:.2f}"
+        head = f"{symbol}({df:.0f}) = {statistic:.2f}"
     else:
-        head = f"{label} = {statistic:g}"
+        head = f"{symbol} = {statistic:g}"
     parts = [head]
     if pvalue is not None:
         parts.append(p_clause(pvalue))
@@ -116,7 +112,7 @@ def sentence(
     ci: tuple[float | None, float | None],
     alpha: float,
     stats_text: str,
-    tost: dict | None = None,
+    tost: EquivalenceTest | None = None,
     failures: str = "",
 ) -> str:
     """One plain sentence for the verdict.
@@ -144,12 +140,11 @@ def sentence(
                 f"{words} ({level} CI {_num(lo, dec)} to {_num(hi, dec)}; "
                 f"{stats_text}){extra}.{tail}")
     if verdict is Verdict.EQUIVALENT and tost is not None:
-        tlo, thi = tost["ci_low"], tost["ci_high"]
-        tlevel = f"{tost['ci_level'] * 100:g}%"
-        return (f"{treatment} is equivalent to {control} within +-{tost['margin']:g} "
+        tlevel = f"{tost.ci_level * 100:g}%"
+        return (f"{treatment} is equivalent to {control} within +-{tost.margin:g} "
                 f"{words}: the difference is {_num(difference, dec)} ({tlevel} CI "
-                f"{_num(tlo, dec)} to {_num(thi, dec)}; TOST {p_clause(tost['pvalue'])}; "
-                f"{stats_text}).{tail}")
+                f"{_num(tost.ci_low, dec)} to {_num(tost.ci_high, dec)}; TOST "
+                f"{p_clause(tost.pvalue)}; {stats_text}).{tail}")
     claim = {Direction.GREATER: "higher than", Direction.LESS: "lower than",
              Direction.TWO_SIDED: "different from",
              Direction.EQUIVALENT: "equivalent to"}[direction]
