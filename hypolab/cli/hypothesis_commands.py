@@ -71,7 +71,9 @@ def plan(file: str, store_path: str | None) -> None:
         h = load(file)
     specs = plan_runs(h)
     click.echo(f"{file}: {h.claim}")
-    better = "higher" if _higher_is_better(h.metric) else "lower"
+    from hypolab.records import higher_is_better
+
+    better = "higher" if higher_is_better(h.metric) else "lower"
     margin = f", margin {h.margin:g}" if h.margin is not None else ""
     click.echo(
         f"metric {h.metric} ({better} is better), direction {h.direction.value}, alpha {h.alpha:g}{margin}"
@@ -162,12 +164,6 @@ def schema(output: str | None) -> None:
     click.echo(f"wrote {output}")
 
 
-def _higher_is_better(metric: str) -> bool:
-    from hypolab.records import METRICS
-
-    return METRICS[metric]
-
-
 def _cell(value: Any) -> str:
     from hypolab.hypothesis.messages import show
 
@@ -207,17 +203,19 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
         from hypolab.store import RunStore
     except ImportError as exc:
         return [f"power estimate skipped: {exc.name} is not available in this install."]
+    from hypolab.records import Pairing, RunStatus
+
     with cli_errors(), RunStore(store_path) as store:
         results = store.results_for(spec.key for spec in specs)
     values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
     for spec in specs:
         result = results.get(spec.key)
-        if result is None or getattr(result.status, "value", result.status) != "finished":
+        if result is None or result.status is not RunStatus.FINISHED:
             continue
         value = result.metrics.get(h.metric)
         if value is not None and math.isfinite(value):
             values[spec.arm][spec.seed] = float(value)
-    paired = h.pairing.value == "seed"
+    paired = h.pairing is Pairing.SEED
     lines = [f"seeds per arm for {POWER:.0%} power at margin {h.margin:g} (from finished runs in {store_path}):"]
     control = values[h.control.name]
     # The level the analysis computes power at, so plan and report agree.

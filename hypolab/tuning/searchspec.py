@@ -30,7 +30,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pydantic
@@ -266,7 +265,7 @@ class _FileChecker(SpaceChecker):
         data = schema.DataSpec.model_validate(value)
         # The spec's own check (a built-in name, or a .npz/.csv file found
         # relative to this file's folder), given the one field it reads.
-        name, errors = validate.check_data(SimpleNamespace(data=data), self.doc, Path(self.doc.file).parent)
+        name, errors = validate.check_data(data, self.doc, Path(self.doc.file).parent)
         self.errors.extend(errors)
         if name is None:
             return None
