@@ -18,9 +18,10 @@ from hypolab.errors import SpecError, SpecErrors
 from hypolab.records import Arm, DataConfig, Hypothesis
 from hypolab.hypothesis.baseline import Layer, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
-from hypolab.hypothesis.messages import Problem, kind_of, translate
+from hypolab.hypothesis.messages import Problem, kind_of
 from hypolab.hypothesis.resolve import check, complete, merge_arm, override_problems
 from hypolab.hypothesis.schema import HypothesisFile
+from hypolab.hypothesis.translate import locate, translate
 from hypolab.hypothesis.validate import (
     ResolvedArm,
     check_arms,
@@ -139,7 +140,7 @@ class _Loader:
             spec = HypothesisFile.model_validate(top)
         except ValidationError as exc:
             for problem in translate(exc, HypothesisFile, top):
-                self.add(self._at(doc, problem.path, problem, prefix=()))
+                self.add(locate(doc, problem))
 
         layers = self._base_layers(data)
         raw_base = {}

@@ -17,15 +17,7 @@ from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand
-from hypolab.hypothesis.messages import (
-    Problem,
-    key_text,
-    kind_of,
-    show,
-    suggest,
-    translate,
-    unknown_key,
-)
+from hypolab.hypothesis.messages import Problem, key_text, kind_of, show, suggest, unknown_key
 from hypolab.hypothesis.schema import (
     CONFIG_KEYS,
     EARLY_STOPPING_DEFAULTS,
@@ -35,6 +27,7 @@ from hypolab.hypothesis.schema import (
     TrainConfig,
     field_defaults,
 )
+from hypolab.hypothesis.translate import translate
 from hypolab.hypothesis.vocabulary import (
     BOOLEAN_OPTIMIZER_ARGS,
     DEFAULT_LEARNING_RATE,

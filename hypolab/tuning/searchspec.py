@@ -36,7 +36,7 @@ import pydantic
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.records import DataConfig
-from hypolab.hypothesis import messages, schema, validate, yamlsource
+from hypolab.hypothesis import schema, translate, validate, yamlsource
 from hypolab.hypothesis.resolve import resolve_arm_config
 from hypolab.hypothesis.yamlsource import KeyPath
 from hypolab.tuning.space import Param, ParamKind
@@ -289,7 +289,7 @@ class _FileChecker(SpaceChecker):
         try:
             model.model_validate(value)
         except pydantic.ValidationError as exc:
-            for problem in messages.translate(exc, model, value):
+            for problem in translate.translate(exc, model, value):
                 shown = yamlsource.format_path((*path, *problem.parent))
                 self.errors.append(
                     self.doc.error((*path, *problem.path), problem.message, key=problem.at_key, shown=shown)
