@@ -106,7 +106,7 @@ def tune(
     if outcome.role is searching.Role.WORKER:
         return TuneOutcome(role=outcome.role.value, resumed=outcome.resumed)
 
-    summaries = trials.summarize(outcome.tuner.oracle.trials.values(), search, outcome.paths.project_dir)
+    summaries = trials.summarize(outcome.trials, search, outcome.paths.project_dir)
     ranked = trials.ranked(summaries, search.tuner.direction)
     if not ranked:
         failed = [t for t in summaries if t.message]
