@@ -105,16 +105,11 @@ def new(name: str, search: bool) -> None:
             f"NAME must be letters, digits, '-' or '_' (it becomes hypotheses/NAME.yaml). Got {name!r}."
         )
     if search:
-        try:
-            from hypolab.tuning.starter import write_search_starter
-        except ImportError:
-            raise click.ClickException(
-                "'hypolab new --search' needs hypolab.tuning.starter, which this install does not have."
-            ) from None
+        from hypolab.tuning.starter import write_search_starter
+
         with cli_errors():
             written = write_search_starter(name)
-        if written is not None:
-            click.echo(f"wrote {written}")
+        click.echo(f"wrote {written}")
         return
     from hypolab.hypothesis.starter import starter_text
 
@@ -198,12 +193,9 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
         return ["power estimate skipped: the file has no 'margin' (the smallest effect of interest)."]
     if not Path(store_path).is_file():
         return [f"power estimate skipped: no run store at {store_path} yet."]
-    try:
-        from hypolab.stats.power import family_alpha, seeds_needed
-        from hypolab.store import RunStore
-    except ImportError as exc:
-        return [f"power estimate skipped: {exc.name} is not available in this install."]
     from hypolab.records import Pairing, RunStatus
+    from hypolab.stats.power import family_alpha, seeds_needed
+    from hypolab.store import RunStore
 
     with cli_errors(), RunStore(store_path) as store:
         results = store.results_for(spec.key for spec in specs)

@@ -30,7 +30,6 @@ from typing import Any
 
 import keras_tuner
 import numpy as np
-from keras_tuner.engine.trial import TrialStatus as KerasTrialStatus
 
 from hypolab.errors import TuningError
 from hypolab.tuning.hypermodel import HypolabHyperModel
@@ -41,10 +40,6 @@ from hypolab.tuning.trials import TrialStatus, TunerTrial
 #: The words of the oracle's error after ``max_consecutive_failed_trials`` failures in a row.
 CONSECUTIVE_FAILURES = "consecutive failures"
 
-#: Keras Tuner's status constants (``TrialStatus.COMPLETED == "COMPLETED"``, ...).
-KERAS_STATUSES: tuple[str, ...] = tuple(
-    value for name, value in vars(KerasTrialStatus).items() if name.isupper() and isinstance(value, str)
-)
 
 
 @dataclass(frozen=True)
