@@ -79,34 +79,7 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
                 shown="",
             )
         )
-    if spec.correction is Correction.DUNNETT:
-        if spec.pairing is Pairing.SEED:
-            errors.append(
-                doc.error(
-                    ("correction",),
-                    "correction 'dunnett' compares independent samples, but 'pairing' is 'seed'. "
-                    "Use correction: holm, or pairing: independent.",
-                    shown="",
-                )
-            )
-        if spec.test not in DUNNETT_TESTS:
-            errors.append(
-                doc.error(
-                    ("correction",),
-                    f"correction 'dunnett' is its own t-based test and cannot follow test '{spec.test.value}'. "
-                    "Use test: auto, or correction: holm.",
-                    shown="",
-                )
-            )
-        if spec.direction is Direction.EQUIVALENT:
-            errors.append(
-                doc.error(
-                    ("correction",),
-                    "correction 'dunnett' has no equivalence (TOST) version. With direction: "
-                    "equivalent use correction: holm, bonferroni, fdr_bh or none.",
-                    shown="",
-                )
-            )
+    errors.extend(_dunnett_rules(spec, doc))
     if spec.ordered and len(spec.treatments) < 2:
         errors.append(
             doc.error(
@@ -147,6 +120,41 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
             )
         )
     return errors, warnings
+
+
+def _dunnett_rules(spec: HypothesisFile, doc: Document) -> list[SpecError]:
+    """Dunnett's correction is its own t-based test of independent samples, with no TOST version."""
+    errors: list[SpecError] = []
+    if spec.correction is not Correction.DUNNETT:
+        return errors
+    if spec.pairing is Pairing.SEED:
+        errors.append(
+            doc.error(
+                ("correction",),
+                "correction 'dunnett' compares independent samples, but 'pairing' is 'seed'. "
+                "Use correction: holm, or pairing: independent.",
+                shown="",
+            )
+        )
+    if spec.test not in DUNNETT_TESTS:
+        errors.append(
+            doc.error(
+                ("correction",),
+                f"correction 'dunnett' is its own t-based test and cannot follow test '{spec.test.value}'. "
+                "Use test: auto, or correction: holm.",
+                shown="",
+            )
+        )
+    if spec.direction is Direction.EQUIVALENT:
+        errors.append(
+            doc.error(
+                ("correction",),
+                "correction 'dunnett' has no equivalence (TOST) version. With direction: "
+                "equivalent use correction: holm, bonferroni, fdr_bh or none.",
+                shown="",
+            )
+        )
+    return errors
 
 
 def check_data(data: DataSpec, doc: Document, folder: Path) -> tuple[str | None, list[SpecError]]:
