@@ -2,7 +2,7 @@
 
 Keras Tuner's own chief (``oracle_chief.start_server``) checks every 20 s
 whether the workers are done once one of them has been told to stop;
-``hypolab.tuning.search.serve_chief`` checks every 0.5 s. Both serve the same
+``hypolab.tuning.search.serve_chief`` (through ``keras_tuner_adapter.serve_chief``) checks every 0.5 s. Both serve the same
 oracle to the same two workers, in this run, one after the other: a fast
 worker (0.1 s per trial) and a slow one (1.5 s per trial), so the fast one is
 told to stop while the slow one still trains, which is when the wait matters.
@@ -82,7 +82,7 @@ def run(chief: str) -> tuple[float, float]:
 
     def timed_create_trial(tuner_id):
         trial = create_trial(tuner_id)
-        if trial.status == "STOPPED":
+        if trial.status == keras_tuner.engine.trial.TrialStatus.STOPPED:
             released[0] = time.perf_counter()
         return trial
 

@@ -13,8 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from hypolab.records import DataConfig, Hypothesis, RunSpec
-from hypolab.hypothesis.merge import flatten
+from hypolab.records import DataConfig, Hypothesis, RunSpec, flatten
 
 
 def run_key(config: Mapping[str, Any], data: DataConfig, seed: int) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand, flatten
+from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand
+from hypolab.records import flatten
 
 
 def test_dotted_keys_expand_into_nested_mappings_and_remember_where_they_were_written():

@@ -40,6 +40,9 @@ tuner: {kind: random, objective: val_accuracy, max_epochs: 2, max_trials: 3, see
 def _errors(text: str) -> str:
     with pytest.raises(SpecErrors) as info:
         load_search_text(textwrap.dedent(text), file="searches/s.yaml")
+    # Every problem is located: the file, and a line where the file parsed.
+    for error in info.value.errors:
+        assert error.file == "searches/s.yaml" and error.line is not None, str(error)
     return str(info.value)
 
 
@@ -65,39 +68,65 @@ def test_a_valid_search_file_loads_with_its_settings():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (_replace("space:", "spaec:"), "searches/s.yaml:5:1: spaec: unknown key 'spaec'. Did you mean 'space'?"),
-        (_replace("  batch_size:", "  batchsize:"), "space.batchsize: cannot search 'batchsize'. Did you mean 'batch_size'?"),
+        (_replace("space:", "spaec:"), "searches/s.yaml:5:1: unknown key 'spaec'. Did you mean 'space'?"),
+        (_replace("  batch_size:", "  batchsize:"), "searches/s.yaml:10:3: space: cannot search 'batchsize'. Did you mean 'batch_size'?"),
         (_replace("{type: choice, values: [16, 32]}", "{type: integer, min: 8, max: 64}"),
-         "'type' must be one of: int, float, choice, boolean, fixed, layers. Got 'integer' instead. Did you mean 'int'?"),
-        (_replace("min: 8, max: 32", "min: 32, max: 8"), "'max' must be greater than 'min' (32). Got 8 instead."),
+         ("space.batch_size: 'type' must be one of 'int', 'float', 'choice', 'boolean', 'fixed' or 'layers'. "
+          "Got 'integer'. Did you mean 'int'?")),
+        (_replace("min: 8, max: 32", "min: 32, max: 8"), "space.model.units.each: 'max' must be greater than 'min' (32). Got 8."),
         (_replace("min: 1.0e-4, max: 1.0e-1, sampling: log", "min: 0.0, max: 1.0e-1, sampling: log"),
-         "'min' must be positive with log sampling. Got 0.0 instead."),
+         "space.optimizer.learning_rate: 'min' must be a number > 0 with log sampling. Got 0.0."),
         (_replace("objective: val_accuracy", "objective: test_accuracy"),
-         ("'objective' must be a validation metric: val_accuracy, val_loss, val_mae. Got 'test_accuracy' instead. "
-          "The test split is never used for tuning.")),
-        (_replace(", max_trials: 3", ""), "missing required key 'max_trials' for kind random"),
-        (_replace("kind: random", "kind: hyperband"), "Hyperband sets its own number of trials from max_epochs"),
+         ("tuner: 'objective' must be a validation metric: val_accuracy, val_loss, val_mae (the test split is "
+          "never used for tuning). Got 'test_accuracy'.")),
+        (_replace(", max_trials: 3", ""), "tuner: missing key 'max_trials' for kind random"),
+        (_replace("kind: random", "kind: hyperband"), "tuner: Hyperband sets its own number of trials from max_epochs"),
         (_replace("  optimizer: {name: adam}\n", "  optimizer: {name: adam}\n  epochs: 5\n"),
-         "base.epochs: 'epochs' is set by the tuner. Got 5 instead. Remove it and set tuner.max_epochs."),
+         "base: 'epochs' is set by the tuner. Got 5. Remove it and set tuner.max_epochs."),
         (_replace("when: {optimizer.name: [sgd]}", "when: {optimizer.nam: [sgd]}"),
-         "'when' must name a key searched above this one. Did you mean 'optimizer.name'?"),
+         "'when' must name a key searched above this one. Got 'optimizer.nam'. Did you mean 'optimizer.name'?"),
         (_replace("when: {optimizer.name: [sgd]}", "when: {optimizer.name: [sdg]}"),
-         "'optimizer.name' never takes ['sdg']. Expected values among ['adam', 'sgd']."),
-        (_replace("kind: random", "kind: grid"), "a grid search needs a 'step' on every float range"),
+         "space.optimizer.momentum.when: 'optimizer.name' never takes ['sdg']. Expected values among ['adam', 'sgd']."),
+        (_replace("kind: random", "kind: grid"), "space.optimizer.momentum: a grid search needs a 'step' on every float range"),
         (_replace("name: digits", "name: digitz"), "unknown data set 'digitz'."),
         (_replace("activation: relu", "activation: rellu"), "base.model"),
         (_replace("model.units: {type: layers, min: 1, max: 3,", "model.units: {type: int, min: 1, max: 3,"),
-         "'model.units' is a list of layers."),
+         "space.model.units: 'model.units' is a list of layers. Got type 'int'; expected type 'layers'"),
         (_replace("  optimizer.momentum: {type: float, min: 0.0, max: 0.9, when: {optimizer.name: [sgd]}}\n",
                   "  optimizer.momentum: {type: float, min: 0.0, max: 0.9}\n"),
-         "setting 'optimizer.momentum' to 0.0 makes an invalid config"),
+         "space: setting 'optimizer.momentum' to 0.0 makes an invalid config"),
         (_replace("  batch_size: {type: choice, values: [16, 32]}\n", "  epochs: {type: int, min: 1, max: 5}\n"),
-         "'epochs' is set by the tuner. Remove it from the space and set tuner.max_epochs."),
-        (_replace("values: [16, 32]", "values: [16, 3.5]"), "choice values must all have one type"),
+         "space: 'epochs' is set by the tuner. Remove it from the space and set tuner.max_epochs."),
+        (_replace("values: [16, 32]", "values: [16, 3.5]"), "space.batch_size: choice values must all have one type"),
         (_replace("objective: val_accuracy", "objective: val_loss, direction: max"),
-         "val_loss is better when lower: 'direction' must be min. Got max."),
+         "tuner: val_loss is better when lower: 'direction' must be min. Got max."),
         ("data: [1, 2", "YAML syntax error"),
         ("claim: x\nmetric: test_accuracy\n", "this is a hypothesis file (it has 'claim'), not a search file."),
+        (_replace("{type: choice, values: [16, 32]}", "32"),
+         "searches/s.yaml:10:15: space: 'batch_size' must be a mapping with a 'type' (int, float, choice, boolean, "
+         "fixed, layers). Got 32."),
+        (_replace("{type: choice, values: [16, 32]}", "{values: [16, 32]}"),
+         "space.batch_size: missing key 'type'. Expected one of 'int', 'float', 'choice', 'boolean', 'fixed' or 'layers'."),
+        (_replace("each: {type: int,", "each: {type: float,"),
+         "space.model.units.each: 'type' must be one of 'int' or 'choice'. Got 'float'."),
+        (_replace("{type: layers, min: 1,", "{type: layers, min: 0,"),
+         "space.model.units: 'min' must be an integer >= 1 (the fewest layers). Got 0."),
+        (_replace("{type: choice, values: [16, 32]}", "{type: fixed}"),
+         "space.batch_size: missing key 'value' (the value every trial uses). Add 'value:' to 'batch_size'."),
+        (_replace("{type: choice, values: [16, 32]}", "{type: choice, values: [16, 32], default: 64}"),
+         "space.batch_size: 'default' must be one of the values [16, 32]. Got 64."),
+        (_replace("sampling: log}", "sampling: log, default: 1.0}"),
+         "space.optimizer.learning_rate: 'default' must be in [0.0001, 0.1]. Got 1.0."),
+        (_replace("when: {optimizer.name: [sgd]}", "when: [sgd]"),
+         "space.optimizer.momentum: 'when' must be one earlier key mapped to its list of values, e.g. "
+         "{optimizer.name: [sgd]}. Got ['sgd']."),
+        (_replace("max_trials: 3,", "max_trials: 3, factor: 2,"),
+         "tuner: 'factor' applies to kind hyperband only. Got kind random; remove 'factor'."),
+        (_replace("max_epochs: 2,", "max_epochs: 0,"), "tuner: 'max_epochs' must be an integer >= 1. Got 0."),
+        (_replace("  batch_size:", "  optimizer.momentun:"),
+         "space: 'optimizer.momentun' is not an optimizer argument. Did you mean 'momentum'?"),
+        ("- 1\n- 2\n", "searches/s.yaml:1:1: a search file must be a mapping of keys (description, data, base, space, "
+         "tuner, keep_trials). Got a list."),
     ],
     ids=[
         "unknown-top-key", "unknown-space-key", "unknown-type", "min-above-max", "log-from-zero",
@@ -105,6 +134,9 @@ def test_a_valid_search_file_loads_with_its_settings():
         "when-unknown-parent", "when-impossible-value", "grid-without-step", "unknown-data-set",
         "bad-base-activation", "list-key-not-layers", "conditional-argument-unconditioned",
         "epochs-in-space", "mixed-choice-types", "wrong-direction", "yaml-syntax", "hypothesis-file",
+        "entry-not-a-mapping", "entry-without-type", "layer-type-not-int-or-choice", "no-layers",
+        "fixed-without-value", "choice-default-not-a-value", "default-out-of-range", "when-not-a-mapping",
+        "factor-without-hyperband", "zero-epochs", "unknown-optimizer-argument", "not-a-mapping",
     ],
 )
 def test_bad_search_files_say_where_what_and_how(text, expected):
@@ -115,8 +147,8 @@ def test_every_problem_of_a_file_is_reported_at_once():
     text = _replace("space:", "spaec:").replace("kind: random", "kind: randm")
     message = _errors(text)
     assert "unknown key 'spaec'" in message
-    assert "'kind' must be one of: hyperband, bayesian, random, grid. Got 'randm' instead." in message
-    assert "missing required key 'space'" in message
+    assert "tuner: 'kind' must be one of 'hyperband', 'bayesian', 'random' or 'grid'. Got 'randm'." in message
+    assert "missing key 'space'" in message
 
 
 def test_a_missing_search_file_is_named(tmp_path):
@@ -157,7 +189,7 @@ def test_hypolab_tune_reports_a_bad_file_without_a_traceback(tmp_path, monkeypat
     Path("bad.yaml").write_text(_replace("  batch_size:", "  batchsize:"), encoding="utf-8")
     result = CliRunner().invoke(main, ["tune", "bad.yaml"])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: bad.yaml:10:3: space.batchsize: cannot search 'batchsize'.")
+    assert result.output.startswith("Error: bad.yaml:10:3: space: cannot search 'batchsize'.")
     assert "Traceback" not in result.output
 
 

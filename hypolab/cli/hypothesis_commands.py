@@ -71,7 +71,9 @@ def plan(file: str, store_path: str | None) -> None:
         h = load(file)
     specs = plan_runs(h)
     click.echo(f"{file}: {h.claim}")
-    better = "higher" if _higher_is_better(h.metric) else "lower"
+    from hypolab.records import higher_is_better
+
+    better = "higher" if higher_is_better(h.metric) else "lower"
     margin = f", margin {h.margin:g}" if h.margin is not None else ""
     click.echo(
         f"metric {h.metric} ({better} is better), direction {h.direction.value}, alpha {h.alpha:g}{margin}"
@@ -103,16 +105,11 @@ def new(name: str, search: bool) -> None:
             f"NAME must be letters, digits, '-' or '_' (it becomes hypotheses/NAME.yaml). Got {name!r}."
         )
     if search:
-        try:
-            from hypolab.tuning.starter import write_search_starter
-        except ImportError:
-            raise click.ClickException(
-                "'hypolab new --search' needs hypolab.tuning.starter, which this install does not have."
-            ) from None
+        from hypolab.tuning.starter import write_search_starter
+
         with cli_errors():
             written = write_search_starter(name)
-        if written is not None:
-            click.echo(f"wrote {written}")
+        click.echo(f"wrote {written}")
         return
     from hypolab.hypothesis.starter import starter_text
 
@@ -162,12 +159,6 @@ def schema(output: str | None) -> None:
     click.echo(f"wrote {output}")
 
 
-def _higher_is_better(metric: str) -> bool:
-    from hypolab.records import METRICS
-
-    return METRICS[metric]
-
-
 def _cell(value: Any) -> str:
     from hypolab.hypothesis.messages import show
 
@@ -202,22 +193,21 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
         return ["power estimate skipped: the file has no 'margin' (the smallest effect of interest)."]
     if not Path(store_path).is_file():
         return [f"power estimate skipped: no run store at {store_path} yet."]
-    try:
-        from hypolab.stats.power import family_alpha, seeds_needed
-        from hypolab.store import RunStore
-    except ImportError as exc:
-        return [f"power estimate skipped: {exc.name} is not available in this install."]
+    from hypolab.records import Pairing, RunStatus
+    from hypolab.stats.power import family_alpha, seeds_needed
+    from hypolab.store import RunStore
+
     with cli_errors(), RunStore(store_path) as store:
         results = store.results_for(spec.key for spec in specs)
     values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
     for spec in specs:
         result = results.get(spec.key)
-        if result is None or getattr(result.status, "value", result.status) != "finished":
+        if result is None or result.status is not RunStatus.FINISHED:
             continue
         value = result.metrics.get(h.metric)
         if value is not None and math.isfinite(value):
             values[spec.arm][spec.seed] = float(value)
-    paired = h.pairing.value == "seed"
+    paired = h.pairing is Pairing.SEED
     lines = [f"seeds per arm for {POWER:.0%} power at margin {h.margin:g} (from finished runs in {store_path}):"]
     control = values[h.control.name]
     # The level the analysis computes power at, so plan and report agree.

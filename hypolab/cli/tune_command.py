@@ -62,7 +62,7 @@ def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_ro
 def _print_trial(event) -> None:
     """One line per finished trial (Keras Tuner's own output is kept for --verbose)."""
     values = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in event.values.items())
-    result = f"{event.objective} {event.score:.4f}" if event.score is not None else event.status.lower()
+    result = f"{event.objective} {event.score:.4f}" if event.score is not None else event.status.value.lower()
     click.echo(f"trial {event.trial_id}: {result}  ({values})")
 
 

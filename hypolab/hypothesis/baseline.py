@@ -17,9 +17,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.hypothesis.messages import kind_of, show, translate
+from hypolab.hypothesis.messages import kind_of, show
 from hypolab.hypothesis.schema import BaselineFile
-from hypolab.hypothesis.yamlsource import Document, KeyPath, format_path, parse, read_file
+from hypolab.hypothesis.translate import locate, translate
+from hypolab.hypothesis.yamlsource import Document, KeyPath, parse, read_file
 
 
 @dataclass
@@ -65,8 +66,5 @@ def load_baseline(doc: Document, path: Path) -> tuple[Layer | None, list[SpecErr
     try:
         BaselineFile.model_validate(bdoc.data)
     except ValidationError as exc:
-        return None, [
-            bdoc.error(problem.path, problem.message, key=problem.at_key, shown=format_path(problem.parent))
-            for problem in translate(exc, BaselineFile, bdoc.data)
-        ]
+        return None, [locate(bdoc, problem) for problem in translate(exc, BaselineFile, bdoc.data)]
     return Layer(bdoc, ("base",), bdoc.data["base"]), []

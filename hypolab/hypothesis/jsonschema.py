@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from hypolab.hypothesis.schema import HypothesisFile
+from hypolab.hypothesis.schema import MODELS, HypothesisFile
 
 
 def json_schema() -> dict[str, Any]:
@@ -25,13 +25,14 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     defs = schema["$defs"]
     dotted: dict[str, Any] = {}
-    for section, models in (("model", ("MlpModel", "CnnModel", "CustomModel")), ("optimizer", ("OptimizerConfig",))):
+    model_names = tuple(model.__name__ for model in MODELS.values())
+    for section, models in (("model", model_names), ("optimizer", ("OptimizerConfig",))):
         for model in models:
             for key, prop in defs[model]["properties"].items():
                 prop = copy.deepcopy(prop)
                 prop.pop("default", None)
                 if "const" in prop:  # the kind of one model: offer every kind
-                    prop = {"type": "string", "enum": ["mlp", "cnn", "custom"], "description": prop.get("description", "")}
+                    prop = {"type": "string", "enum": list(MODELS), "description": prop.get("description", "")}
                 dotted.setdefault(f"{section}.{key}", prop)
     top = {
         key: {k: v for k, v in prop.items() if k != "default"}

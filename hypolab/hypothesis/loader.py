@@ -15,20 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.records import (
-    Arm,
-    Correction,
-    DataConfig,
-    Direction,
-    Hypothesis,
-    Pairing,
-    TestName,
-)
+from hypolab.records import Arm, DataConfig, Hypothesis
 from hypolab.hypothesis.baseline import Layer, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
-from hypolab.hypothesis.messages import Problem, kind_of, translate
+from hypolab.hypothesis.messages import Problem, kind_of
 from hypolab.hypothesis.resolve import check, complete, merge_arm, override_problems
 from hypolab.hypothesis.schema import HypothesisFile
+from hypolab.hypothesis.translate import locate, translate
 from hypolab.hypothesis.validate import (
     ResolvedArm,
     check_arms,
@@ -147,7 +140,7 @@ class _Loader:
             spec = HypothesisFile.model_validate(top)
         except ValidationError as exc:
             for problem in translate(exc, HypothesisFile, top):
-                self.add(self._at(doc, problem.path, problem, prefix=()))
+                self.add(locate(doc, problem))
 
         layers = self._base_layers(data)
         raw_base = {}
@@ -165,7 +158,7 @@ class _Loader:
             errors, warnings = check_settings(spec, doc)
             for error in errors:
                 self.add(error)
-            data_name, data_errors = check_data(spec, doc, self.folder)
+            data_name, data_errors = check_data(spec.data, doc, self.folder)
             for error in data_errors:
                 self.add(error)
         if control is not None or treatments:
@@ -181,13 +174,13 @@ class _Loader:
             path=doc.file,
             claim=spec.claim,
             metric=spec.metric,
-            direction=Direction(spec.direction),
+            direction=spec.direction,
             margin=spec.margin,
             alpha=spec.alpha,
             seeds=seed_list(spec.seeds),
-            pairing=Pairing(spec.pairing),
-            test=TestName(spec.test),
-            correction=Correction(spec.correction),
+            pairing=spec.pairing,
+            test=spec.test,
+            correction=spec.correction,
             ordered=spec.ordered,
             pack=spec.pack,
             failed_as_worst=spec.failed_runs == "worst",

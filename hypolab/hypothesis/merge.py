@@ -116,30 +116,3 @@ def deep_merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[st
         else:
             merged[key] = copy.deepcopy(value)
     return merged
-
-
-def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Dotted leaf keys of a nested config; lists and empty mappings are leaves.
-
-    Example:
-        >>> flatten({"model": {"units": [16], "kind": "mlp"}, "epochs": 5})
-        {'model.units': [16], 'model.kind': 'mlp', 'epochs': 5}
-    """
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, name + "."))
-        else:
-            flat[name] = value
-    return flat
-
-
-def get_path(config: Mapping[str, Any], path: ConfigPath) -> tuple[bool, Any]:
-    """``(True, value)`` at ``path`` in nested mappings, or ``(False, None)``."""
-    node: Any = config
-    for part in path:
-        if not isinstance(node, Mapping) or part not in node:
-            return False, None
-        node = node[part]
-    return True, node

@@ -17,27 +17,29 @@ from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand
-from hypolab.hypothesis.messages import (
-    Problem,
-    key_text,
-    kind_of,
-    show,
-    suggest,
-    translate,
-    unknown_key,
+from hypolab.hypothesis.messages import Problem, key_text, kind_of, show, suggest, unknown_key
+from hypolab.hypothesis.schema import (
+    CONFIG_KEYS,
+    EARLY_STOPPING_DEFAULTS,
+    MODEL_KEYS,
+    MODELS,
+    OptimizerConfig,
+    TrainConfig,
+    field_defaults,
 )
-from hypolab.hypothesis.schema import TrainConfig
+from hypolab.hypothesis.translate import translate
 from hypolab.hypothesis.vocabulary import (
     BOOLEAN_OPTIMIZER_ARGS,
     DEFAULT_LEARNING_RATE,
-    EARLY_STOPPING_DEFAULTS,
     INTEGER_OPTIMIZER_ARGS,
-    MODEL_DEFAULTS,
     OPTIMIZERS,
     optimizer_args,
 )
 
-CONFIG_KEYS = ("model", "optimizer", "loss", "epochs", "batch_size", "early_stopping")
+#: The schema's defaults, read once: ``base`` keys, the model kind, the optimizer.
+_CONFIG_DEFAULTS = {k: v for k, v in field_defaults(TrainConfig).items() if k not in ("model", "optimizer")}
+_DEFAULT_MODEL_KIND = field_defaults(TrainConfig)["model"].kind
+_DEFAULT_OPTIMIZER = field_defaults(OptimizerConfig)["name"]
 
 
 def merge_arm(base: Mapping[str, Any], nested: Mapping[str, Any]) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def merge_arm(base: Mapping[str, Any], nested: Mapping[str, Any]) -> dict[str, A
 
 
 def _model_keys(kind: Any) -> set[str]:
-    return {"kind", *(MODEL_DEFAULTS.get(kind, {}) if isinstance(kind, str) else {})}
+    return {"kind", *(MODEL_KEYS.get(kind, ()) if isinstance(kind, str) else ())}
 
 
 def _optimizer_keys(name: Any) -> set[str]:
@@ -74,19 +76,18 @@ def complete(config: Mapping[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(dict(config))
     model = out.setdefault("model", {})
     if isinstance(model, dict):
-        kind = model.setdefault("kind", "mlp")
-        for key, value in (MODEL_DEFAULTS.get(kind, {}) if isinstance(kind, str) else {}).items():
-            if key != "builder":
-                model.setdefault(key, copy.deepcopy(value))
+        kind = model.setdefault("kind", _DEFAULT_MODEL_KIND)
+        schema = MODELS.get(kind) if isinstance(kind, str) else None
+        for key, value in (field_defaults(schema) if schema else {}).items():
+            model.setdefault(key, value)
     optimizer = out.setdefault("optimizer", {})
     if isinstance(optimizer, dict):
-        name = optimizer.setdefault("name", "adam")
-        if isinstance(name, str) and optimizer.get("learning_rate") is None:
-            optimizer["learning_rate"] = DEFAULT_LEARNING_RATE.get(name, 0.001)
-    out.setdefault("loss", "auto")
-    out.setdefault("epochs", 10)
-    out.setdefault("batch_size", 32)
-    early = out.setdefault("early_stopping", None)
+        name = optimizer.setdefault("name", _DEFAULT_OPTIMIZER)
+        if optimizer.get("learning_rate") is None and isinstance(name, str) and name in DEFAULT_LEARNING_RATE:
+            optimizer["learning_rate"] = DEFAULT_LEARNING_RATE[name]
+    for key, value in _CONFIG_DEFAULTS.items():
+        out.setdefault(key, copy.deepcopy(value))
+    early = out["early_stopping"]
     if isinstance(early, dict):
         for key, value in EARLY_STOPPING_DEFAULTS.items():
             early.setdefault(key, value)
@@ -219,7 +220,7 @@ def override_problems(base: Mapping[str, Any], nested: Mapping[str, Any], origin
 def _unknown_override(path: tuple[str, ...], key: str, known: set[str], kind: Any, optimizer: Any) -> str:
     shown = ".".join((*path, key))
     if path == ("model",):
-        kinds = [k for k, keys in MODEL_DEFAULTS.items() if key in keys]
+        kinds = [k for k, keys in MODEL_KEYS.items() if key in keys]
         if kinds:
             return (
                 f"unknown key '{shown}': model kind '{kind}' has no '{key}' ({', '.join(kinds)} has). "

@@ -5,22 +5,30 @@ These models check types and ranges and give the JSON Schema that editors use
 control, ``equivalent`` without ``margin``) live in ``validate.py``. Each
 constrained field carries an ``Expected`` marker: the phrase error messages
 use for what a value must be, e.g. ``a number in (0, 1)``.
+
+One vocabulary: the choices of ``direction``, ``pairing``, ``test`` and
+``correction`` are the values of the records' enums (``members_of``), the
+defaults of the top-level settings and of ``data`` are the records' own, and
+the model and early-stopping defaults are these models' fields, read by
+``resolve`` through ``MODEL_KEYS``, ``field_defaults`` and friends.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from hypolab.records import METRICS
 from hypolab.hypothesis.vocabulary import (
     ACTIVATIONS,
     EARLY_STOPPING_MONITORS,
     LOSSES,
     OPTIMIZERS,
 )
+from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, Pairing, TestName
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,44 @@ class Expected:
     """What a value must be, in words, for error messages."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """How messages name a tagged union's members: ``unknown model kind 'resnet'``."""
+
+    noun: str
+
+
+def members_of(enum_type: type[enum.Enum]) -> Any:
+    """A field type taking the values of ``enum_type`` as written and giving its members.
+
+    Validated as a ``Literal`` of the values (so the JSON Schema lists them
+    and messages say ``one of 'greater', 'less', ...``), then turned into the
+    member, so checks compare members, never strings.
+
+    Example:
+        >>> class Spec(BaseModel):
+        ...     pairing: members_of(Pairing)
+        >>> Spec(pairing="seed").pairing
+        <Pairing.SEED: 'seed'>
+    """
+    values = tuple(member.value for member in enum_type)
+    return Annotated[Literal[values], AfterValidator(enum_type)]  # type: ignore[valid-type]
+
+
+def record_default(record: type, name: str) -> Any:
+    """The default of field ``name`` of a records dataclass: the one place it is written."""
+    return next(field.default for field in dataclasses.fields(record) if field.name == name)
+
+
+def field_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """The defaults of ``model``'s optional fields, in field order (fresh copies)."""
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in model.model_fields.items()
+        if not info.is_required()
+    }
 
 
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
@@ -98,7 +144,17 @@ class CustomModel(BaseModel):
     args: dict[str, Any] = Field({}, description="Keyword arguments passed to the builder.")
 
 
-ModelConfig = Annotated[MlpModel | CnnModel | CustomModel, Field(discriminator="kind")]
+ModelConfig = Annotated[
+    MlpModel | CnnModel | CustomModel, Field(discriminator="kind"), Unknown("model kind")
+]
+
+#: The model of each ``model.kind``, in the order messages list them.
+MODELS: dict[str, type[BaseModel]] = {"mlp": MlpModel, "cnn": CnnModel, "custom": CustomModel}
+
+#: The keys of each model kind (``kind`` itself excluded).
+MODEL_KEYS: dict[str, tuple[str, ...]] = {
+    kind: tuple(name for name in model.model_fields if name != "kind") for kind, model in MODELS.items()
+}
 
 
 class OptimizerConfig(BaseModel):
@@ -148,15 +204,21 @@ class DataSpec(BaseModel):
     model_config = _STRICT
 
     name: Name = Field(
-        "digits",
+        record_default(DataConfig, "name"),
         description="digits | mnist | fashion_mnist | cifar10, or a .npz/.csv file "
         "(relative to the hypothesis file's folder or the working directory).",
     )
-    target: Name | None = Field(None, description="CSV only: the label column.")
-    validation_split: Probability = Field(0.2, description="Fraction of non-test data held out for validation.")
-    test_split: Probability = Field(0.2, description="Fraction of all data held out for testing.")
-    split_seed: NonNegativeInt = Field(0, description="Seed of the stratified splits.")
-    subset: Count | None = Field(None, description="Keep this many training examples (stratified).")
+    target: Name | None = Field(record_default(DataConfig, "target"), description="CSV only: the label column.")
+    validation_split: Probability = Field(
+        record_default(DataConfig, "validation_split"), description="Fraction of non-test data held out for validation."
+    )
+    test_split: Probability = Field(
+        record_default(DataConfig, "test_split"), description="Fraction of all data held out for testing."
+    )
+    split_seed: NonNegativeInt = Field(record_default(DataConfig, "split_seed"), description="Seed of the stratified splits.")
+    subset: Count | None = Field(
+        record_default(DataConfig, "subset"), description="Keep this many training examples (stratified)."
+    )
 
 
 class ArmSpec(BaseModel):
@@ -188,11 +250,12 @@ class HypothesisFile(BaseModel):
 
     claim: Name = Field(description="The hypothesis in words.")
     metric: MetricName = Field(description="The metric compared between arms.")
-    direction: Literal["greater", "less", "two-sided", "equivalent"] = Field(
+    direction: members_of(Direction) = Field(  # type: ignore[valid-type]
         description="The predicted direction of each treatment relative to the control."
     )
     margin: PositiveFloat | None = Field(
-        None, description="Smallest effect of interest, in metric units (required for equivalent)."
+        record_default(Hypothesis, "margin"),
+        description="Smallest effect of interest, in metric units (required for equivalent).",
     )
     alpha: Probability = Field(0.05, description="Significance level.")
     seeds: Annotated[
@@ -201,18 +264,20 @@ class HypothesisFile(BaseModel):
     ] = Field(
         10, description="A count n (seeds 0..n-1) or an explicit list of seeds."
     )
-    pairing: Literal["independent", "seed"] = Field(
-        "independent", description="seed: runs of different arms with the same seed are paired."
+    pairing: members_of(Pairing) = Field(  # type: ignore[valid-type]
+        record_default(Hypothesis, "pairing"), description="seed: runs of different arms with the same seed are paired."
     )
-    test: Literal["auto", "welch", "student", "mannwhitney", "permutation", "paired_t", "wilcoxon"] = Field(
-        "auto", description="The significance test; auto picks one by a documented rule."
+    test: members_of(TestName) = Field(  # type: ignore[valid-type]
+        record_default(Hypothesis, "test"), description="The significance test; auto picks one by a documented rule."
     )
-    correction: Literal["holm", "bonferroni", "fdr_bh", "dunnett", "none"] = Field(
-        "holm", description="Multiple-comparison correction across treatments."
+    correction: members_of(Correction) = Field(  # type: ignore[valid-type]
+        record_default(Hypothesis, "correction"), description="Multiple-comparison correction across treatments."
     )
-    ordered: bool = Field(False, description="true: the treatments after the control form a dose series.")
+    ordered: bool = Field(
+        record_default(Hypothesis, "ordered"), description="true: the treatments after the control form a dose series."
+    )
     pack: Annotated[Literal["auto"] | Count, Expected("'auto' or an integer >= 1")] = Field(
-        "auto", description="Seeds trained together in one model: auto or a positive int."
+        record_default(Hypothesis, "pack"), description="Seeds trained together in one model: auto or a positive int."
     )
     failed_runs: Literal["drop", "worst"] = Field(
         "drop", description="drop failed/diverged runs, or count them as the worst value."
@@ -226,6 +291,13 @@ class HypothesisFile(BaseModel):
     treatments: Annotated[list[ArmSpec], Field(min_length=1)] = Field(
         description="One or more treatment arms, in order (a dose series where ordered: true)."
     )
+
+
+#: The keys of a resolved config, in order (``TrainConfig``'s fields).
+CONFIG_KEYS: tuple[str, ...] = tuple(TrainConfig.model_fields)
+
+#: What ``early_stopping`` holds once resolved: every EarlyStopping argument.
+EARLY_STOPPING_DEFAULTS: dict[str, Any] = field_defaults(EarlyStoppingConfig)
 
 
 class BaselineFile(BaseModel):

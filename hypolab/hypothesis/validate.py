@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from hypolab.errors import SpecError
-from hypolab.hypothesis.merge import flatten
 from hypolab.hypothesis.messages import show, suggest
-from hypolab.hypothesis.schema import HypothesisFile
+from hypolab.hypothesis.schema import DataSpec, HypothesisFile
 from hypolab.hypothesis.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
 from hypolab.hypothesis.yamlsource import Document, KeyPath
+from hypolab.records import Correction, Direction, Pairing, Task, TestName, flatten
 
-PAIRED_TESTS = ("paired_t", "wilcoxon")
-UNPAIRED_TESTS = ("welch", "student", "mannwhitney")
+PAIRED_TESTS = (TestName.PAIRED_T, TestName.WILCOXON)
+UNPAIRED_TESTS = (TestName.WELCH, TestName.STUDENT, TestName.MANNWHITNEY)
+#: The tests Dunnett's correction can stand in for (it is its own t-based test).
+DUNNETT_TESTS = (TestName.AUTO, TestName.STUDENT, TestName.WELCH)
 
 #: Fewer seeds than this is allowed, with a warning that power will be low.
 FEW_SEEDS = 5
@@ -49,7 +51,7 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
     """
     errors: list[SpecError] = []
     warnings: list[str] = []
-    if spec.direction == "equivalent" and spec.margin is None:
+    if spec.direction is Direction.EQUIVALENT and spec.margin is None:
         errors.append(
             doc.error(
                 ("direction",),
@@ -58,52 +60,26 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
                 shown="",
             )
         )
-    if spec.pairing == "seed" and spec.test in UNPAIRED_TESTS:
+    if spec.pairing is Pairing.SEED and spec.test in UNPAIRED_TESTS:
         errors.append(
             doc.error(
                 ("test",),
-                f"test '{spec.test}' compares independent samples, but 'pairing' is 'seed'. "
-                f"Use test: {' or '.join(PAIRED_TESTS)} (or auto, or permutation), or pairing: independent.",
+                f"test '{spec.test.value}' compares independent samples, but 'pairing' is 'seed'. "
+                f"Use test: {' or '.join(t.value for t in PAIRED_TESTS)} (or auto, or permutation), "
+                "or pairing: independent.",
                 shown="",
             )
         )
-    if spec.pairing == "independent" and spec.test in PAIRED_TESTS:
+    if spec.pairing is Pairing.INDEPENDENT and spec.test in PAIRED_TESTS:
         errors.append(
             doc.error(
                 ("test",),
-                f"test '{spec.test}' needs paired runs, but 'pairing' is 'independent'. "
+                f"test '{spec.test.value}' needs paired runs, but 'pairing' is 'independent'. "
                 f"Set pairing: seed (every arm uses the same seeds), or use test: auto.",
                 shown="",
             )
         )
-    if spec.correction == "dunnett":
-        if spec.pairing == "seed":
-            errors.append(
-                doc.error(
-                    ("correction",),
-                    "correction 'dunnett' compares independent samples, but 'pairing' is 'seed'. "
-                    "Use correction: holm, or pairing: independent.",
-                    shown="",
-                )
-            )
-        if spec.test not in ("auto", "student", "welch"):
-            errors.append(
-                doc.error(
-                    ("correction",),
-                    f"correction 'dunnett' is its own t-based test and cannot follow test '{spec.test}'. "
-                    "Use test: auto, or correction: holm.",
-                    shown="",
-                )
-            )
-        if spec.direction == "equivalent":
-            errors.append(
-                doc.error(
-                    ("correction",),
-                    "correction 'dunnett' has no equivalence (TOST) version. With direction: "
-                    "equivalent use correction: holm, bonferroni, fdr_bh or none.",
-                    shown="",
-                )
-            )
+    errors.extend(_dunnett_rules(spec, doc))
     if spec.ordered and len(spec.treatments) < 2:
         errors.append(
             doc.error(
@@ -133,7 +109,7 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
             f"will often look inconclusive). Use seeds: {FEW_SEEDS} or more where you can."
         )
     dataset_task = BUILTIN_DATASETS.get(spec.data.name)
-    if dataset_task == "classification" and spec.metric.endswith("mae"):
+    if dataset_task is Task.CLASSIFICATION and spec.metric.endswith("mae"):
         errors.append(
             doc.error(
                 ("metric",),
@@ -146,16 +122,50 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
     return errors, warnings
 
 
-def check_data(spec: HypothesisFile, doc: Document, folder: Path) -> tuple[str | None, list[SpecError]]:
+def _dunnett_rules(spec: HypothesisFile, doc: Document) -> list[SpecError]:
+    """Dunnett's correction is its own t-based test of independent samples, with no TOST version."""
+    errors: list[SpecError] = []
+    if spec.correction is not Correction.DUNNETT:
+        return errors
+    if spec.pairing is Pairing.SEED:
+        errors.append(
+            doc.error(
+                ("correction",),
+                "correction 'dunnett' compares independent samples, but 'pairing' is 'seed'. "
+                "Use correction: holm, or pairing: independent.",
+                shown="",
+            )
+        )
+    if spec.test not in DUNNETT_TESTS:
+        errors.append(
+            doc.error(
+                ("correction",),
+                f"correction 'dunnett' is its own t-based test and cannot follow test '{spec.test.value}'. "
+                "Use test: auto, or correction: holm.",
+                shown="",
+            )
+        )
+    if spec.direction is Direction.EQUIVALENT:
+        errors.append(
+            doc.error(
+                ("correction",),
+                "correction 'dunnett' has no equivalence (TOST) version. With direction: "
+                "equivalent use correction: holm, bonferroni, fdr_bh or none.",
+                shown="",
+            )
+        )
+    return errors
+
+
+def check_data(data: DataSpec, doc: Document, folder: Path) -> tuple[str | None, list[SpecError]]:
     """Check the data set name: built in, or an existing .npz/.csv file.
 
     A file is looked up relative to the hypothesis file's folder first, then
-    the working directory.
+    the working directory. Search files check their ``data`` with it too.
 
     Returns:
         ``(name, errors)``: the name to load (a file path as found) and errors.
     """
-    data = spec.data
     name = data.name
     if name in BUILTIN_DATASETS:
         if data.target is not None:

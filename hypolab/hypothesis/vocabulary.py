@@ -9,19 +9,17 @@ Keras defaults for ``learning_rate``.
 
 from __future__ import annotations
 
-from typing import Any
+from hypolab.records import Task
 
 #: Built-in data sets and the task each one is.
-BUILTIN_DATASETS: dict[str, str] = {
-    "digits": "classification",
-    "mnist": "classification",
-    "fashion_mnist": "classification",
-    "cifar10": "classification",
+BUILTIN_DATASETS: dict[str, Task] = {
+    "digits": Task.CLASSIFICATION,
+    "mnist": Task.CLASSIFICATION,
+    "fashion_mnist": Task.CLASSIFICATION,
+    "cifar10": Task.CLASSIFICATION,
 }
 
 DATA_FILE_SUFFIXES = (".npz", ".csv")
-
-MODEL_KINDS = ("mlp", "cnn", "custom")
 
 #: Keyword arguments every Keras 3 optimizer accepts (``keras.optimizers.Optimizer``).
 _COMMON_OPTIMIZER_ARGS = (
@@ -162,25 +160,3 @@ EARLY_STOPPING_MONITORS: tuple[str, ...] = (
     "accuracy",
     "mae",
 )
-
-#: What ``early_stopping`` holds once resolved (Keras's EarlyStopping arguments).
-EARLY_STOPPING_DEFAULTS: dict[str, Any] = {
-    "monitor": "val_loss",
-    "patience": 3,
-    "min_delta": 0.0,
-    "restore_best_weights": True,
-}
-
-#: Model keys per kind, with their defaults (``kind`` itself excluded).
-MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "mlp": {"units": [64], "activation": "relu", "dropout": 0.0, "batch_norm": False},
-    "cnn": {
-        "units": [64],
-        "activation": "relu",
-        "dropout": 0.0,
-        "batch_norm": False,
-        "filters": [32, 64],
-        "kernel_size": 3,
-    },
-    "custom": {"builder": None, "args": {}},
-}

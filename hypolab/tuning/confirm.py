@@ -20,7 +20,8 @@ from typing import Any
 
 from hypolab.errors import TuningError
 from hypolab.records import Arm, Direction, Hypothesis, RunResult, RunStatus
-from hypolab.tuning.searchspec import ObjectiveDirection, SearchSpec
+from hypolab.tuning.searchschema import ObjectiveDirection
+from hypolab.tuning.searchspec import SearchSpec
 from hypolab.tuning.seeds import confirm_seeds
 from hypolab.tuning.trials import TrialSummary
 

@@ -23,9 +23,10 @@ from hypolab.report import render as report_render
 from hypolab.report.numbers import fmt
 from hypolab.report.plots import PALETTE, figure, to_data_uri
 from hypolab.tuning.confirm import Confirmation
-from hypolab.tuning.searchspec import SearchSpec, TunerKind
+from hypolab.tuning.searchschema import TunerKind
+from hypolab.tuning.searchspec import SearchSpec
 from hypolab.tuning.space import Param, ParamKind, Sampling
-from hypolab.tuning.trials import TrialSummary
+from hypolab.tuning.trials import UNFINISHED, TrialSummary
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -109,7 +110,7 @@ def build_context(
             {
                 "rank": rank_of.get(trial.trial_id, ""),
                 "trial_id": trial.trial_id,
-                "status": trial.status.lower(),
+                "status": trial.status.value.lower(),
                 "score": fmt(trial.score, 4) if trial.score is not None else "–",
                 "confirmed": fmt(confirmed[trial.trial_id].mean, 4) if trial.trial_id in confirmed else "",
                 "best_epoch": trial.best_epoch or "",
@@ -118,9 +119,9 @@ def build_context(
             }
         )
     failures = [
-        {"trial_id": t.trial_id, "status": t.status.lower(), "message": t.message or "(no message)"}
+        {"trial_id": t.trial_id, "status": t.status.value.lower(), "message": t.message or "(no message)"}
         for t in trials
-        if t.status in ("FAILED", "INVALID")
+        if t.status in UNFINISHED
     ]
     tuner = search.tuner
     budget = (

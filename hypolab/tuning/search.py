@@ -18,22 +18,22 @@ import dataclasses
 import enum
 import json
 import os
-import time
 from collections.abc import Callable
-from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import keras_tuner
-import numpy as np
 
 from hypolab import outputs
 from hypolab.errors import TuningError
+from hypolab.tuning import keras_tuner_adapter as adapter
 from hypolab.tuning import space
 from hypolab.tuning.hypermodel import HypolabHyperModel, TuningData
-from hypolab.tuning.searchspec import SearchSpec, TunerKind
-from hypolab.tuning.seeds import trial_seed
+from hypolab.tuning.keras_tuner_adapter import Execution
+from hypolab.tuning.searchschema import TunerKind
+from hypolab.tuning.searchspec import SearchSpec
+from hypolab.tuning.trials import TrialStatus, TunerTrial
 
 #: Seconds between the chief's checks that the workers are done (Keras Tuner's
 #: own server waits 20 s between checks).
@@ -107,7 +107,7 @@ class TrialEvent:
     """A trial this process finished: its id, status, objective, score and searched values."""
 
     trial_id: str
-    status: str
+    status: TrialStatus
     objective: str
     score: float | None
     values: dict[str, Any]
@@ -116,70 +116,28 @@ class TrialEvent:
 TrialCallback = Callable[[TrialEvent], None]
 
 
-class _SeededTrials:
-    """Mixed into each Keras Tuner tuner: seeds every execution and keeps its history.
+def _execution_recorder(paths: SearchPaths) -> Callable[[Execution], None]:
+    """Keep each execution's seed and history beside Keras Tuner's trial, and log it."""
 
-    Keras Tuner builds a fresh model per execution in ``_build_and_fit_model``;
-    the seed is handed to the hypermodel just before, so weights, dropout and
-    shuffling follow from (tuner seed, trial id, execution) alone.
-    """
-
-    hypermodel: HypolabHyperModel
-    hypolab_paths: SearchPaths
-    #: Called after each trial this process ran, e.g. to print a progress line.
-    hypolab_on_trial: TrialCallback | None = None
-
-    def run_trial(self, trial, *args, **kwargs):
-        self._hypolab_execution = 0
-        return super().run_trial(trial, *args, **kwargs)
-
-    def _build_and_fit_model(self, trial, *args, **kwargs):
-        execution = self._hypolab_execution
-        self._hypolab_execution += 1
-        seed = trial_seed(self.hypermodel.search.tuner.seed, trial.trial_id, execution)
-        self.hypermodel.seed = seed
-        history = super()._build_and_fit_model(trial, *args, **kwargs)
-        record = {
-            "trial_id": trial.trial_id,
-            "execution": execution,
-            "seed": seed,
-            "tuner_id": os.environ.get("KERASTUNER_TUNER_ID", "tuner0"),
-            "history": {k: [float(v) for v in np.asarray(vs)] for k, vs in history.history.items()},
-        }
-        path = self.hypolab_paths.history_file(trial.trial_id, execution)
-        outputs.write_text(path, json.dumps(record))
+    def record(done: Execution) -> None:
+        entry = {"trial_id": done.trial_id, "execution": done.execution, "seed": done.seed,
+                 "tuner_id": os.environ.get("KERASTUNER_TUNER_ID", "tuner0")}  # fmt: skip
+        outputs.write_text(paths.history_file(done.trial_id, done.execution), json.dumps({**entry, "history": done.history}))
         # One line per execution, appended (atomic for short lines), so a shared
         # folder shows which process ran what, and that nothing ran twice.
-        line = {k: record[k] for k in ("trial_id", "execution", "seed", "tuner_id")} | {"pid": os.getpid()}
-        outputs.append_line(self.hypolab_paths.executions_log, json.dumps(line))
-        return history
+        outputs.append_line(paths.executions_log, json.dumps(entry | {"pid": os.getpid()}))
 
-    def on_trial_end(self, trial):
-        super().on_trial_end(trial)  # the oracle scores the trial here
-        if self.hypolab_on_trial is not None:
-            ended = self.oracle.get_trial(trial.trial_id)
-            score = ended.score if ended.status == "COMPLETED" else None
-            values = space.searched_values(ended.hyperparameters.values, self.hypermodel.search.space)
-            self.hypolab_on_trial(
-                TrialEvent(trial_id=str(trial.trial_id), status=str(ended.status),
-                           objective=self.hypermodel.search.tuner.objective, score=score, values=values)
-            )  # fmt: skip
+    return record
 
 
-class SeededHyperband(_SeededTrials, keras_tuner.Hyperband):
-    """Keras Tuner's Hyperband with hypolab's seeding."""
+def _trial_reporter(search: SearchSpec, on_trial: TrialCallback) -> Callable[[TunerTrial], None]:
+    def report(trial: TunerTrial) -> None:
+        score = trial.score if trial.status is TrialStatus.COMPLETED else None
+        values = space.searched_values(trial.values, search.space)
+        on_trial(TrialEvent(trial_id=trial.trial_id, status=trial.status, objective=search.tuner.objective,
+                            score=score, values=values))  # fmt: skip
 
-
-class SeededBayesianOptimization(_SeededTrials, keras_tuner.BayesianOptimization):
-    """Keras Tuner's BayesianOptimization with hypolab's seeding."""
-
-
-class SeededRandomSearch(_SeededTrials, keras_tuner.RandomSearch):
-    """Keras Tuner's RandomSearch with hypolab's seeding."""
-
-
-class SeededGridSearch(_SeededTrials, keras_tuner.GridSearch):
-    """Keras Tuner's GridSearch with hypolab's seeding."""
+    return report
 
 
 def make_tuner(
@@ -205,26 +163,20 @@ def make_tuner(
         "max_retries_per_trial": 0,
         "max_consecutive_failed_trials": 3,
     }
-    classes: dict[TunerKind, type] = {
-        TunerKind.HYPERBAND: SeededHyperband,
-        TunerKind.BAYESIAN: SeededBayesianOptimization,
-        TunerKind.RANDOM: SeededRandomSearch,
-        TunerKind.GRID: SeededGridSearch,
-    }
     if settings.kind is TunerKind.HYPERBAND:
         common.update(max_epochs=settings.max_epochs, factor=settings.factor, hyperband_iterations=settings.hyperband_iterations)
     else:
         common.update(max_trials=settings.max_trials)
     paths.kt_dir.mkdir(parents=True, exist_ok=True)
     try:
-        tuner = classes[settings.kind](**common)
+        tuner = adapter.TUNERS[settings.kind](**common)
     except RuntimeError as exc:
         raise TuningError(
             f"cannot resume the Keras Tuner project in {paths.project_dir}: {exc}. "
             f"Delete {paths.project_dir} to start the search afresh."
         ) from exc
-    tuner.hypolab_paths = paths
-    tuner.hypolab_on_trial = on_trial
+    tuner.hypolab_on_execution = _execution_recorder(paths)
+    tuner.hypolab_on_trial = None if on_trial is None else _trial_reporter(search, on_trial)
     return tuner
 
 
@@ -234,14 +186,14 @@ class SearchOutcome:
 
     Args:
         role: alone, chief or worker.
-        tuner: the tuner (its oracle holds every trial; on a worker, a gRPC proxy).
+        trials: every trial of the search (none on a worker, which sees only its own).
         paths: where the search wrote.
         resumed: True where an existing project was reloaded.
         trials_before: finished trials found when it started.
     """
 
     role: Role
-    tuner: Any
+    trials: tuple[TunerTrial, ...]
     paths: SearchPaths
     resumed: bool
     trials_before: int
@@ -277,18 +229,20 @@ def run_search(
     if who is not Role.WORKER:
         check_same_search(search, paths)
     tuner = make_tuner(search, data, paths, on_trial=on_trial)
-    before = _finished(tuner) if who is not Role.WORKER else 0
-    fit_kwargs = {"epochs": search.tuner.max_epochs, "verbose": verbose}
+    before = _finished(adapter.trials_of(tuner)) if who is not Role.WORKER else 0
     try:
         if who is Role.CHIEF:
             serve_chief(tuner)
         else:
-            tuner.search(**fit_kwargs)
+            tuner.search(epochs=search.tuner.max_epochs, verbose=verbose)
     except RuntimeError as exc:
-        if "consecutive failures" not in str(exc):
+        if not adapter.is_consecutive_failures(exc):
             raise
-        raise TuningError(f"the search stopped: {exc.args[0].splitlines()[0]}. {_last_error(tuner)}") from exc
-    return SearchOutcome(role=who, tuner=tuner, paths=paths, resumed=resumed, trials_before=before)
+        raise TuningError(
+            f"the search stopped: {exc.args[0].splitlines()[0]}. {_last_error(adapter.trials_of(tuner))}"
+        ) from exc
+    trials = () if who is Role.WORKER else tuple(adapter.trials_of(tuner))
+    return SearchOutcome(role=who, trials=trials, paths=paths, resumed=resumed, trials_before=before)
 
 
 def fingerprint(search: SearchSpec) -> dict[str, Any]:
@@ -329,45 +283,21 @@ def check_same_search(search: SearchSpec, paths: SearchPaths) -> None:
 
 
 def serve_chief(tuner: keras_tuner.Tuner, *, poll_seconds: float = CHIEF_POLL_SECONDS, on_poll: Callable[[], None] | None = None) -> None:
-    """Serve the oracle to the workers until the search is over.
+    """Serve the oracle to the workers at ``KERASTUNER_ORACLE_IP:KERASTUNER_ORACLE_PORT`` until the search is over.
 
-    Keras Tuner's ``oracle_chief.start_server`` with a shorter poll: it stops
-    once a worker has been told the search is over, every worker that asked
-    for trials has been told so too, and no trial is running.
+    Raises:
+        TuningError: the chief cannot listen there.
     """
-    # Keras Tuner imports its gRPC pieces lazily too (protobuf versions).
-    import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute import oracle_chief
-
-    tuner.save()
     address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    servicer = oracle_chief.OracleServicer(tuner.oracle)
-    protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
-    try:
-        port = server.add_insecure_port(address)
-    except RuntimeError as exc:
-        raise TuningError(f"the chief cannot listen on {address}: {exc}. Choose a free KERASTUNER_ORACLE_PORT.") from exc
-    if port == 0:
-        raise TuningError(f"the chief cannot listen on {address}: the port is taken. Choose a free KERASTUNER_ORACLE_PORT.")
-    server.start()
-    try:
-        while not (servicer.stop_triggered and oracle_chief.exit_chief(tuner.oracle)):
-            if on_poll is not None:
-                on_poll()
-            time.sleep(poll_seconds)
-    finally:
-        server.stop(grace=2).wait()
-    tuner.oracle.save()
+    adapter.serve_chief(tuner, address, poll_seconds=poll_seconds, on_poll=on_poll)
 
 
-def _finished(tuner: keras_tuner.Tuner) -> int:
-    return sum(1 for t in tuner.oracle.trials.values() if t.status == "COMPLETED")
+def _finished(trials: list[TunerTrial]) -> int:
+    return sum(1 for t in trials if t.status is TrialStatus.COMPLETED)
 
 
-def _last_error(tuner: keras_tuner.Tuner) -> str:
-    failed = [t for t in tuner.oracle.trials.values() if t.status == "FAILED" and t.message]
+def _last_error(trials: list[TunerTrial]) -> str:
+    failed = [t for t in trials if t.status is TrialStatus.FAILED and t.message]
     if not failed:
         return ""
     lines = [line for line in failed[-1].message.strip().splitlines() if line.strip()]

@@ -18,59 +18,49 @@ keyed by hypolab config keys, and the ``tuner``::
       max_epochs: 10
       seed: 0
 
-Every problem is reported with the file, line and column, the key path, what
-was received and what was expected (``hypolab.hypothesis.yamlsource``); all of a
-file's problems are raised together as ``SpecErrors``.
+A search file is validated as a hypothesis file is: the ``searchschema``
+models check types, ranges and keys, ``hypolab.hypothesis.translate`` words
+and locates their errors, and ``searchchecks`` adds the rules that span keys.
+Every problem names the file, line and column, the key path, what was
+received and what was expected; all of a file's problems are raised together
+as ``SpecErrors``.
 """
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import pydantic
+from pydantic import TypeAdapter, ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.records import DataConfig
-from hypolab.hypothesis import messages, schema, validate, yamlsource
+from hypolab.hypothesis.messages import kind_of
 from hypolab.hypothesis.resolve import resolve_arm_config
-from hypolab.hypothesis.yamlsource import KeyPath
-from hypolab.tuning.space import Param, ParamKind
-from hypolab.tuning.spacespec import SpaceChecker, did_you_mean, is_int, kind_of, shown
-
-
-class TunerKind(str, enum.Enum):
-    """The Keras Tuner search strategies."""
-
-    HYPERBAND = "hyperband"
-    BAYESIAN = "bayesian"
-    RANDOM = "random"
-    GRID = "grid"
-
-
-class ObjectiveDirection(str, enum.Enum):
-    """Keras Tuner's objective directions."""
-
-    MAX = "max"
-    MIN = "min"
-
-
-#: Validation metrics a search may optimise, with the direction that is better.
-OBJECTIVES: dict[str, ObjectiveDirection] = {
-    "val_accuracy": ObjectiveDirection.MAX,
-    "val_loss": ObjectiveDirection.MIN,
-    "val_mae": ObjectiveDirection.MIN,
-}
+from hypolab.hypothesis.schema import DataSpec, TrainConfig
+from hypolab.hypothesis.translate import locate, translate
+from hypolab.hypothesis.validate import check_data
+from hypolab.hypothesis.yamlsource import Document, parse, read_file
+from hypolab.records import DataConfig
+from hypolab.tuning import searchchecks
+from hypolab.tuning.searchschema import (
+    OBJECTIVES,
+    SEARCH_KEYS,
+    ObjectiveDirection,
+    ParamEntry,
+    ParamModel,
+    SearchFile,
+    TunerKind,
+    TunerSpec,
+)
+from hypolab.tuning.space import Condition, Param, ParamKind
 
 
 @dataclass(frozen=True)
 class TunerSettings:
-    """How Keras Tuner searches.
+    """How Keras Tuner searches (defaults: ``searchschema.TunerSpec``).
 
     Args:
         kind: hyperband, bayesian, random or grid.
@@ -91,11 +81,11 @@ class TunerSettings:
     objective: str
     direction: ObjectiveDirection
     max_epochs: int
-    max_trials: int | None = None
-    executions_per_trial: int = 1
-    seed: int = 0
-    factor: int = 3
-    hyperband_iterations: int = 1
+    max_trials: int | None
+    executions_per_trial: int
+    seed: int
+    factor: int
+    hyperband_iterations: int
 
 
 @dataclass(frozen=True)
@@ -122,23 +112,11 @@ class SearchSpec:
     base: dict[str, Any]
     space: tuple[Param, ...]
     tuner: TunerSettings
-    keep_trials: int = 5
-    description: str = ""
-    source: str = ""
+    keep_trials: int
+    description: str
+    source: str
 
 
-_TOP_KEYS = ("description", "data", "base", "space", "tuner", "keep_trials")
-_TUNER_KEYS = (
-    "kind",
-    "objective",
-    "direction",
-    "max_epochs",
-    "max_trials",
-    "executions_per_trial",
-    "seed",
-    "factor",
-    "hyperband_iterations",
-)
 def load_search(path: str | Path) -> SearchSpec:
     """Read and validate a search file.
 
@@ -158,29 +136,20 @@ def load_search(path: str | Path) -> SearchSpec:
     <TunerKind.HYPERBAND: 'hyperband'>
     """
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not Path(path).exists():
         raise SpecErrors(
             [SpecError("no such file. Expected a search file; write one with 'hypolab new --search NAME'.", file=file)]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecErrors([SpecError(f"cannot read the file: {exc}.", file=file)]) from None
-    return load_search_text(text, file=file)
+        )
+    return load_search_text(read_file(Path(path), file, what="search file"), file=file)
 
 
 def load_search_text(text: str, *, file: str = "<search>") -> SearchSpec:
     """Validate a search file's text (see ``load_search``)."""
     try:
-        doc = yamlsource.parse(text, file)
+        doc = parse(text, file)
     except SpecError as exc:
         raise SpecErrors([exc]) from None
-    checker = _FileChecker(doc)
-    search = checker.search()
-    if checker.errors:
-        raise SpecErrors(checker.errors)
-    assert search is not None  # every path that returns None records an error
-    return search
+    return _Loader(doc).run()
 
 
 def trial_config(search: SearchSpec, overrides: Mapping[str, Any], *, epochs: int) -> dict[str, Any]:
@@ -208,163 +177,137 @@ def search_name(file: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.") or "search"
 
 
-class _FileChecker(SpaceChecker):
-    """Checks a whole search file: its top-level keys, data, base, space and tuner."""
+_PARAM = TypeAdapter(ParamEntry)
 
-    def search(self) -> SearchSpec | None:
-        data = self.doc.data
+
+class _Loader:
+    """One load: the document, the errors found so far, and the validated pieces."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.errors: list[SpecError] = []
+
+    def add(self, errors: list[SpecError]) -> None:
+        for error in errors:
+            if str(error) not in map(str, self.errors):
+                self.errors.append(error)
+
+    def typed(self, adapter: Any, value: Any) -> Any:
+        """``value`` validated, or None (its problems are the whole file's, reported once)."""
+        try:
+            return adapter.validate_python(value)
+        except ValidationError:
+            return None
+
+    def run(self) -> SearchSpec:
+        doc, data = self.doc, self.doc.data
         if not isinstance(data, dict):
-            self.fail((), f"a search file must be a mapping of keys ({', '.join(_TOP_KEYS)}). Got {kind_of(data)} instead.")
-            return None
+            got = "an empty file" if data is None else kind_of(data)
+            message = f"a search file must be a mapping of keys ({', '.join(SEARCH_KEYS)}). Got {got}."
+            raise SpecErrors([doc.error((), message)])
         if "claim" in data and "space" not in data:
-            self.fail(
-                (),
+            message = (
                 "this is a hypothesis file (it has 'claim'), not a search file. Expected the keys "
-                f"{', '.join(_TOP_KEYS)}. Run a hypothesis with 'hypolab test {self.doc.file}'; "
-                "write a search with 'hypolab new --search NAME'.",
+                f"{', '.join(SEARCH_KEYS)}. Run a hypothesis with 'hypolab test {doc.file}'; "
+                "write a search with 'hypolab new --search NAME'."
             )
-            return None
-        self.unknown_keys((), data, _TOP_KEYS)
-        for required in ("data", "base", "space", "tuner"):
-            if required not in data:
-                self.fail((), f"missing required key '{required}'. Add it; 'hypolab new --search NAME' writes a complete example.")
-        description = data.get("description", "")
-        if not isinstance(description, str):
-            self.fail(("description",), f"'description' must be a string. Got {shown(description)} instead.")
-            description = ""
-        keep = data.get("keep_trials", 5)
-        if not is_int(keep) or keep < 1:
-            self.fail(("keep_trials",), f"'keep_trials' must be a positive integer. Got {shown(keep)} instead.")
-            keep = 5
+            raise SpecErrors([doc.error((), message)])
+        raw_base = data.get("base")
+        self.add(searchchecks.check_base(doc, raw_base))
+        if isinstance(raw_base, dict):
+            raw_base = {k: v for k, v in raw_base.items() if k != "epochs"}
+        top = {**data, "base": raw_base} if "base" in data else data
+        try:
+            SearchFile.model_validate(top)
+        except ValidationError as exc:
+            self.add([locate(doc, problem) for problem in translate(exc, SearchFile, top)])
+
         data_config = self.data_config(data.get("data"))
-        base = self.base(data.get("base"))
+        base_ok = self.typed(TypeAdapter(TrainConfig), raw_base) is not None
         space = self.space(data.get("space"))
-        tuner = self.tuner(data.get("tuner"), space)
-        if base is not None and space:
-            self.probe(base, space)
-        if self.errors or data_config is None or base is None or space is None or tuner is None:
-            return None
+        tuner = self.typed(TypeAdapter(TunerSpec), data.get("tuner"))
+        if tuner is not None and space is not None:
+            self.add(searchchecks.check_tuner(doc, tuner, space))
+        if base_ok and space and not self.errors:
+            self.add(searchchecks.check_configs(doc, raw_base, space))
+        if self.errors or data_config is None or not base_ok or space is None or tuner is None:
+            raise SpecErrors(self.errors or [doc.error((), "the file could not be validated.")])
         return SearchSpec(
-            name=search_name(self.doc.file),
-            path=self.doc.file,
+            name=search_name(doc.file),
+            path=doc.file,
             data=data_config,
-            base=base,
+            base=dict(raw_base),
             space=space,
-            tuner=tuner,
-            keep_trials=int(keep),
-            description=description,
-            source=self.doc.text,
+            tuner=_tuner_settings(tuner),
+            keep_trials=int(data.get("keep_trials", SearchFile.model_fields["keep_trials"].default)),
+            description=data.get("description", SearchFile.model_fields["description"].default),
+            source=doc.text,
         )
-
-    # -- keys ------------------------------------------------------------
-
-    # -- data and base: the hypothesis file's sections ---------------------
 
     def data_config(self, value: Any) -> DataConfig | None:
-        if self.validate(("data",), schema.DataSpec, value):
+        data = self.typed(TypeAdapter(DataSpec), value)
+        if data is None:
             return None
-        data = schema.DataSpec.model_validate(value)
-        # The spec's own check (a built-in name, or a .npz/.csv file found
-        # relative to this file's folder), given the one field it reads.
-        name, errors = validate.check_data(SimpleNamespace(data=data), self.doc, Path(self.doc.file).parent)
-        self.errors.extend(errors)
-        if name is None:
-            return None
-        return DataConfig(**{**data.model_dump(), "name": name})
+        # The hypothesis files' own check: a built-in name, or a .npz/.csv
+        # file found relative to this file's folder.
+        name, errors = check_data(data, self.doc, Path(self.doc.file).parent)
+        self.add(errors)
+        return None if name is None else DataConfig(**{**data.model_dump(), "name": name})
 
-    def base(self, value: Any) -> dict[str, Any] | None:
-        if isinstance(value, dict) and "epochs" in value:
-            self.fail(
-                ("base", "epochs"),
-                f"'epochs' is set by the tuner. Got {shown(value['epochs'])} instead. "
-                "Remove it and set tuner.max_epochs.",
-                key=True,
-            )
-            value = {k: v for k, v in value.items() if k != "epochs"}
-        if self.validate(("base",), schema.TrainConfig, value):
+    def space(self, value: Any) -> tuple[Param, ...] | None:
+        """The space's records, each checked, in file order; None where any entry is invalid."""
+        if not isinstance(value, dict) or not value:
             return None
-        return dict(value)
-
-    def validate(self, path: KeyPath, model: type[pydantic.BaseModel], value: Any) -> bool:
-        """Validate a hypothesis-file section with the spec's schema; True where it failed."""
-        try:
-            model.model_validate(value)
-        except pydantic.ValidationError as exc:
-            for problem in messages.translate(exc, model, value):
-                shown = yamlsource.format_path((*path, *problem.parent))
-                self.errors.append(
-                    self.doc.error((*path, *problem.path), problem.message, key=problem.at_key, shown=shown)
-                )
-            return True
-        return False
-
-    # -- tuner -----------------------------------------------------------
-
-    def tuner(self, value: Any, space: tuple[Param, ...] | None) -> TunerSettings | None:
-        if value is None:
-            return None
-        path: KeyPath = ("tuner",)
-        if not isinstance(value, dict):
-            self.fail(path, f"'tuner' must be a mapping, e.g. {{kind: hyperband, objective: val_accuracy, max_epochs: 10}}. Got {shown(value)} instead.")
-            return None
-        before = len(self.errors)
-        self.unknown_keys(path, value, _TUNER_KEYS)
-        kinds = [k.value for k in TunerKind]
-        kind_value = value.get("kind", "hyperband")
-        try:
-            kind = TunerKind(kind_value)
-        except ValueError:
-            self.fail((*path, "kind"), f"'kind' must be one of: {', '.join(kinds)}. Got {shown(kind_value)} instead.{did_you_mean(str(kind_value), kinds)}")
-            kind = TunerKind.RANDOM
-        objective = value.get("objective", "val_accuracy")
-        if objective not in OBJECTIVES:
-            hint = " The test split is never used for tuning." if isinstance(objective, str) and objective.startswith("test_") else ""
-            self.fail((*path, "objective"), f"'objective' must be a validation metric: {', '.join(OBJECTIVES)}. Got {shown(objective)} instead.{hint}{did_you_mean(str(objective), list(OBJECTIVES))}")
-            objective = "val_accuracy"
-        direction_value = value.get("direction", OBJECTIVES[objective].value)
-        try:
-            direction = ObjectiveDirection(direction_value)
-        except ValueError:
-            self.fail((*path, "direction"), f"'direction' must be max or min. Got {shown(direction_value)} instead.")
-            direction = OBJECTIVES[objective]
-        if direction is not OBJECTIVES[objective]:
-            self.fail((*path, "direction"), f"{objective} is better when {'higher' if OBJECTIVES[objective] is ObjectiveDirection.MAX else 'lower'}: 'direction' must be {OBJECTIVES[objective].value}. Got {direction.value}.")
-        counts = {}
-        for name, default, low in (("max_epochs", None, 1), ("executions_per_trial", 1, 1), ("factor", 3, 2), ("hyperband_iterations", 1, 1), ("seed", 0, 0)):
-            got = value.get(name, default)
-            if name == "max_epochs" and "max_epochs" not in value:
-                self.fail(path, "missing required key 'max_epochs': the epochs of each trial (Hyperband: of its longest trials).")
+        params: list[Param] = []
+        valid = True
+        for key, entry in value.items():
+            key_errors = searchchecks.check_key(self.doc, key, entry)
+            self.add(key_errors)
+            model = self.typed(_PARAM, entry)
+            if model is None or key_errors:
+                valid = False
                 continue
-            if not is_int(got) or got < low:
-                self.fail((*path, name), f"'{name}' must be an integer >= {low}. Got {shown(got)} instead.")
-                continue
-            counts[name] = int(got)
-        if kind is not TunerKind.HYPERBAND:
-            for name in ("factor", "hyperband_iterations"):
-                if name in value:
-                    self.fail((*path, name), f"'{name}' applies to kind hyperband only. Got kind {kind.value}; remove '{name}'.", key=True)
-        max_trials = value.get("max_trials")
-        if kind is TunerKind.HYPERBAND and max_trials is not None:
-            self.fail((*path, "max_trials"), "Hyperband sets its own number of trials from max_epochs, factor and hyperband_iterations. Remove 'max_trials' or choose kind random, bayesian or grid.", key=True)
-        elif kind in (TunerKind.RANDOM, TunerKind.BAYESIAN) and max_trials is None:
-            self.fail(path, f"missing required key 'max_trials' for kind {kind.value}: the number of configurations to try.")
-        elif max_trials is not None and (not is_int(max_trials) or max_trials < 1):
-            self.fail((*path, "max_trials"), f"'max_trials' must be a positive integer. Got {shown(max_trials)} instead.")
-        if kind is TunerKind.GRID and space:
-            for param in space:
-                unstepped = [p for p in (param, param.each) if p is not None and p.kind is ParamKind.FLOAT and p.step is None]
-                if unstepped:
-                    self.fail(("space", param.key), "a grid search needs a 'step' on every float range (a grid must be finite). Add 'step' or use type 'choice'.")
-        if len(self.errors) > before:
-            return None
-        return TunerSettings(
-            kind=kind,
-            objective=objective,
-            direction=direction,
-            max_epochs=counts["max_epochs"],
-            max_trials=None if kind is TunerKind.HYPERBAND or max_trials is None else int(max_trials),
-            executions_per_trial=counts["executions_per_trial"],
-            seed=counts["seed"],
-            factor=counts["factor"],
-            hyperband_iterations=counts["hyperband_iterations"],
-        )
+            param = _param(key, model)
+            errors = searchchecks.check_param(self.doc, param, ("space", key))
+            errors += searchchecks.check_condition(self.doc, param, params)
+            self.add(errors)
+            valid = valid and not errors
+            params.append(param)
+        return tuple(params) if valid else None
+
+
+def _param(key: str, model: ParamModel) -> Param:
+    """The ``Param`` record of one validated space entry (``each`` of a layers key included)."""
+    kind = ParamKind(model.type)
+    fields: dict[str, Any] = {"key": key, "kind": kind}
+    if kind in (ParamKind.INT, ParamKind.FLOAT, ParamKind.LAYERS):
+        fields.update(min=model.min, max=model.max)
+    if kind in (ParamKind.INT, ParamKind.FLOAT):
+        fields.update(step=model.step, sampling=model.sampling, default=model.default)
+    elif kind is ParamKind.CHOICE:
+        fields.update(values=tuple(model.values), default=model.default)
+    elif kind is ParamKind.BOOLEAN:
+        fields.update(default=model.default)
+    elif kind is ParamKind.FIXED:
+        fields.update(value=model.value)
+    elif kind is ParamKind.LAYERS:
+        fields.update(each=_param(f"{key}[i]", model.each))
+    when = getattr(model, "when", None)
+    if when:
+        ((parent, values),) = when.items()
+        fields["when"] = Condition(parent=parent, values=tuple(values if isinstance(values, list) else [values]))
+    return Param(**fields)
+
+
+def _tuner_settings(tuner: TunerSpec) -> TunerSettings:
+    return TunerSettings(
+        kind=tuner.kind,
+        objective=tuner.objective,
+        direction=OBJECTIVES[tuner.objective] if tuner.direction is None else tuner.direction,
+        max_epochs=tuner.max_epochs,
+        max_trials=None if tuner.kind is TunerKind.HYPERBAND else tuner.max_trials,
+        executions_per_trial=tuner.executions_per_trial,
+        seed=tuner.seed,
+        factor=tuner.factor,
+        hyperband_iterations=tuner.hyperband_iterations,
+    )

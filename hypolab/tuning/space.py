@@ -20,11 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Keras Tuner's own entries in a trial's values (Hyperband's bookkeeping);
-#: they describe how the tuner scheduled a trial, not the model.
-TUNER_INTERNAL_PREFIX = "tuner/"
-
-
 class ParamKind(str, enum.Enum):
     """The kinds of hyperparameter a search file can declare."""
 

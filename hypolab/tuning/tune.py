@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hypolab.errors import TuningError
+from hypolab.records import Task
 from hypolab.store import DEFAULT_STORE
 from hypolab.tuning.confirm import Confirmation
+from hypolab.tuning.searchspec import SearchSpec, load_search
 from hypolab.tuning.trials import TrialSummary
 
 
@@ -82,15 +85,13 @@ def tune(
         TuningError: the search cannot run, or no trial finished.
         DataError, DeviceError, StoreError: as the stages they come from.
     """
-    from hypolab.errors import TuningError
-    from hypolab.tuning.searchspec import load_search
-
     search = load_search(path)
     if confirm is not None and confirm < 1:
         raise TuningError(f"--confirm must be a positive number of seeds. Got {confirm} instead.")
     if top < 1:
         raise TuningError(f"--top must be a positive number of configs. Got {top} instead.")
 
+    # Keras loads here, once the search file is known to be valid.
     from hypolab import datasets, runner
     from hypolab.tuning import baseline, report, trials
     from hypolab.tuning import search as searching
@@ -106,7 +107,7 @@ def tune(
     if outcome.role is searching.Role.WORKER:
         return TuneOutcome(role=outcome.role.value, resumed=outcome.resumed)
 
-    summaries = trials.summarize(outcome.tuner.oracle.trials.values(), search, outcome.paths.project_dir)
+    summaries = trials.summarize(outcome.trials, search, outcome.paths.project_dir)
     ranked = trials.ranked(summaries, search.tuner.direction)
     if not ranked:
         failed = [t for t in summaries if t.message]
@@ -136,11 +137,8 @@ def tune(
     )
 
 
-def _check_objective_fits(search: Any, dataset: Any) -> None:
+def _check_objective_fits(search: SearchSpec, dataset: Any) -> None:
     """``val_accuracy`` needs labels, ``val_mae`` needs targets: say so before any trial runs."""
-    from hypolab.errors import TuningError
-    from hypolab.records import Task
-
     task = Task(dataset.task)
     wrong = {Task.REGRESSION: "val_accuracy", Task.CLASSIFICATION: "val_mae"}[task]
     if search.tuner.objective == wrong:
