@@ -27,7 +27,7 @@ from hypolab.records.hypothesis import (
     flatten,
     higher_is_better,
 )
-from hypolab.records.runs import Dataset, RunResult, RunSpec, RunStatus
+from hypolab.records.runs import Dataset, RunOptions, RunResult, RunSpec, RunStatus
 
 __all__ = [
     "METRICS",
@@ -41,6 +41,7 @@ __all__ = [
     "Direction",
     "Hypothesis",
     "Pairing",
+    "RunOptions",
     "RunResult",
     "RunSpec",
     "RunStatus",
