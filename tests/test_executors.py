@@ -177,3 +177,14 @@ def test_run_options_or_keyword_arguments_not_both(tmp_path):
     with pytest.raises(TypeError, match=r"pass the run options either as options=RunOptions\(\.\.\.\) or as "
                        r"keyword arguments, not both\. Got options and store, device\."):  # fmt: skip
         pipeline.run_hypothesis(path, store=tmp_path / "x.sqlite", device="cpu", options=RunOptions())
+    with RunStore(tmp_path / "runs.sqlite") as store, pytest.raises(TypeError, match=r"Got options and store\.$"):
+        pipeline.test(path, store=store, options=RunOptions(store=tmp_path / "runs.sqlite"))
+
+
+def test_the_options_record_trains_as_the_keyword_arguments_do(tmp_path, fake):
+    path = write_hypothesis(tmp_path, seeds=2)
+    by_keywords = pipeline.run_hypothesis(path, store=tmp_path / "a.sqlite", device="cpu", pack=1)
+    calls, fake.calls[:] = list(fake.calls), []
+    by_record = pipeline.run_hypothesis(path, options=RunOptions(store=tmp_path / "b.sqlite", device="cpu", pack=1))
+    assert fake.calls == calls and [r.key for r in by_record] == [r.key for r in by_keywords]
+    assert (tmp_path / "b.sqlite").is_file()

@@ -25,9 +25,9 @@ from hypolab.packing import (
 )
 from hypolab.packing.copies import CopyState
 from hypolab.packing.dropout import keep_mask, mix32, mix32_numpy
+from hypolab.packing.fit import epoch_order, fit_copies
 from hypolab.packing.model import build_packed, plain_model
 from hypolab.packing.sizing import estimate_memory
-from hypolab.packing.fit import epoch_order, fit_copies
 from hypolab.records import DataConfig, Dataset, RunSpec, RunStatus, Task
 
 DATA = DataConfig(name="digits", subset=120)

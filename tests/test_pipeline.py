@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-
 from runner_cases import FakeTrainer, fake_record, write_hypothesis
 
 from hypolab import datasets, pipeline, plan

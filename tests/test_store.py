@@ -11,13 +11,11 @@ import time
 from dataclasses import replace
 
 import pytest
-
 from factories import run_result
 
 from hypolab.errors import StoreError
 from hypolab.records import DataConfig, RunResult, RunSpec, RunStatus
 from hypolab.store import Claim, RunStore, new_owner
-
 
 #: A record with every field set, so round trips check them all.
 EVERY_FIELD = run_result(

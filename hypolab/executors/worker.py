@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,7 +30,7 @@ from hypolab.executors.protocol import (
     RunsStarted,
     WorkUnit,
 )
-from hypolab.records import DataConfig, Dataset, RunOptions, RunSpec, RunStatus
+from hypolab.records import DataConfig, Dataset, RunOptions, RunResult, RunSpec, RunStatus
 from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
@@ -143,7 +143,7 @@ class Worker:
             )  # fmt: skip
             emit(RunFinished(with_note(result, unit.note)))
 
-    def _train_pack(self, environment: Environment, unit: WorkUnit, dataset: Dataset, emit: EventHandler):
+    def _train_pack(self, environment: Environment, unit: WorkUnit, dataset: Dataset, emit: EventHandler) -> list[RunResult]:
         from hypolab import packing
 
         emit(RunsStarted(unit.keys))
@@ -159,7 +159,7 @@ class Worker:
         self._datasets.clear()
 
 
-def _epoch_reporter(specs: tuple[RunSpec, ...], emit: EventHandler):
+def _epoch_reporter(specs: tuple[RunSpec, ...], emit: EventHandler) -> Callable[[int, Mapping[str, float]], None]:
     """The trainers' ``on_epoch(epoch, logs)``, as ``EpochEnded`` events for ``specs``."""
     keys = tuple(spec.key for spec in specs)
     epochs = int(specs[0].config["epochs"])

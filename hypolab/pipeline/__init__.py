@@ -116,8 +116,10 @@ def run_hypothesis(
         StoreError, DataError, DeviceError: the store, data or device cannot be used.
         TypeError: ``options`` and one of the keyword arguments it replaces were both given.
     """
-    options, open_store = _run_options(options, store=store, rerun=rerun, device=device, pack=pack,
-                                       tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
+    open_store = store if isinstance(store, RunStore) else None
+    given = RunOptions(store=open_store.path if open_store else store, rerun=rerun, device=device, pack=pack,
+                       tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
+    options = _either(options, given, open_store)
     return execute(load_hypothesis(source), options, progress=progress, store=open_store).results
 
 
@@ -145,8 +147,10 @@ def test(
         A ``TestOutcome``: the records, the analysis and the report's path.
     """
     h = load_hypothesis(source)
-    options, open_store = _run_options(options, store=store, rerun=rerun, device=device, pack=pack,
-                                       tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
+    open_store = store if isinstance(store, RunStore) else None
+    given = RunOptions(store=open_store.path if open_store else store, rerun=rerun, device=device, pack=pack,
+                       tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
+    options = _either(options, given, open_store)
     trained_now = execute(h, options, progress=progress, store=open_store)
     results, trained = trained_now.results, trained_now.trained
     try:
@@ -163,26 +167,25 @@ def test(
 test.__test__ = False  # a library function, not a pytest test, wherever it is imported
 
 
-def _run_options(options: RunOptions | None, *, store: RunStore | str | os.PathLike[str],
-                 **settings: Any) -> tuple[RunOptions, RunStore | None]:  # fmt: skip
-    """The ``RunOptions`` of a call, and the open store it passed (None where it passed a path).
+def _either(options: RunOptions | None, given: RunOptions, open_store: RunStore | None) -> RunOptions:
+    """``options`` where given, else the record the keyword arguments built (``given``).
 
     Raises:
         TypeError: ``options`` was given together with a keyword argument it replaces.
     """
-    open_store = store if isinstance(store, RunStore) else None
     if options is None:
-        return RunOptions(store=store.path if open_store is not None else store, **settings), open_store
-    defaults = {field.name: field.default for field in dataclasses.fields(RunOptions)}
-    clashing = [name for name, value in settings.items() if value != defaults[name]]
-    if open_store is not None or Path(store) != Path(DEFAULT_STORE):
+        return given
+    defaults = RunOptions()
+    names = [f.name for f in dataclasses.fields(RunOptions) if f.name != "store"]
+    clashing = [name for name in names if getattr(given, name) != getattr(defaults, name)]
+    if open_store is not None or Path(given.store) != Path(defaults.store):
         clashing.insert(0, "store")
     if clashing:
         raise TypeError(
             f"pass the run options either as options=RunOptions(...) or as keyword arguments, not both. "
             f"Got options and {', '.join(clashing)}."
         )
-    return options, None
+    return options
 
 
 def metric_values(h: Hypothesis, results: Sequence[RunResult]) -> tuple[dict[str, list[float]], dict[str, list[int]], dict[str, list[int]]]:
