@@ -40,8 +40,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 
-from hypolab import datasets, models, packing, runner
+from hypolab import datasets, models, packing
+from hypolab.device import prepare_device
 from hypolab.records import DataConfig, Dataset, RunSpec, Task
+from hypolab.records.runs import DEVICES
 
 TARGET = 8.0
 HYPOTHESIS = ROOT / "hypotheses" / "batchsize.yaml"
@@ -65,16 +67,14 @@ def base_config() -> tuple[dict, DataConfig, str]:
     """The batchsize.yaml control arm's config (batch size set per measurement)."""
     if HYPOTHESIS.exists():
         try:
-            from hypolab import spec
-        except (
-            ImportError
-        ) as exc:  # a bare GPU machine may lack the spec's YAML/pydantic packages
+            from hypolab import hypothesis
+        except ImportError as exc:  # a bare GPU machine may lack the hypothesis stage's YAML/pydantic packages
             return (
                 dict(FALLBACK),
                 DataConfig(name="digits"),
                 f"built-in copy of batchsize.yaml ({exc})",
             )
-        h = spec.load(str(HYPOTHESIS))
+        h = hypothesis.load(str(HYPOTHESIS))
         return (
             dict(h.control.config),
             h.data,
@@ -171,7 +171,7 @@ def worker(mode: str, batch_size: int, seeds: int, device: str) -> None:
     config, data, _ = base_config()
     config = with_batch(config, batch_size)
     dataset = datasets.load(data)
-    runner.prepare_device(device)
+    prepare_device(device)
     before = _status_mib("VmRSS")
     reset = _reset_peak()
     with keras.device("cpu:0") if device == "cpu" else _nullcontext():
@@ -240,7 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[4, 128])
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"])
+    parser.add_argument("--device", default="auto", choices=DEVICES)
     parser.add_argument(
         "--memory", action="store_true", help="peak RSS of each path, in subprocesses"
     )
@@ -261,7 +261,7 @@ def main() -> None:
         worker(args.worker, args.batch_size, args.seeds, args.device)
         return
 
-    described = runner.prepare_device(args.device)
+    described = prepare_device(args.device)
     config, data, source = base_config()
     dataset = datasets.load(data)
     print(f"backend: {keras.backend.backend()} (keras {keras.__version__}); device: {described}; "

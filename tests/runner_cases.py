@@ -1,4 +1,4 @@
-"""Shared by the runner, pipeline and CLI tests: a tiny hypothesis file and a fake trainer."""
+"""Shared by the runner, pipeline and CLI tests: a tiny hypothesis file, fake trainers and a fake executor."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import time
 import types
 from pathlib import Path
 
-from hypolab.records import RunResult, RunStatus
+from factories import run_result
+
+from hypolab.records import RunStatus
 
 TINY = """\
 claim: A batch size of 8 gives higher test accuracy than 64 for a tiny MLP on digits.
@@ -45,45 +47,101 @@ def write_hypothesis(folder, name="tiny", *, seeds=3, pack=1, epochs=1, treatmen
     return path
 
 
+def fake_record(spec, failing=False):
+    """A plausible record of ``spec`` at once: batch 8 scores 0.1 above batch 64, seeds add 0.01 each."""
+    return run_result(
+        spec, status=RunStatus.FAILED if failing else RunStatus.FINISHED,
+        metrics={} if failing else {"test_accuracy": 0.5 + 0.01 * spec.seed + 0.1 * (spec.arm == "batch 8")},
+        error="RuntimeError: out of memory" if failing else None, device="cpu",
+    )  # fmt: skip
+
+
 class FakeTrainer:
-    """Stands in for runner.train_one: records calls, returns a plausible record at once."""
+    """Stands in for the trainers the executor calls (``runner.train_in``, ``packing.train_pack_in``).
+
+    Records every run trained (``calls``), the packs (``packs``) and the runs
+    trained one at a time (``singles``); reports one epoch per run; returns
+    ``fake_record``s at once. ``fail`` holds the ``(arm, seed)`` runs that fail;
+    ``interrupt_at`` raises KeyboardInterrupt before that many runs are done.
+    """
 
     def __init__(self, fail=(), interrupt_at=None, seconds=0.0):
         self.calls = []
+        self.packs = []
+        self.singles = []
         self.fail = set(fail)
         self.interrupt_at = interrupt_at
         self.seconds = seconds
 
-    def __call__(self, spec, dataset, *, device, on_epoch=None, tensorboard_dir=None, base_dir=None):
+    def install(self, monkeypatch) -> None:
+        from hypolab import packing, runner
+
+        monkeypatch.setattr(runner, "train_in", self.train_in)
+        monkeypatch.setattr(packing, "train_pack_in", self.train_pack_in)
+
+    def train_in(self, environment, spec, dataset, *, on_epoch=None, tensorboard_dir=None, base_dir=None):
+        self.singles.append((spec.arm, spec.seed))
+        result = self._train(spec)
+        if on_epoch is not None:
+            on_epoch(1, {"loss": 1.0})
+        return result
+
+    def train_pack_in(self, environment, specs, dataset, *, on_epoch=None):
+        self.packs.append([(s.arm, s.seed) for s in specs])
+        results = [self._train(spec) for spec in specs]
+        if on_epoch is not None:
+            on_epoch(1, {"loss": 1.0})
+        return results
+
+    def _train(self, spec):
         if self.interrupt_at is not None and len(self.calls) == self.interrupt_at:
             raise KeyboardInterrupt
         self.calls.append((spec.arm, spec.seed))
         time.sleep(self.seconds)
-        if on_epoch is not None:
-            on_epoch(1, {"loss": 1.0})
-        failed = (spec.arm, spec.seed) in self.fail
-        return RunResult(
-            key=spec.key, hypothesis=spec.hypothesis, arm=spec.arm, seed=spec.seed, config=spec.config,
-            data=spec.data.to_dict(), status=RunStatus.FAILED if failed else RunStatus.FINISHED,
-            metrics={} if failed else {"test_accuracy": 0.5 + 0.01 * spec.seed + 0.1 * (spec.arm == "batch 8")},
-            error="RuntimeError: out of memory" if failed else None, device="cpu",
-        )  # fmt: skip
+        return fake_record(spec, failing=(spec.arm, spec.seed) in self.fail)
 
 
-def fake_runner_module(seconds: float) -> types.ModuleType:
-    """A stand-in for ``hypolab.runner`` that never imports Keras (for fast subprocess tests)."""
-    module = types.ModuleType("hypolab.runner")
-    module.train_one = FakeTrainer(seconds=seconds)
-    module.prepare_device = lambda device="auto", *, deterministic=False: "cpu"
-    module.environment = lambda: ("fake", {})
+class FakeExecutor:
+    """An ``Executor`` that never imports Keras: each run takes ``seconds`` and gives a ``fake_record``."""
+
+    def __init__(self, settings=None, seconds=0.0):
+        self.seconds = seconds
+        self.units = []
+
+    def prepare(self, data, base_dir):
+        pass
+
+    def pack_choice(self, config, data, *, base_dir, runs, requested):
+        from hypolab.executors import PackChoice
+
+        return PackChoice(size=1 if requested == 1 else min(runs, 2))
+
+    def run(self, units, on_event):
+        from hypolab.executors import RunFinished, RunsStarted
+
+        for unit in units:
+            self.units.append(unit)
+            on_event(RunsStarted(unit.keys))
+            for spec in unit.specs:
+                time.sleep(self.seconds)
+                on_event(RunFinished(fake_record(spec)))
+
+    def close(self):
+        pass
+
+
+def fake_local_module(seconds: float) -> types.ModuleType:
+    """A stand-in for ``hypolab.executors.local`` whose ``LocalExecutor`` is a ``FakeExecutor``."""
+    module = types.ModuleType("hypolab.executors.local")
+    module.LocalExecutor = lambda settings: FakeExecutor(settings, seconds=seconds)
     return module
 
 
-#: Runs the ``hypolab`` CLI in a fresh process with ``fake_runner_module(0.3)`` as the runner.
-CLI_WITH_FAKE_TRAINER = [
+#: Runs the ``hypolab`` CLI in a fresh process with ``fake_local_module(0.3)`` as the local executor.
+CLI_WITH_FAKE_EXECUTOR = [
     sys.executable,
     "-c",
-    f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import runner_cases, hypolab; "
-    "fake = runner_cases.fake_runner_module(0.3); sys.modules['hypolab.runner'] = hypolab.runner = fake; "
+    f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import runner_cases; "
+    "sys.modules['hypolab.executors.local'] = runner_cases.fake_local_module(0.3); "
     "from hypolab.cli import main; main()",
 ]

@@ -1,7 +1,7 @@
 """The import rules of ../shared/STYLE.md, checked on the source.
 
 Imports run one way: records <- spec, stats, report <- pipeline <- cli;
-datasets, models <- runner, packing, tuning. Only those last modules touch
+datasets, models, device <- runner, packing, executors, tuning. Only those last modules touch
 Keras, so ``import hypolab`` and the light CLI commands stay fast.
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hypolab"
 
-KERAS_USERS = ("datasets", "models", "runner", "packing", "tuning", "pipeline")
+KERAS_USERS = ("datasets", "models", "device", "runner", "packing", "executors", "tuning", "pipeline")
 HEAVY = ("keras", "tensorflow", "keras_tuner", "jax", "torch")
 
 

@@ -8,7 +8,6 @@ import types
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from hypolab.cli import main
 from hypolab.records import RunResult, RunStatus
@@ -25,12 +24,6 @@ control: {name: batch 128, set: {batch_size: 128}}
 treatments:
   - {name: batch 4, set: {batchsize: 4}}
 """
-
-
-@pytest.fixture
-def runner(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return CliRunner()
 
 
 def test_validate_prints_ok_for_valid_files(runner):

@@ -12,26 +12,20 @@ import sys
 import time
 
 import pytest
-from click.testing import CliRunner
-from runner_cases import CLI_WITH_FAKE_TRAINER, FakeTrainer, write_hypothesis
+from runner_cases import CLI_WITH_FAKE_EXECUTOR, FakeTrainer, write_hypothesis
 
-from hypolab import plan, runner
-from hypolab.hypothesis import load as load_hypothesis
+from hypolab import plan
 from hypolab.cli import main
+from hypolab.hypothesis import load as load_hypothesis
 from hypolab.store import RunStore
 
 CLI = [sys.executable, "-c", "from hypolab.cli import main; main()"]
 
 
-@pytest.fixture
-def cli():
-    return CliRunner()
-
-
-def test_test_trains_reports_and_a_second_run_trains_nothing(cli, tmp_path):
+def test_test_trains_reports_and_a_second_run_trains_nothing(runner, tmp_path):
     path, store = write_hypothesis(tmp_path, seeds=2), tmp_path / "runs.sqlite"
     args = ["test", str(path), "--store", str(store), "--device", "cpu", "--reports", str(tmp_path / "reports")]
-    first = cli.invoke(main, args)
+    first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output
     assert "tiny: 4 runs planned, 0 already in the store, 4 to train" in first.output
     assert re.search(r"\[1/4\] batch 64, seed 0: finished, val_accuracy \d\.\d{4} \(\d+\.\d s\)", first.output)
@@ -41,23 +35,23 @@ def test_test_trains_reports_and_a_second_run_trains_nothing(cli, tmp_path):
     assert f"Report: {report / 'index.html'}" in first.output
     assert sorted(p.name for p in report.iterdir()) == ["index.html", "results.json", "runs.csv", "summary.md"]
     assert (tmp_path / "reports" / "index.html").is_file()
-    second = cli.invoke(main, args)
+    second = runner.invoke(main, args)
     assert second.exit_code == 0, second.output
     assert f"tiny: 4 runs (0 trained now, 4 from the store {store})" in second.output
 
 
-def test_summary_names_failed_and_diverged_runs(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "train_one", FakeTrainer(fail={("batch 8", 1)}))
-    result = cli.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--store", str(tmp_path / "s.sqlite"),
+def test_summary_names_failed_and_diverged_runs(runner, tmp_path, monkeypatch):
+    FakeTrainer(fail={("batch 8", 1)}).install(monkeypatch)
+    result = runner.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--store", str(tmp_path / "s.sqlite"),
                                "--device", "cpu", "--reports", str(tmp_path / "reports")])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "  failed: batch 8, seed 1: RuntimeError: out of memory" in result.output
 
 
-def test_status_counts_runs_per_arm(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "train_one", FakeTrainer(fail={("batch 8", 1)}))
+def test_status_counts_runs_per_arm(runner, tmp_path, monkeypatch):
+    FakeTrainer(fail={("batch 8", 1)}).install(monkeypatch)
     path, store = write_hypothesis(tmp_path), tmp_path / "runs.sqlite"
-    before = cli.invoke(main, ["status", str(path), "--store", str(store)])
+    before = runner.invoke(main, ["status", str(path), "--store", str(store)])
     assert before.exit_code == 0, before.output
     assert not store.exists()  # looking creates nothing
     assert before.output.splitlines() == [
@@ -69,50 +63,50 @@ def test_status_counts_runs_per_arm(cli, tmp_path, monkeypatch):
     from hypolab import pipeline
 
     pipeline.run_hypothesis(path, store=store, device="cpu")
-    after = cli.invoke(main, ["status", "--store", str(store)])
+    after = runner.invoke(main, ["status", "--store", str(store)])
     assert after.output.splitlines()[2:] == [
         "  batch 64        3         3         0       0        0        0",
         "  batch 8         3         2         0       1        0        0",
     ]
 
 
-def test_status_without_a_store_says_what_to_do(cli, tmp_path):
-    result = cli.invoke(main, ["status", "--store", str(tmp_path / "none.sqlite")])
+def test_status_without_a_store_says_what_to_do(runner, tmp_path):
+    result = runner.invoke(main, ["status", "--store", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 0
     assert result.output == f"No run store at {tmp_path / 'none.sqlite'} yet. Run 'hypolab test FILE' first, or pass --store.\n"
 
 
 @pytest.mark.parametrize("value", ["0", "-2", "many"], ids=["zero", "negative", "word"])
-def test_a_bad_pack_value_is_a_usage_error(cli, tmp_path, value):
-    result = cli.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--pack", value])
+def test_a_bad_pack_value_is_a_usage_error(runner, tmp_path, value):
+    result = runner.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--pack", value])
     assert result.exit_code == 2
     assert f"Invalid value for '--pack': must be 'auto' or a positive integer. Got '{value}' instead." in result.output
 
 
-def test_a_missing_file_is_an_error_not_a_traceback(cli, tmp_path):
-    result = cli.invoke(main, ["test", str(tmp_path / "nope.yaml"), "--store", str(tmp_path / "s.sqlite")])
+def test_a_missing_file_is_an_error_not_a_traceback(runner, tmp_path):
+    result = runner.invoke(main, ["test", str(tmp_path / "nope.yaml"), "--store", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "nope.yaml" in result.output
     assert "Traceback" not in result.output
 
 
-def test_a_store_that_is_not_a_database_is_an_error(cli, tmp_path):
+def test_a_store_that_is_not_a_database_is_an_error(runner, tmp_path):
     bad = tmp_path / "bad.sqlite"
     bad.write_text("not a database\n" * 100)
-    result = cli.invoke(main, ["status", "--store", str(bad)])
+    result = runner.invoke(main, ["status", "--store", str(bad)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: Cannot open run store {bad}: file is not a database.")
 
 
 @pytest.mark.parametrize("option", ["--tensorboard", "--reports"])
-def test_an_unwritable_output_folder_is_refused_before_training(cli, tmp_path, monkeypatch, option):
+def test_an_unwritable_output_folder_is_refused_before_training(runner, tmp_path, monkeypatch, option):
     # Found by the bad-input sweep: --tensorboard under a file failed every run and, with --rerun,
     # replaced the finished records; a bad --reports lost the report after training.
     trainer = FakeTrainer()
-    monkeypatch.setattr(runner, "train_one", trainer)
+    trainer.install(monkeypatch)
     (tmp_path / "blocker").write_text("x")
     folder = tmp_path / "blocker" / "out"
-    result = cli.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--store", str(tmp_path / "s.sqlite"),
+    result = runner.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--store", str(tmp_path / "s.sqlite"),
                                "--device", "cpu", option, str(folder)])  # fmt: skip
     assert result.exit_code == 2
     assert (f"Invalid value for '{option}': cannot create the folder {folder}: {tmp_path / 'blocker'} "
@@ -141,7 +135,7 @@ def _expect_exactly_the_planned_runs(path, store_path) -> None:
 
 
 @pytest.mark.parametrize(("pack", "seeds"), [(1, 2), (2, 4)], ids=["one-at-a-time", "packed"])
-def test_a_killed_test_resumes_with_exactly_the_planned_runs(cli, tmp_path, pack, seeds):
+def test_a_killed_test_resumes_with_exactly_the_planned_runs(runner, tmp_path, pack, seeds):
     path, store = write_hypothesis(tmp_path, seeds=seeds, epochs=4, pack=pack), tmp_path / "runs.sqlite"
     planned = 2 * seeds
     command = [*CLI, "test", str(path), "--store", str(store), "--device", "cpu", "--reports", str(tmp_path / "r")]
@@ -154,14 +148,14 @@ def test_a_killed_test_resumes_with_exactly_the_planned_runs(cli, tmp_path, pack
     assert process.returncode == -signal.SIGKILL  # killed mid-run, not finished
     done_before = len(_records(store))
     assert 1 <= done_before < planned
-    resumed = cli.invoke(main, command[3:])
+    resumed = runner.invoke(main, command[3:])
     assert resumed.exit_code == 0, resumed.output
     assert f"tiny: {planned} runs ({planned - done_before} trained now, {done_before} from the store" in resumed.output
     _expect_exactly_the_planned_runs(path, store)
     if pack > 1:
         # A resumed packed arm gives what an uninterrupted one gives, seed by seed.
         fresh = tmp_path / "fresh.sqlite"
-        whole = cli.invoke(main, ["test", str(path), "--store", str(fresh), "--device", "cpu", "--reports", str(tmp_path / "r2")])
+        whole = runner.invoke(main, ["test", str(path), "--store", str(fresh), "--device", "cpu", "--reports", str(tmp_path / "r2")])
         assert whole.exit_code == 0, whole.output
         with RunStore(store) as a, RunStore(fresh) as b:
             keys = [s.key for s in plan.plan(load_hypothesis(path))]
@@ -184,9 +178,9 @@ def _run_two_at_once(command, tmp_path) -> list[int]:
 
 
 def test_two_concurrent_tests_split_the_runs_between_them(tmp_path):
-    # The trainer is faked (0.3 s a run, no Keras): this is about claims, and both processes overlap for sure.
+    # The executor is faked (0.3 s a run, no Keras): this is about claims, and both processes overlap for sure.
     path, store = write_hypothesis(tmp_path, seeds=5), tmp_path / "runs.sqlite"
-    trained = _run_two_at_once([*CLI_WITH_FAKE_TRAINER, "test", str(path), "--store", str(store)], tmp_path)
+    trained = _run_two_at_once([*CLI_WITH_FAKE_EXECUTOR, "test", str(path), "--store", str(store)], tmp_path)
     assert sum(trained) == 10 and min(trained) > 0  # both worked, neither trained a run the other did
     _expect_exactly_the_planned_runs(path, store)
 

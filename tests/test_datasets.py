@@ -12,13 +12,6 @@ from hypolab.errors import DataError
 from hypolab.records import DataConfig, Task
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    datasets.clear_cache()
-    yield
-    datasets.clear_cache()
-
-
 def _npz(path, **arrays):
     np.savez(path, **arrays)
     return str(path)
@@ -50,7 +43,6 @@ def test_digits_splits_shapes_and_scaling():
 
 def test_digits_split_is_deterministic_and_follows_split_seed():
     a = datasets.load(DataConfig(name="digits", split_seed=3))
-    datasets.clear_cache()
     b = datasets.load(DataConfig(name="digits", split_seed=3))
     c = datasets.load(DataConfig(name="digits", split_seed=4))
     assert a is not b
@@ -76,10 +68,17 @@ def test_digits_subset_is_stratified_and_leaves_val_and_test_alone():
     np.testing.assert_array_equal(ds.y_val, full.y_val)
 
 
-def test_load_is_cached_per_config():
-    a = datasets.load(DataConfig(name="digits", subset=50))
-    assert datasets.load(DataConfig(name="digits", subset=50)) is a
-    assert datasets.load(DataConfig(name="digits", subset=60)) is not a
+def test_a_cache_loads_each_config_once_and_keeps_the_latest_two():
+    cache = datasets.DatasetCache(size=2)
+    a = cache.get(DataConfig(name="digits", subset=50))
+    assert cache.get(DataConfig(name="digits", subset=50)) is a
+    b = cache.get(DataConfig(name="digits", subset=60))
+    assert b is not a
+    cache.get(DataConfig(name="digits", subset=70))  # a is the oldest: dropped
+    assert cache.get(DataConfig(name="digits", subset=60)) is b
+    assert cache.get(DataConfig(name="digits", subset=50)) is not a
+    cache.clear()
+    assert cache.get(DataConfig(name="digits", subset=60)) is not b
 
 
 # -- splits and scaling on a tracked npz ----------------------------------------------------
@@ -348,11 +347,14 @@ def test_fractions_out_of_range(kwargs, pattern):
 
 def test_changed_file_is_reloaded(tmp_path):
     path, x, y = _id_npz(tmp_path)
-    a = datasets.load(DataConfig(name=path))
-    assert datasets.load(DataConfig(name=path)) is a
+    cache = datasets.DatasetCache()
+    a = cache.get(DataConfig(name=path))
+    assert cache.get(DataConfig(name=path)) is a
+    stat = os.stat(path)
+    assert datasets.identity(DataConfig(name=path)) == (DataConfig(name=path), path, stat.st_size, stat.st_mtime_ns)
     np.savez(path, x_train=x * 2, y_train=y)
     os.utime(path, ns=(1, 1))  # a distinct mtime even on coarse clocks
-    assert datasets.load(DataConfig(name=path)) is not a
+    assert cache.get(DataConfig(name=path)) is not a
 
 
 def test_a_single_class_target_is_refused(tmp_path):

@@ -26,9 +26,7 @@ N_TRAIN, N_TEST = 40, 10
 def keras_home(tmp_path, monkeypatch):
     home = tmp_path / "keras-home"
     monkeypatch.setenv("KERAS_HOME", str(home))
-    datasets.clear_cache()
-    yield home
-    datasets.clear_cache()
+    return home
 
 
 def _images(n, shape, seed):

@@ -25,9 +25,9 @@ from hypolab.packing import (
 )
 from hypolab.packing.copies import CopyState
 from hypolab.packing.dropout import keep_mask, mix32, mix32_numpy
+from hypolab.packing.fit import epoch_order, fit_copies
 from hypolab.packing.model import build_packed, plain_model
 from hypolab.packing.sizing import estimate_memory
-from hypolab.packing.train import epoch_order, fit_copies
 from hypolab.records import DataConfig, Dataset, RunSpec, RunStatus, Task
 
 DATA = DataConfig(name="digits", subset=120)
@@ -102,9 +102,9 @@ def _assert_same_copy(alone, k_alone, pack, k_pack, atol=1e-5):
             a.history[name], b.history[name], atol=atol, err_msg=name
         )
     oa, ob = alone.outcomes[k_alone], pack.outcomes[k_pack]
-    assert oa["status"] == ob["status"]
-    for name, value in oa["metrics"].items():
-        assert ob["metrics"][name] == pytest.approx(value, abs=atol), name
+    assert oa.status == ob.status
+    for name, value in oa.metrics.items():
+        assert ob.metrics[name] == pytest.approx(value, abs=atol), name
     wa, wb = alone.network.copy_weights(k_alone), pack.network.copy_weights(k_pack)
     for layer in wa:
         for x, y in zip(wa[layer], wb[layer]):
@@ -226,10 +226,10 @@ def test_early_stopping_freezes_each_copy_when_it_stops(digits):
     for k, seed in enumerate(seeds):
         _assert_same_copy(_fit(config, digits, [seed]), 0, packed, k)
         outcome = packed.outcomes[k]
-        best = outcome["best_epoch"]
+        best = outcome.best_epoch
         # Restored to the best epoch: the final validation loss is that epoch's.
         assert (
-            outcome["metrics"]["val_loss"]
+            outcome.metrics["val_loss"]
             == packed.copies[k].history["val_loss"][best - 1]
         )
 
@@ -329,9 +329,7 @@ def test_regression_packs_with_mae_and_the_same_results_alone(digits):
     packed = _fit(MLP, dataset, [2, 8])
     _assert_same_copy(alone, 0, packed, 0)
     assert set(packed.copies[0].history) == {"loss", "mae", "val_loss", "val_mae"}
-    assert {"test_mae", "test_loss", "best_val_mae"} <= packed.outcomes[0][
-        "metrics"
-    ].keys()
+    assert {"test_mae", "test_loss", "best_val_mae"} <= packed.outcomes[0].metrics.keys()
 
 
 def test_epoch_order_depends_only_on_seed_and_epoch():

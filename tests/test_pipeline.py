@@ -9,23 +9,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import replace
 
 import pytest
+from runner_cases import FakeTrainer, fake_record, write_hypothesis
 
-from runner_cases import FakeTrainer, write_hypothesis
-
-from hypolab import datasets, pipeline, plan, runner
+from hypolab import datasets, pipeline, plan
 from hypolab.hypothesis import load as load_hypothesis
 from hypolab.pipeline import training
 from hypolab.records import RunStatus
 from hypolab.store import Claim, RunStore, new_owner
-
-@pytest.fixture
-def fake(monkeypatch):
-    trainer = FakeTrainer()
-    monkeypatch.setattr(runner, "train_one", trainer)
-    return trainer
 
 
 def test_runs_are_interleaved_across_arms(tmp_path, fake):
@@ -56,7 +48,7 @@ def test_rerun_retrains_every_run_and_keeps_the_old_records(tmp_path, fake):
 
 def test_failed_runs_are_retried_on_the_next_run(tmp_path, monkeypatch):
     trainer = FakeTrainer(fail={("batch 8", 1)})
-    monkeypatch.setattr(runner, "train_one", trainer)
+    trainer.install(monkeypatch)
     path = write_hypothesis(tmp_path)
     results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
     assert [r.status for r in results].count(RunStatus.FAILED) == 1
@@ -89,48 +81,30 @@ def test_editing_an_arm_gives_new_runs_that_never_mix_with_the_old(tmp_path, fak
         assert [arm for _, arm, _ in store.planned("tiny")].count("batch 8") == 3
 
 
-def test_packed_rounds_keep_the_arms_balanced(tmp_path, monkeypatch, fake):
-    from hypolab import packing
-
-    packs = []
-
-    def fake_pack(specs, dataset, *, device, on_epoch=None):
-        packs.append([(s.arm, s.seed) for s in specs])
-        return [fake(s, dataset, device=device) for s in specs]
-
-    monkeypatch.setattr(packing, "train_pack", fake_pack)
+def test_packed_rounds_keep_the_arms_balanced(tmp_path, fake):
     pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=4, pack=2), store=tmp_path / "runs.sqlite", device="cpu")
-    assert packs == [
+    assert fake.singles == []
+    assert fake.packs == [
         [("batch 64", 0), ("batch 64", 1)], [("batch 8", 0), ("batch 8", 1)],
         [("batch 64", 2), ("batch 64", 3)], [("batch 8", 2), ("batch 8", 3)],
     ]  # fmt: skip
 
 
-def test_a_packed_arm_trains_its_remainder_packed_too(tmp_path, monkeypatch, fake):
+def test_a_packed_arm_trains_its_remainder_packed_too(tmp_path, fake):
     # 5 seeds in packs of 2 leave one seed per arm: it must take the packed
     # path as well, or its numbers would depend on the pack size.
-    from hypolab import packing
-
-    packs = []
-
-    def fake_pack(specs, dataset, *, device, on_epoch=None):
-        packs.append([(s.arm, s.seed) for s in specs])
-        return [fake(s, dataset, device=device) for s in specs]
-
-    monkeypatch.setattr(packing, "train_pack", fake_pack)
-    monkeypatch.setattr(runner, "train_one", lambda *a, **kw: pytest.fail("a packed arm's seed trained unpacked"))
     pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=5, pack=2), store=tmp_path / "runs.sqlite", device="cpu")
-    assert [("batch 64", 4)] in packs and [("batch 8", 4)] in packs
-    assert sorted(seed for pack in packs for _, seed in pack) == sorted(list(range(5)) * 2)
+    assert fake.singles == []  # no seed of a packed arm trained unpacked
+    assert [("batch 64", 4)] in fake.packs and [("batch 8", 4)] in fake.packs
+    assert sorted(seed for pack in fake.packs for _, seed in pack) == sorted(list(range(5)) * 2)
 
 
-def test_an_arm_that_cannot_be_packed_trains_its_seeds_one_by_one_with_a_note(tmp_path, monkeypatch, fake):
-    from hypolab import packing
-
-    monkeypatch.setattr(packing, "train_pack", lambda specs, dataset, **kw: [fake(s, dataset, device="cpu") for s in specs])
+def test_an_arm_that_cannot_be_packed_trains_its_seeds_one_by_one_with_a_note(tmp_path, fake):
     path = write_hypothesis(tmp_path, seeds=2, pack=2)
     path.write_text(path.read_text().replace("set: {batch_size: 8}", "set: {batch_size: 8, optimizer.name: adafactor}"))
     results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    assert fake.packs == [[("batch 64", 0), ("batch 64", 1)]]
+    assert fake.singles == [("batch 8", 0), ("batch 8", 1)]
     notes = {r.arm: r.notes for r in results}
     assert notes["batch 64"] == ()
     assert notes["batch 8"] == ("trained one seed at a time: optimizer 'adafactor' updates a weight from the whole tensor, which would couple the seeds",)
@@ -148,18 +122,19 @@ def test_runs_another_process_trains_are_waited_for_not_trained(tmp_path, monkey
     def finish_later():
         time.sleep(1.0)
         with RunStore(store_path) as store:
-            store.put(fake(held, None, device="cpu"), owner=other)
+            store.put(fake_record(held), owner=other)
 
     worker = threading.Thread(target=finish_later)
     worker.start()
     results = pipeline.run_hypothesis(path, store=store_path, device="cpu")
     worker.join()
-    assert fake.calls.count(("batch 8", 0)) == 1  # only the other "process" trained it
+    assert ("batch 8", 0) not in fake.calls  # only the other "process" trained it
+    assert sorted(fake.calls) == [("batch 64", 0), ("batch 64", 1), ("batch 8", 1)]
     assert len(results) == 4 and all(r.status is RunStatus.FINISHED for r in results)
 
 
 def test_an_interrupt_keeps_finished_runs_and_releases_leases(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "train_one", FakeTrainer(interrupt_at=3))
+    FakeTrainer(interrupt_at=3).install(monkeypatch)
     path, store_path = write_hypothesis(tmp_path), tmp_path / "runs.sqlite"
     with pytest.raises(KeyboardInterrupt):
         pipeline.run_hypothesis(path, store=store_path, device="cpu")
@@ -167,7 +142,7 @@ def test_an_interrupt_keeps_finished_runs_and_releases_leases(tmp_path, monkeypa
         assert store.count() == 3
         assert store.running_keys() == set()
     resumed = FakeTrainer()
-    monkeypatch.setattr(runner, "train_one", resumed)
+    resumed.install(monkeypatch)
     pipeline.run_hypothesis(path, store=store_path, device="cpu")
     assert resumed.calls == [("batch 8", 1), ("batch 64", 2), ("batch 8", 2)]
 
@@ -205,7 +180,7 @@ def test_progress_hears_of_every_run(tmp_path, fake):
 
 
 def test_metric_values_split_finished_from_failed_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(runner, "train_one", FakeTrainer(fail={("batch 8", 1)}))
+    FakeTrainer(fail={("batch 8", 1)}).install(monkeypatch)
     path = write_hypothesis(tmp_path, failed_runs="worst")
     h = load_hypothesis(path)
     results = pipeline.run_hypothesis(h, store=tmp_path / "runs.sqlite", device="cpu")
@@ -235,16 +210,17 @@ def test_real_training_end_to_end_loads_the_data_once(tmp_path, monkeypatch):
     assert [r.status for r in results] == [RunStatus.FINISHED] * 4
     assert len({r.key for r in results}) == 4
     assert all(r.device == "cpu" and r.epochs_run == 1 and "test_accuracy" in r.metrics for r in results)
-    assert results[0].history != replace(results[2], history={}).history  # seeds differ
+    # Plan order is (batch 64, 0), (batch 8, 0), (batch 64, 1), (batch 8, 1): the same arm, another seed.
+    assert (results[0].arm, results[0].seed, results[2].arm, results[2].seed) == ("batch 64", 0, "batch 64", 1)
+    assert results[0].history["loss"] != results[2].history["loss"]  # seeds differ
+    assert results[0].data["sizes"] == {"train": 120, "val": 288, "test": 360}
 
 
-def test_tensorboard_logs_ask_for_one_model_per_run(tmp_path, monkeypatch, fake):
-    from hypolab import packing
-
-    monkeypatch.setattr(packing, "train_pack", lambda *a, **kw: pytest.fail("packed despite --tensorboard"))
+def test_tensorboard_logs_ask_for_one_model_per_run(tmp_path, fake):
     results = pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=2, pack="auto"), store=tmp_path / "runs.sqlite",
                                       device="cpu", tensorboard_dir=tmp_path / "tb")  # fmt: skip
-    assert fake.calls == [("batch 64", 0), ("batch 8", 0), ("batch 64", 1), ("batch 8", 1)]
+    assert fake.packs == []  # not packed despite pack: auto
+    assert fake.singles == [("batch 64", 0), ("batch 8", 0), ("batch 64", 1), ("batch 8", 1)]
     assert {r.notes for r in results} == {("trained one seed at a time: --tensorboard logs need one model per run",)}
 
 

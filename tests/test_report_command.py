@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 from report_cases import HYPOTHESIS_YAML, stored_results
 
 from hypolab import plan
@@ -13,11 +12,6 @@ from hypolab.hypothesis import load as load_hypothesis
 from hypolab.cli.report_command import report
 from hypolab.records import RunStatus
 from hypolab.store import RunStore
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 def _hypothesis_file(tmp_path, name="batchsize", claim="Batch 4 beats batch 128 <script>x</script>", seeds=4):

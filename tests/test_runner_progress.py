@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
+from factories import run_result
+
 from hypolab.progress import NullProgress, PlainProgress, RichProgress, make_progress
 from hypolab.records import DataConfig, RunResult, RunSpec, RunStatus
 
@@ -14,9 +16,10 @@ def spec(seed: int, arm: str = "batch 4") -> RunSpec:
 
 
 def result(seed: int, status: RunStatus = RunStatus.FINISHED, arm: str = "batch 4") -> RunResult:
-    return RunResult(key=f"k{arm}{seed}", hypothesis="h", arm=arm, seed=seed, config={}, data={}, status=status,
-                     metrics={"val_accuracy": 0.93751} if status is RunStatus.FINISHED else {}, train_seconds=2.04,
-                     error=None if status is RunStatus.FINISHED else "loss became nan at epoch 1; training stopped there")  # fmt: skip
+    finished = status is RunStatus.FINISHED
+    return run_result(key=f"k{arm}{seed}", arm=arm, seed=seed, status=status, train_seconds=2.04,
+                      metrics={"val_accuracy": 0.93751} if finished else {},
+                      error=None if finished else "loss became nan at epoch 1; training stopped there")  # fmt: skip
 
 
 class Terminal(io.StringIO):

@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from hypolab.cli.analyze_command import analyze
 
 CONTROL = [0.9655, 0.9671, 0.9640, 0.9689, 0.9662, 0.9648, 0.9677, 0.9659, 0.9683, 0.9666]
 BETTER = [0.9712, 0.9688, 0.9745, 0.9701, 0.9733, 0.9694, 0.9720, 0.9751, 0.9679, 0.9726]
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def write_runs(path, rows, header="arm,seed,test_accuracy"):

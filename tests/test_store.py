@@ -11,37 +11,39 @@ import time
 from dataclasses import replace
 
 import pytest
+from factories import run_result
 
 from hypolab.errors import StoreError
 from hypolab.records import DataConfig, RunResult, RunSpec, RunStatus
 from hypolab.store import Claim, RunStore, new_owner
 
+#: A record with every field set, so round trips check them all.
+EVERY_FIELD = run_result(
+    key="k1",
+    hypothesis="batchsize",
+    arm="control",
+    seed=0,
+    config={"model": {"kind": "mlp", "units": [8]}, "batch_size": 32, "early_stopping": None},
+    data=DataConfig(subset=200).to_dict(),
+    history={"loss": [1.5, 0.9], "val_loss": [1.4, float("nan")], "accuracy": [0.5, 0.75]},
+    metrics={"test_accuracy": 0.8125, "val_loss": 1.25, "epochs_run": 2.0},
+    best_epoch=1,
+    epochs_run=2,
+    trainable_params=610,
+    train_seconds=1.5,
+    device="cpu",
+    backend="tensorflow",
+    versions={"keras": "3.15.1", "python": "3.11.7"},
+    started_at="2026-01-01T00:00:00+00:00",
+    finished_at="2026-01-01T00:00:02+00:00",
+    error=None,
+    diverged_epoch=None,
+    notes=("packed with 4 seeds",),
+)
 
-def make_result(key: str = "k1", *, status: RunStatus = RunStatus.FINISHED, seed: int = 0, arm: str = "control", **changes) -> RunResult:
-    result = RunResult(
-        key=key,
-        hypothesis="batchsize",
-        arm=arm,
-        seed=seed,
-        config={"model": {"kind": "mlp", "units": [8]}, "batch_size": 32, "early_stopping": None},
-        data=DataConfig(subset=200).to_dict(),
-        status=status,
-        history={"loss": [1.5, 0.9], "val_loss": [1.4, float("nan")], "accuracy": [0.5, 0.75]},
-        metrics={"test_accuracy": 0.8125, "val_loss": 1.25, "epochs_run": 2.0},
-        best_epoch=1,
-        epochs_run=2,
-        trainable_params=610,
-        train_seconds=1.5,
-        device="cpu",
-        backend="tensorflow",
-        versions={"keras": "3.15.1", "python": "3.11.7"},
-        started_at="2026-01-01T00:00:00+00:00",
-        finished_at="2026-01-01T00:00:02+00:00",
-        error=None,
-        diverged_epoch=None,
-        notes=("packed with 4 seeds",),
-    )
-    return replace(result, **changes)
+
+def make_result(key: str = "k1", **changes) -> RunResult:
+    return replace(EVERY_FIELD, key=key, **changes)
 
 
 def make_spec(key: str, arm: str = "control", seed: int = 0) -> RunSpec:

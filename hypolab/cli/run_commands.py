@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from hypolab.cli.errors import check_folder, cli_errors
-from hypolab.records import RunStatus
-from hypolab.store import DEFAULT_STORE
+from hypolab.records import RunOptions, RunStatus
+from hypolab.records.runs import DEFAULT_STORE, DEVICES
 
 _STORE_HELP = "The run store (SQLite file) shared by every hypothesis."
 
@@ -37,7 +37,7 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--store", "store_path", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE),
               show_default=True, help=_STORE_HELP)  # fmt: skip
 @click.option("--rerun", is_flag=True, help="Retrain every run, even those in the store (old records are kept as history).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True,
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
               help="auto uses a visible GPU; cpu hides the GPUs; gpu fails without one.")  # fmt: skip
 @click.option("--pack", default=None, callback=_parse_pack, metavar="auto|N",
               help="Seeds trained together in one model (overrides the file's pack; 1 = one at a time).")  # fmt: skip
@@ -59,15 +59,14 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
     for option, folder in (("--tensorboard", tensorboard_dir), ("--reports", reports_root)):
         if folder is not None:
             check_folder(option, folder)
+    options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
+                         deterministic=deterministic)  # fmt: skip
     with cli_errors():
         from hypolab import pipeline
         from hypolab.progress import make_progress
 
-        outcome = pipeline.test(
-            file, store=store_path, rerun=rerun, device=device, pack=pack, progress=make_progress(),
-            tensorboard_dir=tensorboard_dir, deterministic=deterministic, reports_root=reports_root,
-            command=shlex.join(["hypolab", *sys.argv[1:]]),
-        )  # fmt: skip
+        outcome = pipeline.test(file, options=options, progress=make_progress(), reports_root=reports_root,
+                                command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
     for line in summary_lines(outcome, store_path):
         click.echo(line)
 

@@ -26,9 +26,11 @@ by 255, other images (digits: 0..16) by the training split's maximum; tabular
 features are standardised with the training mean and standard deviation.
 Regression targets are kept as given (float32).
 
-A loaded ``Dataset`` is cached in-process, keyed by the ``DataConfig`` and
-the file's path, size and modification time, so a ``hypolab test`` loads each
-data set once. Treat its arrays as read-only.
+``load`` reads the source every time. Whoever trains many runs keeps a
+``DatasetCache`` (an executor's worker does), keyed by ``identity``: the
+``DataConfig`` and the file's path, size and modification time, so a
+``hypolab test`` loads each data set once per worker. Treat a loaded
+``Dataset``'s arrays as read-only.
 """
 
 from __future__ import annotations
@@ -46,10 +48,7 @@ from hypolab.records import DataConfig, Dataset
 #: The data set names that need no file.
 BUILTIN: tuple[str, ...] = ("digits", "mnist", "fashion_mnist", "cifar10")
 
-_CACHE_SIZE = 2  # data sets kept in memory (cifar10 is ~0.6 GB as float32)
-_cache: OrderedDict[tuple, Dataset] = OrderedDict()
-
-__all__ = ["BUILTIN", "DOWNLOADS", "clear_cache", "keras_home", "load", "resolve_path"]
+__all__ = ["BUILTIN", "DOWNLOADS", "DatasetCache", "identity", "keras_home", "load", "resolve_path"]
 
 
 def load(data: DataConfig, *, base_dir: str | os.PathLike | None = None) -> Dataset:
@@ -61,7 +60,7 @@ def load(data: DataConfig, *, base_dir: str | os.PathLike | None = None) -> Data
             (the hypothesis file's folder); the current directory when None.
 
     Returns:
-        A ``Dataset`` (the same object for the same config while cached).
+        A new ``Dataset``.
 
     Raises:
         DataError: an unknown name, a missing or malformed file, a built-in set
@@ -74,28 +73,28 @@ def load(data: DataConfig, *, base_dir: str | os.PathLike | None = None) -> Data
     ((8, 8, 1), 10, 200)
     """
     if data.name in BUILTIN:
-        key = (data, str(keras_home()) if data.name != "digits" else "")
-        source = data.name
-        path = None
-    else:
-        path = resolve_path(data.name, base_dir)
-        stat = path.stat()
-        key = (data, str(path), stat.st_size, stat.st_mtime_ns)
-        source = str(path)
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
-    if path is None:
         raw = load_digits() if data.name == "digits" else load_keras_set(data.name)
-    elif path.suffix.lower() == ".npz":
-        raw = load_npz(path)
-    else:
-        raw = load_csv(path, data.target)
-    dataset = split_and_scale(source, raw, data)
-    _cache[key] = dataset
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
-    return dataset
+        return split_and_scale(data.name, raw, data)
+    path = resolve_path(data.name, base_dir)
+    raw = load_npz(path) if path.suffix.lower() == ".npz" else load_csv(path, data.target)
+    return split_and_scale(str(path), raw, data)
+
+
+def identity(data: DataConfig, base_dir: str | os.PathLike | None = None) -> tuple:
+    """What a loaded ``Dataset`` depends on: the config and where its source is.
+
+    A built-in set is its config (and the Keras cache folder it is read from);
+    a file is its config and the file's resolved path, size and modification
+    time, so an edited file is a new identity.
+
+    Raises:
+        DataError: as ``resolve_path``.
+    """
+    if data.name in BUILTIN:
+        return (data, str(keras_home()) if data.name != "digits" else "")
+    path = resolve_path(data.name, base_dir)
+    stat = path.stat()
+    return (data, str(path), stat.st_size, stat.st_mtime_ns)
 
 
 def resolve_path(name: str, base_dir: str | os.PathLike | None = None) -> Path:
@@ -124,6 +123,39 @@ def resolve_path(name: str, base_dir: str | os.PathLike | None = None) -> Path:
     raise DataError(f"data.name: no file {name!r}: looked for {looked}.")
 
 
-def clear_cache() -> None:
-    """Forget every cached ``Dataset`` (frees its memory once no run holds it)."""
-    _cache.clear()
+class DatasetCache:
+    """The loaded data sets of one worker, by ``identity``; the oldest are dropped beyond ``size``.
+
+    Args:
+        size: data sets kept in memory (cifar10 is ~0.6 GB as float32).
+
+    Example:
+
+    >>> cache = DatasetCache()
+    >>> cache.get(DataConfig(name="digits", subset=50)) is cache.get(DataConfig(name="digits", subset=50))
+    True
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self._size = size
+        self._loaded: OrderedDict[tuple, Dataset] = OrderedDict()
+
+    def get(self, data: DataConfig, base_dir: str | os.PathLike | None = None) -> Dataset:
+        """The data set ``data`` names: from memory where loaded, else ``load``ed now.
+
+        Raises:
+            DataError: as ``load``.
+        """
+        key = identity(data, base_dir)
+        if key in self._loaded:
+            self._loaded.move_to_end(key)
+            return self._loaded[key]
+        dataset = load(data, base_dir=base_dir)
+        self._loaded[key] = dataset
+        while len(self._loaded) > self._size:
+            self._loaded.popitem(last=False)
+        return dataset
+
+    def clear(self) -> None:
+        """Forget every loaded data set (frees its memory once no run holds it)."""
+        self._loaded.clear()

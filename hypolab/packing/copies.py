@@ -18,15 +18,16 @@ from typing import Any
 import numpy as np
 
 from hypolab.errors import ModelError
+from hypolab.models.history import best_epoch_index, final_metrics, monitor_increases
 from hypolab.records import RunStatus
-from hypolab.runner import best_epoch_index, divergence_error, final_metrics
+from hypolab.run_record import Outcome, divergence_error
 
 Weights = dict[str, list[np.ndarray]]
 
 
 @dataclass(frozen=True)
 class StopRule:
-    """An arm's ``early_stopping`` config, or the absence of one.
+    """An arm's resolved ``early_stopping`` config, or the absence of one.
 
     Args:
         enabled: whether copies stop early at all.
@@ -44,21 +45,21 @@ class StopRule:
 
     @classmethod
     def from_config(cls, options: Mapping[str, Any] | None) -> StopRule:
-        """The rule of ``config["early_stopping"]`` (None: never stop early)."""
-        if not options:
+        """The rule of a resolved ``config["early_stopping"]`` (None: never stop early)."""
+        if options is None:
             return cls()
         return cls(
             enabled=True,
-            monitor=str(options.get("monitor", "val_loss")),
-            patience=int(options.get("patience", 3)),
-            min_delta=abs(float(options.get("min_delta", 0.0))),
-            restore_best=bool(options.get("restore_best_weights", True)),
+            monitor=str(options["monitor"]),
+            patience=int(options["patience"]),
+            min_delta=abs(float(options["min_delta"])),
+            restore_best=bool(options["restore_best_weights"]),
         )
 
     @property
     def higher_is_better(self) -> bool:
-        # Keras's ``mode="auto"``.
-        return "acc" in self.monitor or "auc" in self.monitor
+        """Whether the monitor improves upwards (Keras's ``mode="auto"``)."""
+        return monitor_increases(self.monitor)
 
 
 @dataclass
@@ -142,23 +143,23 @@ class CopyState:
         return None
 
     def outcome(
-        self, test_loss: float, test_score: float, score: str, rule: StopRule
-    ) -> dict[str, Any]:
-        """The ``RunResult`` fields that training decides, as the plain runner fills them.
+        self, test_loss: float, test_score: float, score: str, rule: StopRule, trainable_params: int
+    ) -> Outcome:
+        """How this copy's run went, decided as the plain runner decides it for one model.
 
         Args:
             test_loss, test_score: this copy's test loss and accuracy (or mae).
             score: ``accuracy`` or ``mae``.
             rule: the arm's early stopping.
+            trainable_params: trainable parameters of one copy.
         """
         history = self.history
         if self.diverged_epoch is not None:
-            return {
-                "status": RunStatus.DIVERGED,
-                "metrics": {},
-                "diverged_epoch": self.diverged_epoch,
-                "error": divergence_error(self.diverged_value, self.diverged_epoch),
-            }
+            return Outcome(
+                status=RunStatus.DIVERGED, history=history, epochs_run=self.epochs,
+                trainable_params=trainable_params, diverged_epoch=self.diverged_epoch,
+                error=divergence_error(self.diverged_value, self.diverged_epoch),
+            )  # fmt: skip
         best = best_epoch_index(history.get(rule.monitor, []), rule.monitor)
         restored = rule.enabled and rule.restore_best and best is not None
         final = best if restored else self.epochs - 1
@@ -167,10 +168,7 @@ class CopyState:
             "test_loss": float(test_loss),
             f"test_{score}": float(test_score),
         }
-        return {
-            "status": RunStatus.FINISHED,
-            "metrics": metrics,
-            "best_epoch": None if best is None else best + 1,
-        }
-
-
+        return Outcome(
+            status=RunStatus.FINISHED, history=history, metrics=metrics, epochs_run=self.epochs,
+            trainable_params=trainable_params, best_epoch=None if best is None else best + 1,
+        )  # fmt: skip

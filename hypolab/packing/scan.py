@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from hypolab.packing.model import PackedNetwork
+from hypolab.packing.network import PackedNetwork
 from hypolab.packing.objective import PerCopyLoss
 from hypolab.records import Task
 

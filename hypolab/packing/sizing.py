@@ -8,16 +8,17 @@ those one seed at a time.
 
 ``pack_size`` turns the hypothesis's ``pack`` (``auto`` or a positive int)
 into a number: ``auto`` is the whole arm where an estimate of the pack's
-memory fits in half of the memory available, fewer seeds otherwise.
+memory fits in half of the memory available on the machine that trains (it
+is called there, by the executor's worker), fewer seeds otherwise.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hypolab.device import available_memory
 from hypolab.records import Dataset, RunSpec
 
 #: Optimizers whose update of a weight depends on the whole tensor (factored
@@ -39,10 +40,10 @@ def unsupported_reason(config: Mapping[str, Any]) -> str | None:
     >>> unsupported_reason({"model": {"kind": "custom"}, "optimizer": {"name": "adam"}})
     "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"
     """
-    kind = (config.get("model") or {}).get("kind")
+    kind = config["model"]["kind"]
     if kind not in ("mlp", "cnn"):
         return f"model.kind {kind!r}: a custom builder's model cannot be rebuilt with stacked weights"
-    optimizer = str((config.get("optimizer") or {}).get("name", "")).lower()
+    optimizer = str(config["optimizer"]["name"]).lower()
     if optimizer in COUPLING_OPTIMIZERS:
         return f"optimizer {optimizer!r} updates a weight from the whole tensor, which would couple the seeds"
     return None
@@ -75,9 +76,9 @@ def pack_size(
         runs: seeds of the arm still to train.
         requested: ``auto`` or a positive int (the hypothesis's ``pack``);
             1 means the plain one-seed-at-a-time runner.
-        memory_bytes: memory to fit in; by default half of the available
-            host memory (``MemAvailable``), which bounds a GPU run too since
-            the training inputs are staged through it.
+        memory_bytes: memory to fit in; by default half of this machine's
+            available memory (``hypolab.device.available_memory``), which
+            bounds a GPU run too since the training inputs are staged through it.
 
     Returns:
         An int in ``[1, max(runs, 1)]``: ``requested`` capped by ``runs``, or
@@ -86,7 +87,7 @@ def pack_size(
     runs = max(int(runs), 1)
     if requested != "auto":
         return max(1, min(int(requested), runs))
-    budget = memory_bytes if memory_bytes is not None else _available_memory() // 2
+    budget = memory_bytes if memory_bytes is not None else available_memory() // 2
     per_copy, shared = estimate_memory(config, dataset)
     fitting = (budget - shared) // max(per_copy, 1)
     return int(max(1, min(runs, fitting)))
@@ -108,7 +109,7 @@ def estimate_memory(config: Mapping[str, Any], dataset: Dataset) -> tuple[int, i
     activations = sum(
         math.prod(int(d) for d in layer.output.shape[1:]) for layer in model.layers
     )
-    batch = int(config.get("batch_size", 32))
+    batch = int(config["batch_size"])
     per_copy = (
         params * _BYTES_PER_PARAM + (batch + 2048) * activations * _BYTES_PER_ACTIVATION
     )
@@ -125,17 +126,3 @@ def split_packs(specs: Sequence[RunSpec], size: int) -> list[list[RunSpec]]:
     size = max(int(size), 1)
     specs = list(specs)
     return [specs[i : i + size] for i in range(0, len(specs), size)]
-
-
-def _available_memory() -> int:
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30

@@ -6,20 +6,24 @@ work the same from the CLI and from a notebook.
 
 Runs are trained in rounds that keep the arms balanced: seed 0 of every arm,
 then seed 1, ... With seed packing, a round trains a pack of seeds of the
-first arm, then the same seeds of the next arm, and so on. Each run is claimed
-in the store first, so two processes on the same file never train a run twice,
-and each record is committed as soon as its run ends.
+first arm, then the same seeds of the next arm, and so on. The pipeline is the
+driver: it claims each run in the store first, so two processes on the same
+file never train a run twice, hands the claimed runs to an executor
+(``hypolab.executors``) and commits each record as soon as its run ends. How
+a test trains travels as one ``RunOptions`` record (or as the keyword
+arguments that build it).
 
 Example:
 
     from hypolab.pipeline import run_hypothesis, test
     results = run_hypothesis("hypotheses/batchsize.yaml", device="cpu")
-    outcome = test("hypotheses/batchsize.yaml")
+    outcome = test("hypotheses/batchsize.yaml", options=RunOptions(device="cpu", pack=1))
     outcome.analysis.to_dict()["comparisons"][0]["sentence"]
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +31,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hypolab.errors import HypolabError
-from hypolab.pipeline.training import Device, execute
+from hypolab.pipeline.training import execute
 from hypolab.progress import Progress
-from hypolab.records import Analysis, Hypothesis, RunResult, RunStatus
-from hypolab.store import DEFAULT_STORE, RunStore
+from hypolab.records import Analysis, Hypothesis, RunOptions, RunResult, RunStatus
+from hypolab.records.runs import DEFAULT_STORE, Device
+from hypolab.store import RunStore
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ def run_hypothesis(
     progress: Progress | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
     deterministic: bool = False,
+    options: RunOptions | None = None,
 ) -> list[RunResult]:
     """Train every planned run the store lacks; return all planned runs' records.
 
@@ -97,6 +103,8 @@ def run_hypothesis(
             for the terminal); None reports nothing.
         tensorboard_dir: write TensorBoard logs for every trained run there.
         deterministic: ask the backend for deterministic GPU ops.
+        options: all of the above but ``progress`` as one ``RunOptions``
+            record; where given, leave those keyword arguments at their defaults.
 
     Returns:
         One ``RunResult`` per planned run, in plan order (arms interleaved by
@@ -106,8 +114,13 @@ def run_hypothesis(
     Raises:
         SpecErrors: the file is invalid.
         StoreError, DataError, DeviceError: the store, data or device cannot be used.
+        TypeError: ``options`` and one of the keyword arguments it replaces were both given.
     """
-    return execute(load_hypothesis(source), store, rerun, device, pack, progress, tensorboard_dir, deterministic)[0]
+    open_store = store if isinstance(store, RunStore) else None
+    given = RunOptions(store=open_store.path if open_store else store, rerun=rerun, device=device, pack=pack,
+                       tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
+    options = _either(options, given, open_store)
+    return execute(load_hypothesis(source), options, progress=progress, store=open_store).results
 
 
 def test(
@@ -120,6 +133,7 @@ def test(
     progress: Progress | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
     deterministic: bool = False,
+    options: RunOptions | None = None,
     reports_root: str | os.PathLike[str] = "reports",
     command: str = "",
 ) -> TestOutcome:
@@ -133,7 +147,12 @@ def test(
         A ``TestOutcome``: the records, the analysis and the report's path.
     """
     h = load_hypothesis(source)
-    results, trained = execute(h, store, rerun, device, pack, progress, tensorboard_dir, deterministic)
+    open_store = store if isinstance(store, RunStore) else None
+    given = RunOptions(store=open_store.path if open_store else store, rerun=rerun, device=device, pack=pack,
+                       tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
+    options = _either(options, given, open_store)
+    trained_now = execute(h, options, progress=progress, store=open_store)
+    results, trained = trained_now.results, trained_now.trained
     try:
         analysis = analyze_hypothesis(h, results)
     except HypolabError as exc:
@@ -141,13 +160,35 @@ def test(
                            report_note="no report without an analysis")  # fmt: skip
     from hypolab.report import write_report
 
+    registered = _registration(open_store if open_store is not None else options.store, h.name)
     report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command,
-                               registered=_registration(store, h.name))  # fmt: skip
+                               registered=registered)  # fmt: skip
     return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
                        report_path=report_path)  # fmt: skip
 
 
 test.__test__ = False  # a library function, not a pytest test, wherever it is imported
+
+
+def _either(options: RunOptions | None, given: RunOptions, open_store: RunStore | None) -> RunOptions:
+    """``options`` where given, else the record the keyword arguments built (``given``).
+
+    Raises:
+        TypeError: ``options`` was given together with a keyword argument it replaces.
+    """
+    if options is None:
+        return given
+    defaults = RunOptions()
+    names = [f.name for f in dataclasses.fields(RunOptions) if f.name != "store"]
+    clashing = [name for name in names if getattr(given, name) != getattr(defaults, name)]
+    if open_store is not None or Path(given.store) != Path(defaults.store):
+        clashing.insert(0, "store")
+    if clashing:
+        raise TypeError(
+            f"pass the run options either as options=RunOptions(...) or as keyword arguments, not both. "
+            f"Got options and {', '.join(clashing)}."
+        )
+    return options
 
 
 def metric_values(h: Hypothesis, results: Sequence[RunResult]) -> tuple[dict[str, list[float]], dict[str, list[int]], dict[str, list[int]]]:

@@ -1,111 +1,109 @@
 """Training a hypothesis's runs through the store: rounds, claims, leases, records.
 
 ``execute`` is what ``hypolab.pipeline.run_hypothesis`` does: register the
-plan, skip what the store holds, train the rest in balanced rounds (packed
-where ``hypolab.packing`` supports the arm), commit each record at once, and
-wait for runs another process is training.
+plan, skip what the store holds, ask the executor how each arm packs, hand it
+the rest in balanced rounds (each round's runs claimed just before they
+train), commit each record the moment its ``RunFinished`` event arrives, and
+wait for runs another process is training. The driver alone talks to the
+store; the executor (``hypolab.executors``) trains.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
 
 from hypolab.errors import HypolabError
+from hypolab.executors import (
+    EpochEnded,
+    Event,
+    Executor,
+    PackChoice,
+    RunFinished,
+    RunsStarted,
+    WorkUnit,
+)
 from hypolab.progress import NullProgress, Progress
-from hypolab.records import Hypothesis, RunResult, RunSpec, RunStatus
+from hypolab.records import Hypothesis, RunOptions, RunResult, RunSpec, RunStatus
 from hypolab.store import Claim, RunStore, new_owner
 
-Device = Literal["auto", "cpu", "gpu"]
 #: How often a waiting process looks again at runs another process trains.
 POLL_SECONDS = 1.0
 
-@dataclass
-class _Run:
-    """Mutable state of one ``run_hypothesis`` call."""
 
-    hypothesis: Hypothesis
-    store: RunStore
-    owner: str
-    fresh_since: float | None
-    started: float
-    device: Device
-    tensorboard_dir: str | os.PathLike[str] | None
-    progress: Progress
-    dataset: Any = None
-    trained: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class Trained:
+    """What ``execute`` did.
+
+    Args:
+        results: every planned run's record, in plan order, with this hypothesis's arm names.
+        trained: how many runs this call trained (the rest came from the store).
+    """
+
+    results: list[RunResult]
+    trained: int
 
 
-def execute(h, store, rerun, device, pack, progress, tensorboard_dir, deterministic) -> tuple[list[RunResult], int]:
-    """Train what the store lacks; return every planned record (in plan order) and how many were trained now."""
+def execute(
+    h: Hypothesis,
+    options: RunOptions,
+    *,
+    progress: Progress | None = None,
+    store: RunStore | None = None,
+    executor: Executor | None = None,
+) -> Trained:
+    """Train what the store lacks with an executor; return every planned record.
+
+    Args:
+        h: the hypothesis.
+        options: how to train (store file, rerun, device, pack...).
+        progress: where progress goes; None reports nothing.
+        store: an open store to use instead of opening ``options.store``.
+        executor: the executor to train with (kept open); by default the one
+            ``options`` ask for (``hypolab.executors.create``), closed at the end.
+
+    Raises:
+        StoreError, DataError, DeviceError: the store, data or device cannot be used.
+    """
+    from hypolab import executors
     from hypolab import plan as planning
 
     specs = planning.plan(h)
-    owns_store = not isinstance(store, RunStore)
-    run_store = RunStore(store) if owns_store else store
+    run_store = store if store is not None else RunStore(options.store)
     started = time.time()
-    state = _Run(
-        hypothesis=h, store=run_store, owner=new_owner(), fresh_since=started if rerun else None, started=started,
-        device=device, tensorboard_dir=tensorboard_dir, progress=progress or NullProgress(),
-    )  # fmt: skip
     try:
         run_store.register_plan(h.name, h.path, specs)
         run_store.register_source(h.name, h.source)
         stored = run_store.results_for(s.key for s in specs)
-        todo = [s for s in specs if _needs_training(stored.get(s.key), state)]
+        todo = [s for s in specs if _needs_training(stored.get(s.key), options.rerun)]
+        trained = 0
         if todo:
-            _train_all(state, specs, todo, pack, deterministic, len(specs) - len(todo))
+            chosen = executor if executor is not None else executors.create(options)
+            try:
+                driver = _Driver(h, run_store, chosen, progress or NullProgress(), started=started, rerun=options.rerun)
+                driver.train(specs, todo, h.pack if options.pack is None else options.pack)
+                trained = len(driver.trained)
+            finally:
+                if executor is None:
+                    chosen.close()
         results = run_store.results_for(s.key for s in specs)
         missing = [s for s in specs if s.key not in results]
         if missing:
             raise HypolabError(f"{len(missing)} planned runs have no record after training (first: {missing[0].arm}, "
-                               f"seed {missing[0].seed}). Run the same command again to train them.")
-        return [replace(results[s.key], arm=s.arm) for s in specs], len(state.trained)
+                               f"seed {missing[0].seed}). Run the same command again to train them.")  # fmt: skip
+        return Trained(results=[replace(results[s.key], arm=s.arm) for s in specs], trained=trained)
     finally:
-        if owns_store:
+        if store is None:
             run_store.close()
 
 
-def _needs_training(record: RunResult | None, state: _Run) -> bool:
-    if record is None or state.fresh_since is not None:
+def _needs_training(record: RunResult | None, rerun: bool) -> bool:
+    if record is None or rerun:
         return True
     return record.status is RunStatus.FAILED  # failures are often transient (out of memory): retry them
-
-
-def _train_all(state: _Run, specs: list[RunSpec], todo: list[RunSpec], pack, deterministic: bool, stored: int) -> None:
-    if state.device == "cpu" and "keras" not in sys.modules:
-        # Hide the GPUs before the backend initialises (runner.prepare_device
-        # also does, but importing the runner may already load the backend).
-        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
-        os.environ["JAX_PLATFORMS"] = "cpu"
-    from hypolab import datasets, runner
-
-    runner.prepare_device(state.device, deterministic=deterministic)
-    h = state.hypothesis
-    base_dir = Path(h.path).parent if h.path else None
-    state.dataset = datasets.load(h.data, base_dir=base_dir)
-    trainer = _Trainer(state, base_dir, h.pack if pack is None else pack)
-    state.progress.start(h.name, total=len(specs), stored=stored)
-    heartbeat = _Heartbeat(state.store.path, state.owner, state.store.lease_seconds)
-    try:
-        deferred: list[RunSpec] = []
-        for unit in _rounds(h, todo, trainer.round_size):
-            deferred += trainer.claim_and_train(unit)
-        while deferred:  # runs another process holds: wait for its records, or take over a stale lease
-            state.progress.waiting(len(deferred))
-            time.sleep(POLL_SECONDS)
-            deferred = [s for unit in _rounds(h, deferred, 1) for s in trainer.claim_and_train(unit)]
-    finally:
-        heartbeat.stop()
-        state.store.release(state.owner)
-        state.progress.close()
 
 
 def _rounds(h: Hypothesis, specs: Sequence[RunSpec], round_size: int) -> list[list[RunSpec]]:
@@ -119,109 +117,87 @@ def _rounds(h: Hypothesis, specs: Sequence[RunSpec], round_size: int) -> list[li
     position = {seed: i for i, seed in enumerate(h.seeds)}
     arm_order = {arm.name: i for i, arm in enumerate(h.arms)}
     grouped: dict[tuple[int, int], list[RunSpec]] = {}
-    for spec in sorted(specs, key=lambda s: position.get(s.seed, s.seed)):
-        slot = (position.get(spec.seed, spec.seed) // round_size, arm_order.get(spec.arm, len(arm_order)))
+    for spec in sorted(specs, key=lambda s: position[s.seed]):
+        slot = (position[spec.seed] // round_size, arm_order[spec.arm])
         grouped.setdefault(slot, []).append(spec)
     return [grouped[slot] for slot in sorted(grouped)]
 
 
-class _Trainer:
-    """Claims units of runs and trains them packed or one at a time, recording each."""
+class _Driver:
+    """One ``execute`` call's training: claims rounds, feeds the executor, commits its records."""
 
-    def __init__(self, state: _Run, base_dir: Path | None, pack: int | str) -> None:
-        self.state = state
-        self.base_dir = base_dir
-        # Arm name -> seeds per model, and why an arm is not packed where packing was asked for.
-        self.sizes: dict[str, int] = {}
-        self.unpacked_note: dict[str, str] = {}
-        packing = None
-        if pack != 1:
-            try:
-                from hypolab import packing
-            except ImportError:
-                packing = None
-        for arm in state.hypothesis.arms:
-            if packing is None:
-                self.sizes[arm.name] = 1
-            elif state.tensorboard_dir is not None:
-                self.sizes[arm.name] = 1
-                self.unpacked_note[arm.name] = "trained one seed at a time: --tensorboard logs need one model per run"
-            elif packing.supports(arm.config):
-                self.sizes[arm.name] = packing.pack_size(arm.config, state.dataset, len(state.hypothesis.seeds), pack)
-            else:
-                self.sizes[arm.name] = 1
-                self.unpacked_note[arm.name] = f"trained one seed at a time: {packing.unsupported_reason(arm.config)}"
-        packed = [size for size in self.sizes.values() if size > 1]
+    def __init__(self, h: Hypothesis, store: RunStore, executor: Executor, progress: Progress, *,
+                 started: float, rerun: bool) -> None:  # fmt: skip
+        self.h = h
+        self.store = store
+        self.executor = executor
+        self.progress = progress
+        self.owner = new_owner()
+        self.started = started
+        # --rerun: only records written from now on count as done.
+        self.fresh_since = started if rerun else None
+        self.base_dir = str(Path(h.path).parent) if h.path else None
+        self.choices: dict[str, PackChoice] = {}
+        self.specs: dict[str, RunSpec] = {}
+        self.deferred: list[RunSpec] = []
+        self.trained: list[str] = []
+
+    def train(self, specs: list[RunSpec], todo: list[RunSpec], requested: int | str) -> None:
+        h = self.h
+        self.specs = {spec.key: spec for spec in specs}
+        self.executor.prepare(h.data, self.base_dir)  # device and data errors surface before any claim
+        for arm in h.arms:
+            self.choices[arm.name] = self.executor.pack_choice(
+                arm.config, h.data, base_dir=self.base_dir, runs=len(h.seeds), requested=requested
+            )
+        packed = [choice.size for choice in self.choices.values() if choice.size > 1]
         # One round size for every arm keeps them balanced; unpacked arms train the round's seeds one by one.
-        self.round_size = min(packed) if packed else 1
-
-    def claim_and_train(self, unit: list[RunSpec]) -> list[RunSpec]:
-        """Claim the unit's runs, train those claimed; return the ones another process holds."""
-        state = self.state
-        claimed, busy = [], []
-        for spec in unit:
-            outcome = state.store.claim(spec.key, owner=state.owner, fresh_since=state.fresh_since,
-                                        retry_failed_before=state.started)  # fmt: skip
-            if outcome is Claim.CLAIMED:
-                claimed.append(spec)
-            elif outcome is Claim.BUSY:
-                busy.append(spec)
-        if claimed and self.sizes.get(claimed[0].arm, 1) > 1:
-            # Even a lone seed of a packed arm (a remainder, a retry, a run taken
-            # over from another process) goes through the packed path: a seed's
-            # numbers must not depend on how its arm happened to be split.
-            self._train_pack(claimed)
-        else:
-            for spec in claimed:
-                self._train_single(spec)
-        return busy
-
-    def _train_single(self, spec: RunSpec) -> None:
-        from hypolab import runner
-
-        state = self.state
-        state.progress.runs_started([spec])
-        result = runner.train_one(
-            spec, state.dataset, device=state.device, on_epoch=self._epoch_reporter([spec]),
-            tensorboard_dir=state.tensorboard_dir, base_dir=self.base_dir,
-        )  # fmt: skip
-        note = self.unpacked_note.get(spec.arm)
-        self._record(replace(result, notes=(*result.notes, note)) if note else result)
-
-    def _train_pack(self, specs: list[RunSpec]) -> None:
-        from hypolab import packing
-
-        state = self.state
-        state.progress.runs_started(specs)
+        round_size = min(packed) if packed else 1
+        self.progress.start(h.name, total=len(specs), stored=len(specs) - len(todo))
+        heartbeat = _Heartbeat(self.store.path, self.owner, self.store.lease_seconds)
         try:
-            results = packing.train_pack(specs, state.dataset, device=state.device, on_epoch=self._epoch_reporter(specs))
-        except Exception as exc:  # as in train_one: a failure is recorded, the other runs go on
-            results = [_failed(spec, exc, state.device) for spec in specs]
-        for result in results:
-            self._record(result)
+            self.executor.run(self._claimed(_rounds(h, todo, round_size)), self._on_event)
+            while self.deferred:  # runs another process holds: wait for its records, or take over a stale lease
+                self.progress.waiting(len(self.deferred))
+                time.sleep(POLL_SECONDS)
+                retry, self.deferred = self.deferred, []
+                self.executor.run(self._claimed(_rounds(h, retry, 1)), self._on_event)
+        finally:
+            heartbeat.stop()
+            self.store.release(self.owner)
+            self.progress.close()
 
-    def _record(self, result: RunResult) -> None:
-        self.state.store.put(result, owner=self.state.owner)
-        self.state.trained.append(result.key)
-        self.state.progress.run_done(result)
+    def _claimed(self, rounds: Iterable[list[RunSpec]]) -> Iterator[WorkUnit]:
+        """The rounds as units of work, each claimed when the executor asks for it.
 
-    def _epoch_reporter(self, specs: list[RunSpec]) -> Callable[[int, Mapping[str, float]], None]:
-        epochs = int(specs[0].config.get("epochs", 1))
-        progress = self.state.progress
-        return lambda epoch, logs: progress.epoch_done(specs, epoch, epochs, logs)
+        Runs another process holds are kept in ``deferred``; runs with a
+        usable record by now are left out.
+        """
+        for unit in rounds:
+            claimed = []
+            for spec in unit:
+                outcome = self.store.claim(spec.key, owner=self.owner, fresh_since=self.fresh_since,
+                                           retry_failed_before=self.started)  # fmt: skip
+                if outcome is Claim.CLAIMED:
+                    claimed.append(spec)
+                elif outcome is Claim.BUSY:
+                    self.deferred.append(spec)
+            if claimed:
+                choice = self.choices[claimed[0].arm]
+                # Even a lone seed of a packed arm (a remainder, a retry, a run taken
+                # over from another process) goes through the packed path: a seed's
+                # numbers must not depend on how its arm happened to be split.
+                yield WorkUnit(specs=tuple(claimed), packed=choice.size > 1, base_dir=self.base_dir, note=choice.note)
 
-
-def _failed(spec: RunSpec, exc: Exception, device: Device) -> RunResult:
-    from hypolab import runner
-
-    backend, versions = runner.environment()
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return RunResult(
-        key=spec.key, hypothesis=spec.hypothesis, arm=spec.arm, seed=spec.seed, config=spec.config,
-        data=spec.data.to_dict(), status=RunStatus.FAILED, device=runner.prepare_device(device),
-        backend=backend, versions=versions, started_at=now, finished_at=now,
-        error=f"packed training failed: {type(exc).__name__}: {exc}",
-    )  # fmt: skip
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, RunFinished):
+            self.store.put(event.result, owner=self.owner)
+            self.trained.append(event.result.key)
+            self.progress.run_done(event.result)
+        elif isinstance(event, EpochEnded):
+            self.progress.epoch_done([self.specs[k] for k in event.keys], event.epoch, event.epochs, event.logs)
+        elif isinstance(event, RunsStarted):
+            self.progress.runs_started([self.specs[k] for k in event.keys])
 
 
 class _Heartbeat:

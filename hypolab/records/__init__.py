@@ -27,7 +27,7 @@ from hypolab.records.hypothesis import (
     flatten,
     higher_is_better,
 )
-from hypolab.records.runs import Dataset, RunResult, RunSpec, RunStatus
+from hypolab.records.runs import Dataset, RunOptions, RunResult, RunSpec, RunStatus
 from hypolab.records.significance import (
     Conclusion,
     EquivalenceTest,
@@ -58,6 +58,7 @@ __all__ = [
     "OmnibusTests",
     "Pairing",
     "RobustnessCheck",
+    "RunOptions",
     "RunResult",
     "RunSpec",
     "RunStatus",

@@ -1,13 +1,52 @@
-"""Records of training: a run to do (``RunSpec``), the data it trains on, and what it gave.
+"""Records of training: how to run a test (``RunOptions``), a run to do (``RunSpec``),
+the data it trains on, and what it gave (``RunResult``).
 """
 
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from hypolab.records.hypothesis import DataConfig, Task
+
+#: Where runs train: ``auto`` uses a visible GPU, ``cpu`` hides the GPUs, ``gpu`` fails without one.
+Device = Literal["auto", "cpu", "gpu"]
+DEVICES: tuple[Device, ...] = ("auto", "cpu", "gpu")
+
+#: Where ``hypolab test`` keeps runs unless ``--store`` says otherwise.
+DEFAULT_STORE = Path("reports") / "runs.sqlite"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one ``hypolab test`` trains: the options that travel together from the CLI
+    (or ``hypolab.pipeline.run_hypothesis``) to the driver and its executor.
+
+    Args:
+        store: the run store's file.
+        rerun: retrain every run even where the store holds it (the new
+            records supersede the old ones).
+        device: ``auto``, ``cpu`` or ``gpu``.
+        pack: seeds trained together per model: a positive int, ``auto``, or
+            None for the hypothesis file's ``pack``. ``1`` trains one seed at a time.
+        tensorboard_dir: write TensorBoard logs of every trained run there; None writes none.
+        deterministic: ask the backend for deterministic GPU ops.
+
+    Example:
+
+    >>> RunOptions(store="runs.sqlite", device="cpu", pack=1).pack
+    1
+    """
+
+    store: str | os.PathLike[str] = DEFAULT_STORE
+    rerun: bool = False
+    device: Device = "auto"
+    pack: int | Literal["auto"] | None = None
+    tensorboard_dir: str | os.PathLike[str] | None = None
+    deterministic: bool = False
 
 
 class RunStatus(str, enum.Enum):

@@ -20,108 +20,40 @@ Example:
 
     store = RunStore("reports/runs.sqlite")
     if store.claim(spec.key, owner=owner) is Claim.CLAIMED:
-        store.put(train_one(spec, dataset, device="cpu"))
+        store.put(result_of_training, owner=owner)
+
+The driver (``hypolab.pipeline``) is the only writer of records; executors
+never open the store. The package: ``schema`` (the tables, opening and
+migrating the file), ``rows`` (a record as a row), ``leases`` (owners, claims,
+stale leases) and, here, ``RunStore``.
 """
 
 from __future__ import annotations
 
-import enum
 import hashlib
-import json
 import os
 import socket
 import sqlite3
 import time
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from hypolab.errors import StoreError
-from hypolab.records import RunResult, RunSpec, RunStatus
+from hypolab.records import RunResult, RunSpec
+from hypolab.records.runs import DEFAULT_STORE
+from hypolab.store.leases import (
+    LEASE_SECONDS,
+    Claim,
+    counts_as_done,
+    is_live,
+    new_owner,
+)
+from hypolab.store.rows import COLUMNS, from_row, to_row
+from hypolab.store.schema import SCHEMA_VERSION, WriteTransaction, connect
 
-#: Where ``hypolab test`` keeps runs unless ``--store`` says otherwise.
-DEFAULT_STORE = Path("reports") / "runs.sqlite"
-
-#: Bumped when the tables change in a way older code cannot read.
-SCHEMA_VERSION = 2  # 2: registrations (the hypothesis text before training)
-
-#: A lease whose heartbeat is older than this is stale (its owner hung or
-#: runs on another host that died).
-LEASE_SECONDS = 300.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL,
-    current INTEGER NOT NULL DEFAULT 1,
-    hypothesis TEXT NOT NULL,
-    arm TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    config TEXT NOT NULL,
-    data TEXT NOT NULL,
-    history TEXT NOT NULL,
-    metrics TEXT NOT NULL,
-    best_epoch INTEGER,
-    epochs_run INTEGER NOT NULL,
-    trainable_params INTEGER NOT NULL,
-    train_seconds REAL NOT NULL,
-    device TEXT NOT NULL,
-    backend TEXT NOT NULL,
-    versions TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    error TEXT,
-    diverged_epoch INTEGER,
-    notes TEXT NOT NULL,
-    recorded_at REAL NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS runs_current_key ON runs(key) WHERE current = 1;
-CREATE INDEX IF NOT EXISTS runs_key ON runs(key);
-CREATE TABLE IF NOT EXISTS plans (
-    hypothesis TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    arm TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    path TEXT NOT NULL,
-    PRIMARY KEY (hypothesis, key)
-);
-CREATE TABLE IF NOT EXISTS registrations (
-    hypothesis TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    source TEXT NOT NULL,
-    registered_at TEXT NOT NULL,
-    PRIMARY KEY (hypothesis, sha256)
-);
-CREATE TABLE IF NOT EXISTS leases (
-    key TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    host TEXT NOT NULL,
-    claimed_at REAL NOT NULL,
-    heartbeat_at REAL NOT NULL
-);
-"""
-
-_JSON_FIELDS = ("config", "data", "history", "metrics", "versions", "notes")
-_COLUMNS = (
-    "key", "hypothesis", "arm", "seed", "status", "config", "data", "history",
-    "metrics", "best_epoch", "epochs_run", "trainable_params", "train_seconds",
-    "device", "backend", "versions", "started_at", "finished_at", "error",
-    "diverged_epoch", "notes",
-)  # fmt: skip
-
-
-class Claim(str, enum.Enum):
-    """What ``RunStore.claim`` found."""
-
-    CLAIMED = "claimed"  # the caller owns the run now and must train it
-    DONE = "done"  # a usable record exists; nothing to train
-    BUSY = "busy"  # another live process is training it
+__all__ = ["DEFAULT_STORE", "LEASE_SECONDS", "SCHEMA_VERSION", "ArmStatus", "Claim", "RunStore", "new_owner"]
 
 
 @dataclass(frozen=True)
@@ -142,11 +74,6 @@ class ArmStatus:
         return self.planned - self.finished - self.diverged - self.failed - self.running
 
 
-def new_owner() -> str:
-    """A fresh owner id for one ``hypolab test`` invocation's leases."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
 class RunStore:
     """The SQLite file of run records, plans and leases.
 
@@ -162,79 +89,7 @@ class RunStore:
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_STORE, *, lease_seconds: float = LEASE_SECONDS) -> None:
         self.path = Path(path)
         self.lease_seconds = lease_seconds
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE),
-            # so a claim's read and write happen under one write lock.
-            self._db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._open_retrying_while_locked()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"Cannot open run store {self.path}: {exc}. Expected a hypolab SQLite run store "
-                "(or a path where one can be created); pass --store with another file."
-            ) from None
-        except FileExistsError:  # mkdir met a file where a parent folder should be
-            raise StoreError(
-                f"Cannot create run store {self.path}: one of its parent paths is a file, not a folder. "
-                "Expected a writable path; pass --store with another file."
-            ) from None
-        except OSError as exc:
-            raise StoreError(
-                f"Cannot create run store {self.path}: {exc.strerror or exc}. Expected a writable "
-                "path; pass --store with another file."
-            ) from None
-
-    def _open_retrying_while_locked(self, wait_seconds: float = 60.0) -> None:
-        """Switch to WAL and create or migrate the schema.
-
-        Two processes opening a new store at the same moment can see "database
-        is locked" from the journal-mode switch, which SQLite does not always
-        retry through the busy timeout: retry it here for up to ``wait_seconds``.
-        """
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"Run store {self.path} has schema version {version}; this hypolab reads "
-                        f"version {SCHEMA_VERSION} or older. Upgrade hypolab or pass --store with another file."
-                    )
-                if version < SCHEMA_VERSION:
-                    # Only a new or older file is written to here: opening a current store takes no write lock.
-                    self._create_schema()
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def _create_schema(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            # Under the write lock: another process may have created the schema meanwhile.
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            tables = [r[0] for r in self._db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-            if version == 0 and tables:  # someone else's database: leave it as it is
-                raise StoreError(
-                    f"Run store {self.path} is an SQLite database but not a hypolab run store "
-                    f"(it has the tables {', '.join(tables)}). Expected a hypolab run store or "
-                    "a new file; pass --store with another file."
-                )
-            if version < SCHEMA_VERSION:
-                # execute(), not executescript(): that would commit the lock away first.
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        self._db = connect(self.path)
 
     def close(self) -> None:
         self._db.close()
@@ -261,13 +116,13 @@ class RunStore:
             owner: the lease owner; its lease on the key is dropped in the same
                 transaction.
         """
-        row = _to_row(result)
+        row = to_row(result)
         with self._write():
             self._db.execute("UPDATE runs SET current = 0 WHERE key = ? AND current = 1", (result.key,))
             self._db.execute(
-                f"INSERT INTO runs ({', '.join(_COLUMNS)}, current, recorded_at) "
-                f"VALUES ({', '.join('?' for _ in _COLUMNS)}, 1, ?)",
-                (*(row[c] for c in _COLUMNS), time.time()),
+                f"INSERT INTO runs ({', '.join(COLUMNS)}, current, recorded_at) "
+                f"VALUES ({', '.join('?' for _ in COLUMNS)}, 1, ?)",
+                (*(row[c] for c in COLUMNS), time.time()),
             )
             if owner is not None:
                 self._db.execute("DELETE FROM leases WHERE key = ? AND owner = ?", (result.key, owner))
@@ -275,7 +130,7 @@ class RunStore:
     def get(self, key: str) -> RunResult | None:
         """The current record of ``key``, or None."""
         row = self._db.execute("SELECT * FROM runs WHERE key = ? AND current = 1", (key,)).fetchone()
-        return None if row is None else _from_row(row)
+        return None if row is None else from_row(row)
 
     def results_for(self, keys: Iterable[str]) -> dict[str, RunResult]:
         """The current records of those ``keys`` that have one, by key."""
@@ -287,13 +142,13 @@ class RunStore:
                 f"SELECT * FROM runs WHERE current = 1 AND key IN ({', '.join('?' for _ in chunk)})", chunk
             )
             for row in rows:
-                found[row["key"]] = _from_row(row)
+                found[row["key"]] = from_row(row)
         return found
 
     def history(self, key: str) -> list[RunResult]:
         """Every record ever written for ``key``, oldest first (reruns included)."""
         rows = self._db.execute("SELECT * FROM runs WHERE key = ? ORDER BY id", (key,))
-        return [_from_row(row) for row in rows]
+        return [from_row(row) for row in rows]
 
     def count(self, key: str | None = None) -> int:
         """Records written (current and superseded), for one key or all."""
@@ -323,7 +178,7 @@ class RunStore:
             row = self._db.execute(
                 "SELECT status, recorded_at FROM runs WHERE key = ? AND current = 1", (key,)
             ).fetchone()
-            if row is not None and _counts_as_done(row, fresh_since, retry_failed_before):
+            if row is not None and counts_as_done(row, fresh_since, retry_failed_before):
                 return Claim.DONE
             lease = self._db.execute("SELECT * FROM leases WHERE key = ?", (key,)).fetchone()
             if lease is not None and lease["owner"] != owner and self._is_live(lease, now):
@@ -353,11 +208,7 @@ class RunStore:
         return {row["key"] for row in self._db.execute("SELECT * FROM leases") if self._is_live(row, now)}
 
     def _is_live(self, lease: sqlite3.Row, now: float) -> bool:
-        if now - lease["heartbeat_at"] > self.lease_seconds:
-            return False
-        if lease["host"] == socket.gethostname():
-            return _pid_alive(lease["pid"])
-        return True
+        return is_live(lease, now, self.lease_seconds)
 
     # -- plans (what ``hypolab status`` counts against) -------------------------
 
@@ -428,71 +279,5 @@ class RunStore:
 
     # -- helpers -------------------------------------------------------------
 
-    def _write(self) -> _WriteTransaction:
-        return _WriteTransaction(self._db, self.path)
-
-
-class _WriteTransaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``: takes the write lock up front, so a
-    read-then-write (a claim) cannot interleave with another process's."""
-
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
-        self._db = db
-        self._path = path
-
-    def __enter__(self) -> None:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(
-                f"Run store {self._path} stayed locked: {exc}. Another process holds it; "
-                "retry, or pass --store with another file."
-            ) from None
-
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
-
-
-def _counts_as_done(row: sqlite3.Row, fresh_since: float | None, retry_failed_before: float | None) -> bool:
-    if fresh_since is not None and row["recorded_at"] < fresh_since:
-        return False
-    if row["status"] == RunStatus.FAILED.value and retry_failed_before is not None:
-        return row["recorded_at"] >= retry_failed_before
-    return True
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's live process
-        return True
-    return _not_zombie(pid)
-
-
-def _not_zombie(pid: int) -> bool:
-    # A killed child that its parent has not reaped yet still answers kill(0).
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _to_row(result: RunResult) -> dict[str, Any]:
-    row: dict[str, Any] = {c: getattr(result, c) for c in _COLUMNS}
-    row["status"] = RunStatus(result.status).value
-    for name in _JSON_FIELDS:
-        value = row[name]
-        row[name] = json.dumps(list(value) if name == "notes" else value, sort_keys=True)
-    return row
-
-
-def _from_row(row: sqlite3.Row) -> RunResult:
-    values: dict[str, Any] = {c: row[c] for c in _COLUMNS}
-    for name in _JSON_FIELDS:
-        values[name] = json.loads(values[name])
-    values["notes"] = tuple(values["notes"])
-    values["status"] = RunStatus(values["status"])
-    return RunResult(**values)
+    def _write(self) -> WriteTransaction:
+        return WriteTransaction(self._db, self.path)

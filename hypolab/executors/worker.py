@@ -1,0 +1,166 @@
+"""What one training process holds and does: its device, its data sets, its units of work.
+
+A ``Worker`` is built from ``WorkerSettings``, plain data (a device name, the
+determinism flag, a TensorBoard folder), so any process can build its own:
+the local executor holds one in the driver's process; an executor that
+trains elsewhere holds one per worker process. The worker sets the device up
+once, loads each data set once (a ``DatasetCache``), decides how an arm packs
+from this machine's memory, and turns units of work into run records and
+progress events with the trainers (``hypolab.runner``, ``hypolab.packing``).
+
+Example:
+
+    worker = Worker(WorkerSettings(device="cpu"))
+    worker.train(WorkUnit(specs=tuple(specs), packed=True), emit=print)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from hypolab import datasets, device
+from hypolab.executors.protocol import (
+    EpochEnded,
+    EventHandler,
+    PackChoice,
+    RunFinished,
+    RunsStarted,
+    WorkUnit,
+)
+from hypolab.records import DataConfig, Dataset, RunOptions, RunResult, RunSpec, RunStatus
+from hypolab.records.runs import Device
+from hypolab.run_record import (
+    Clock,
+    Environment,
+    Outcome,
+    describe_error,
+    record,
+    with_note,
+)
+
+#: The note of an arm trained one seed at a time because of ``--tensorboard``.
+TENSORBOARD_NOTE = "trained one seed at a time: --tensorboard logs need one model per run"
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker trains: what it needs besides the units themselves.
+
+    Args:
+        device: ``auto``, ``cpu`` or ``gpu``.
+        deterministic: ask the backend for deterministic GPU ops.
+        tensorboard_dir: write TensorBoard logs of every run there; None writes none.
+    """
+
+    device: Device = "auto"
+    deterministic: bool = False
+    tensorboard_dir: str | None = None
+
+    @classmethod
+    def from_options(cls, options: RunOptions) -> WorkerSettings:
+        """The worker side of a test's ``RunOptions``."""
+        folder = options.tensorboard_dir
+        return cls(device=options.device, deterministic=options.deterministic,
+                   tensorboard_dir=None if folder is None else os.fspath(folder))  # fmt: skip
+
+
+class Worker:
+    """Trains units of work in this process, owning its device set-up and loaded data.
+
+    Args:
+        settings: the worker's device and logging settings.
+    """
+
+    def __init__(self, settings: WorkerSettings) -> None:
+        self.settings = settings
+        self._environment: Environment | None = None
+        self._datasets = datasets.DatasetCache()
+
+    def environment(self) -> Environment:
+        """Where this worker's runs train, set up at the first call.
+
+        Raises:
+            DeviceError: the settings' device cannot be used.
+        """
+        if self._environment is None:
+            self._environment = device.prepare(self.settings.device, deterministic=self.settings.deterministic)
+        return self._environment
+
+    def dataset(self, data: DataConfig, base_dir: str | None) -> Dataset:
+        """The loaded data set (once per worker); the device is set up first.
+
+        Raises:
+            DeviceError: as ``environment``.
+            DataError: the data cannot be loaded.
+        """
+        self.environment()  # before data loading may import Keras: ``cpu`` hides the GPUs first
+        return self._datasets.get(data, base_dir)
+
+    def pack_choice(
+        self,
+        config: Mapping[str, Any],
+        data: DataConfig,
+        *,
+        base_dir: str | None,
+        runs: int,
+        requested: int | Literal["auto"],
+    ) -> PackChoice:
+        """How many seeds of an arm train in one model here (see ``Executor.pack_choice``)."""
+        if requested == 1:
+            return PackChoice(size=1)
+        if self.settings.tensorboard_dir is not None:
+            return PackChoice(size=1, note=TENSORBOARD_NOTE)
+        from hypolab import packing
+
+        reason = packing.unsupported_reason(config)
+        if reason is not None:
+            return PackChoice(size=1, note=f"trained one seed at a time: {reason}")
+        return PackChoice(size=packing.pack_size(config, self.dataset(data, base_dir), runs, requested))
+
+    def train(self, unit: WorkUnit, emit: EventHandler) -> None:
+        """Train one unit; emit ``RunsStarted``, ``EpochEnded`` and one ``RunFinished`` per spec.
+
+        Never raises for a run's own failure; an exception that escapes the
+        packed trainer fails every run of the pack with its message.
+        """
+        dataset = self.dataset(unit.specs[0].data, unit.base_dir)
+        environment = self.environment()
+        if unit.packed:
+            results = self._train_pack(environment, unit, dataset, emit)
+            for result in results:
+                emit(RunFinished(with_note(result, unit.note)))
+            return
+        from hypolab import runner
+
+        for spec in unit.specs:
+            emit(RunsStarted((spec.key,)))
+            result = runner.train_in(
+                environment, spec, dataset, on_epoch=_epoch_reporter((spec,), emit),
+                tensorboard_dir=self.settings.tensorboard_dir, base_dir=unit.base_dir,
+            )  # fmt: skip
+            emit(RunFinished(with_note(result, unit.note)))
+
+    def _train_pack(self, environment: Environment, unit: WorkUnit, dataset: Dataset, emit: EventHandler) -> list[RunResult]:
+        from hypolab import packing
+
+        emit(RunsStarted(unit.keys))
+        clock = Clock()
+        try:
+            return packing.train_pack_in(environment, unit.specs, dataset, on_epoch=_epoch_reporter(unit.specs, emit))
+        except Exception as exc:  # as in train_in: a failure is recorded, the other units go on
+            failed = Outcome(status=RunStatus.FAILED, error=f"packed training failed: {describe_error(exc, located=False)}")
+            return [record(spec, failed, environment, sizes=dataset.sizes, clock=clock) for spec in unit.specs]
+
+    def close(self) -> None:
+        """Forget the loaded data sets."""
+        self._datasets.clear()
+
+
+def _epoch_reporter(specs: tuple[RunSpec, ...], emit: EventHandler) -> Callable[[int, Mapping[str, float]], None]:
+    """The trainers' ``on_epoch(epoch, logs)``, as ``EpochEnded`` events for ``specs``."""
+    keys = tuple(spec.key for spec in specs)
+    epochs = int(specs[0].config["epochs"])
+    return lambda epoch, logs: emit(EpochEnded(keys=keys, epoch=epoch, epochs=epochs, logs=dict(logs)))

@@ -1,0 +1,58 @@
+"""What a training history says: the score metric, the best epoch, the final metrics.
+
+Shared by the plain runner and the packed trainer, so a run's ``metrics``
+mean the same whichever path trained it. Pure Python: histories are lists of
+floats per logged name (``loss``, ``val_loss``, ``accuracy``/``mae``...).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from hypolab.records import Task, higher_is_better
+
+
+def score_metric(task: Task | str) -> str:
+    """The metric logged beside the loss: ``accuracy`` (classification) or ``mae`` (regression)."""
+    return "accuracy" if Task(task) is Task.CLASSIFICATION else "mae"
+
+
+def monitor_increases(monitor: str) -> bool:
+    """Whether a larger value of an early-stopping ``monitor`` is an improvement."""
+    return higher_is_better(monitor) is True
+
+
+def best_epoch_index(values: list[float], monitor: str) -> int | None:
+    """The best finite value's 0-based epoch, ties to the earliest (as EarlyStopping)."""
+    finite = [(v, i) for i, v in enumerate(values) if math.isfinite(v)]
+    if not finite:
+        return None
+    # Ties go to the earliest epoch, as EarlyStopping's strict comparison does.
+    if monitor_increases(monitor):
+        return max(finite, key=lambda vi: (vi[0], -vi[1]))[1]
+    return min(finite, key=lambda vi: (vi[0], vi[1]))[1]
+
+
+def final_metrics(history: Mapping[str, list[float]], final: int, score: str) -> dict[str, float]:
+    """A finished run's train and validation metrics from its per-epoch history.
+
+    Args:
+        history: per-epoch values (``loss``, ``val_loss``, ``<score>``, ``val_<score>``).
+        final: 0-based epoch whose weights the run ends with (the restored best
+            epoch under early stopping with ``restore_best_weights``, else the last).
+        score: ``accuracy`` (classification) or ``mae`` (regression).
+
+    Returns:
+        ``loss`` and ``<score>`` of the last epoch trained, ``val_*`` at ``final``,
+        and ``best_val_*`` over all epochs.
+    """
+    best_score = max if monitor_increases(score) else min
+    return {
+        "loss": history["loss"][-1],
+        score: history[score][-1],
+        "val_loss": history["val_loss"][final],
+        f"val_{score}": history[f"val_{score}"][final],
+        "best_val_loss": min(history["val_loss"]),
+        f"best_val_{score}": best_score(history[f"val_{score}"]),
+    }

@@ -1,0 +1,203 @@
+"""Train one packed model whose copy k is seed k: the fused training loop.
+
+- copy k starts from seed k's plain initial weights (``build_packed``);
+- each epoch, copy k sees the training data in its own order, and its dropout
+  masks come from its own keys; both are drawn from
+  ``numpy.random.default_rng([seed, epoch])`` only (``epoch_order``), so a
+  seed trains the same alone or beside any other seeds, and an interrupted
+  arm resumes exactly;
+- the loss is the sum of the copies' mean losses, so each copy's gradient is
+  its own; optimizer state is per weight (and clipping per copy);
+- early stopping and divergence are decided per copy, as Keras's
+  ``EarlyStopping`` and the runner's NaN check do for one model: a copy that
+  stops is frozen (its kept weights are written back after every epoch and
+  before testing) while the others go on.
+
+Example:
+
+    trained = fit_copies(config, dataset, [CopyState(seed=s) for s in (0, 1, 2)])
+    trained.outcomes[1].metrics["test_accuracy"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+
+from hypolab import models
+from hypolab.models.history import score_metric
+from hypolab.packing.copies import CopyState, StopRule
+from hypolab.packing.evaluate import eval_batch_size, evaluate_copies
+from hypolab.packing.model import build_packed
+from hypolab.packing.network import PackedNetwork
+from hypolab.packing.objective import (
+    PackedLoss,
+    PerCopyTraining,
+    numpy_loss_fn,
+    per_copy_loss_fn,
+    per_copy_optimizer,
+)
+from hypolab.records import Dataset, Task
+from hypolab.run_record import Outcome
+
+EpochCallback = Callable[[int, Mapping[str, float]], None]
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Copy ``seed``'s data order and dropout keys for one epoch.
+
+    Args:
+        seed: the run's seed.
+        epoch: 0-based epoch.
+        n: training examples.
+
+    Returns:
+        ``(order, keys)``: a permutation of ``range(n)`` and one int32 key per
+        position, drawn from ``numpy.random.default_rng([seed, epoch])`` only.
+    """
+    rng = np.random.default_rng([int(seed) % (1 << 63), int(epoch)])
+    order = rng.permutation(n).astype(np.int32)
+    keys = rng.integers(0, 1 << 32, size=n, dtype=np.uint32).view(np.int32)
+    return order, keys
+
+
+def compile_packed(
+    net: PackedNetwork, optimizer_config: Mapping[str, Any], loss: str, task: Task, steps_per_epoch: int
+) -> PerCopyTraining:
+    """Compile ``net`` with the per-copy loss, metrics and optimizer; return the metric."""
+    losses = per_copy_loss_fn(loss, task)
+    tracker = PerCopyTraining(net.copies, losses, task)
+    optimizer = per_copy_optimizer(models.make_optimizer(optimizer_config), net.copy_axes(), net.copies)
+    net.compile(
+        optimizer=optimizer,
+        loss=PackedLoss(losses),
+        metrics=[tracker],
+        steps_per_execution=steps_per_execution(steps_per_epoch),
+    )
+    return tracker
+
+
+def steps_per_execution(steps_per_epoch: int) -> int:
+    """Train steps per call into the compiled function.
+
+    On TensorFlow, several steps per call (a ``tf.while_loop``) cut the
+    per-step Python and dispatch overhead that dominates small batches
+    (measured in ``benchmarks/bench_packing.py``); with few steps an epoch the
+    loop's extra tracing costs more than it saves. JAX's and torch's trainers
+    loop over steps in Python either way.
+    """
+    if keras.backend.backend() != "tensorflow" or steps_per_epoch <= 32:
+        return 1
+    return 32
+
+
+@dataclass
+class TrainedPack:
+    """A trained pack: the network (copies restored as they ended) and per-copy outcomes.
+
+    Args:
+        network: the packed model; ``network.copy_weights(k)`` are copy k's
+            final weights in the plain model's layout.
+        copies: the per-copy states (histories, early stopping, divergence).
+        outcomes: per copy, how its run went (status, history, metrics, best epoch...).
+        trainable_params: trainable parameters of one copy.
+    """
+
+    network: PackedNetwork
+    copies: list[CopyState]
+    outcomes: list[Outcome]
+    trainable_params: int
+
+
+def fit_copies(
+    config: Mapping[str, Any],
+    dataset: Dataset,
+    copies: Sequence[CopyState],
+    *,
+    on_epoch: EpochCallback | None = None,
+) -> TrainedPack:
+    """Train one packed model whose copy k is ``copies[k].seed``; test each copy.
+
+    The core of ``train_pack``, without the run records: it raises on any
+    failure. Histories and stopping states are written into ``copies``.
+
+    Args:
+        config: the arm's resolved config.
+        dataset: the loaded data set.
+        copies: one fresh ``CopyState(seed=...)`` per seed.
+        on_epoch: called with the 1-based epoch and the mean logs of the
+            copies still training.
+    """
+    # The resolved config, read here only (the hypothesis stage filled every default).
+    optimizer_config, loss = config["optimizer"], models.loss_for(config, dataset.task)
+    batch_size, epochs = int(config["batch_size"]), int(config["epochs"])
+    rule = StopRule.from_config(config["early_stopping"])
+
+    copies = list(copies)
+    task = Task(dataset.task)
+    if len(copies) == 1:
+        # A lone seed trains beside one inert copy (never recorded): with K=1
+        # some backends' kernels take a shortcut (a size-1 axis squeezed
+        # away) that rounds differently, and Adam can amplify last-bit
+        # differences on a bias that batch normalization leaves gradient-free.
+        # With K >= 2 a copy's arithmetic does not depend on K.
+        copies.append(CopyState(seed=copies[0].seed + 1, active=False))
+        real = 1
+    else:
+        real = len(copies)
+    net = build_packed(config, dataset.input_shape, dataset.num_classes, task, [c.seed for c in copies],
+                       x_train=dataset.x_train)  # fmt: skip
+    y_train = np.asarray(dataset.y_train)
+    n = len(y_train)
+    tracker = compile_packed(net, optimizer_config, loss, task, steps_per_epoch=-(-n // batch_size))
+    losses = numpy_loss_fn(loss, task) or tracker.losses
+    scan_epochs = None
+    if keras.backend.backend() == "jax":
+        from hypolab.packing.scan import ScanEpochs  # imports jax
+
+        scan_epochs = ScanEpochs(net, tracker.losses, task)
+    eval_batch = eval_batch_size(net, max(len(dataset.y_val), len(dataset.y_test)))
+    score = score_metric(task)
+
+    for epoch in range(epochs):
+        if not any(c.active for c in copies):
+            break
+        orders = [epoch_order(c.seed, epoch, n) for c in copies]
+        index = np.stack([o for o, _ in orders], axis=1)
+        keys = np.stack([k for _, k in orders], axis=1)
+        if scan_epochs is not None:
+            train_loss, train_score = scan_epochs(index, keys, y_train[index], batch_size=batch_size)
+        else:
+            net.fit({"index": index, "keys": keys}, y_train[index], batch_size=batch_size, epochs=1,
+                    shuffle=False, verbose=0)  # fmt: skip
+            train_loss, train_score = tracker.per_copy()
+        val_loss, val_score = evaluate_copies(net, dataset.x_val, dataset.y_val, losses, task, eval_batch)
+        epoch_logs = []
+        for k, copy in enumerate(copies):
+            if copy.active:
+                logs = {
+                    "loss": float(train_loss[k]),
+                    score: float(train_score[k]),
+                    "val_loss": float(val_loss[k]),
+                    f"val_{score}": float(val_score[k]),
+                }
+                epoch_logs.append(logs)
+                copy.end_epoch(epoch, logs, rule, lambda k=k: net.copy_weights(k))
+        if on_epoch is not None and epoch_logs:
+            on_epoch(epoch + 1, {name: float(np.mean([l[name] for l in epoch_logs])) for name in epoch_logs[0]})
+        # Keep stopped copies exactly as they stopped while the others go on.
+        kept = {k: c.kept_weights for k, c in enumerate(copies) if c.kept_weights is not None}
+        if kept and any(c.active for c in copies):
+            net.set_copy_weights(kept)
+
+    final = {k: c.final_weights(rule) for k, c in enumerate(copies)}
+    net.set_copy_weights({k: w for k, w in final.items() if w is not None})
+    test_loss, test_score = evaluate_copies(net, dataset.x_test, dataset.y_test, losses, task, eval_batch)
+    params = net.trainable_params_per_copy()
+    copies = copies[:real]
+    outcomes = [copy.outcome(test_loss[k], test_score[k], score, rule, params) for k, copy in enumerate(copies)]
+    return TrainedPack(network=net, copies=copies, outcomes=outcomes, trainable_params=params)

@@ -1,0 +1,161 @@
+"""The one place a ``RunResult`` is built, for every training path.
+
+A trainer (``hypolab.runner`` for one model, ``hypolab.packing`` for a pack
+of seeds, an executor for a unit that failed as a whole) decides how a run
+went: an ``Outcome``. ``record`` turns a spec, its outcome, where it trained
+(``Environment``) and when into the stored record, so every path fills the
+same fields the same way: ``data`` is the planned data config plus the split
+sizes the run saw, and ``metrics`` always holds ``train_seconds`` and
+``epochs_run`` beside what training measured.
+
+Example:
+
+    clock = Clock()
+    outcome = Outcome(status=RunStatus.FAILED, error=describe_error(exc))
+    result = record(spec, outcome, environment, sizes=dataset.sizes, clock=clock)
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hypolab.records import RunResult, RunSpec, RunStatus
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where runs train: what every record says about its machine.
+
+    Args:
+        device: what runs use, e.g. ``cpu`` or ``gpu:0 (NVIDIA H100 80GB HBM3)``.
+        backend: the Keras backend, e.g. ``tensorflow``.
+        versions: library versions (hypolab, keras, the backend, python, numpy).
+    """
+
+    device: str
+    backend: str
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What training decided about one run: the fields that depend on how it went.
+
+    Args:
+        status: finished, diverged or failed.
+        history: per-epoch values of every logged metric.
+        metrics: the final metrics training measured (``test_*``, ``val_*``...),
+            without ``train_seconds`` and ``epochs_run``, which ``record`` adds.
+        epochs_run: epochs actually trained.
+        trainable_params: trainable parameters of the model (of one copy, packed).
+        best_epoch: 1-based epoch of the best monitored value, or None.
+        diverged_epoch: 1-based epoch where the loss became NaN/inf.
+        error: the error text of a failed run, or the reason of a diverged one.
+    """
+
+    status: RunStatus
+    history: Mapping[str, list[float]] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    epochs_run: int = 0
+    trainable_params: int = 0
+    best_epoch: int | None = None
+    diverged_epoch: int | None = None
+    error: str | None = None
+
+
+class Clock:
+    """When a run (or a pack) started: its ISO-8601 UTC start and a monotonic timer."""
+
+    def __init__(self) -> None:
+        self.started_at = utc_now()
+        self._start = time.perf_counter()
+
+    def seconds(self) -> float:
+        """Wall seconds since the clock started."""
+        return time.perf_counter() - self._start
+
+
+def record(
+    spec: RunSpec,
+    outcome: Outcome,
+    environment: Environment,
+    *,
+    sizes: Mapping[str, int],
+    clock: Clock,
+    train_seconds: float | None = None,
+    finished_at: str | None = None,
+    notes: tuple[str, ...] = (),
+) -> RunResult:
+    """The stored record of one run.
+
+    Args:
+        spec: the run that was trained.
+        outcome: how training went.
+        environment: where it trained.
+        sizes: examples per split the run saw (``Dataset.sizes``).
+        clock: started when the run (or its pack) started.
+        train_seconds: the run's wall time; the clock's reading where None.
+        finished_at: ISO-8601 UTC end time; now where None.
+        notes: remarks about how it was trained.
+
+    Returns:
+        A ``RunResult`` whose ``metrics`` add ``train_seconds`` and
+        ``epochs_run`` to ``outcome.metrics``.
+    """
+    seconds = clock.seconds() if train_seconds is None else train_seconds
+    return RunResult(
+        key=spec.key,
+        hypothesis=spec.hypothesis,
+        arm=spec.arm,
+        seed=spec.seed,
+        config=spec.config,
+        data={**spec.data.to_dict(), "sizes": dict(sizes)},
+        status=outcome.status,
+        history={name: list(values) for name, values in outcome.history.items()},
+        metrics={**outcome.metrics, "train_seconds": seconds, "epochs_run": float(outcome.epochs_run)},
+        best_epoch=outcome.best_epoch,
+        epochs_run=outcome.epochs_run,
+        trainable_params=outcome.trainable_params,
+        train_seconds=seconds,
+        device=environment.device,
+        backend=environment.backend,
+        versions=dict(environment.versions),
+        started_at=clock.started_at,
+        finished_at=finished_at or utc_now(),
+        error=outcome.error,
+        diverged_epoch=outcome.diverged_epoch,
+        notes=notes,
+    )
+
+
+def with_note(result: RunResult, note: str | None) -> RunResult:
+    """``result`` with ``note`` appended to its notes (unchanged where None)."""
+    return result if note is None else replace(result, notes=(*result.notes, note))
+
+
+def divergence_error(value: float | str, epoch: int) -> str:
+    """The error text of a diverged run (the same for plain and packed runs)."""
+    return f"loss became {value} at epoch {epoch}; training stopped there"
+
+
+def describe_error(exc: BaseException, *, located: bool = True) -> str:
+    """A failed run's error text: the exception and, where ``located``, where it was raised.
+
+    Example: ``ValueError: width 0 is too small (at models.py:12)``.
+    """
+    where = traceback.extract_tb(exc.__traceback__) if located else []
+    message = f"{type(exc).__name__}: {exc}".strip()
+    if where:
+        frame = where[-1]
+        message += f" (at {Path(frame.filename).name}:{frame.lineno})"
+    return message
+
+
+def utc_now() -> str:
+    """Now as ISO-8601 UTC to the second, e.g. ``2026-01-01T00:00:00+00:00``."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")  # noqa: UP017 - Python 3.10

@@ -1,0 +1,24 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch) -> CliRunner:
+    """A click ``CliRunner`` whose commands run in a fresh working folder (``tmp_path``),
+    so whatever a command writes by default stays in the test's folder."""
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """The fake trainers (``runner_cases.FakeTrainer``) in place of the real ones, for orchestration tests."""
+    from runner_cases import FakeTrainer
+
+    trainer = FakeTrainer()
+    trainer.install(monkeypatch)
+    return trainer
