@@ -197,7 +197,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     from hypolab.stats.power import family_alpha, seeds_needed
     from hypolab.store import RunStore
 
-    with cli_errors(), RunStore(store_path) as store:
+    with cli_errors(), RunStore(store_path, read_only=True) as store:
         results = store.results_for(spec.key for spec in specs)
     values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
     for spec in specs:

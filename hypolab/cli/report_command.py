@@ -40,7 +40,7 @@ def report(files: tuple[str, ...], store_path: str, reports_root: str) -> None:
     from hypolab.store import RunStore
 
     failed = 0
-    with cli_errors(), RunStore(store_path) as store:
+    with cli_errors(), RunStore(store_path, read_only=True) as store:
         for file in files:
             try:
                 lines = _render_one(file, store, store_path, Path(reports_root))

@@ -108,7 +108,7 @@ def status(file, store_path) -> None:
             if not Path(store_path).exists():
                 click.echo(f"No run store at {store_path} yet. Run 'hypolab test FILE' first, or pass --store.")
                 return
-            with RunStore(store_path) as store:
+            with RunStore(store_path, read_only=True) as store:
                 blocks = [(name, path, store.arm_status(name)) for name, path in store.hypotheses()]
             if not blocks:
                 click.echo(f"The run store {store_path} has no hypotheses yet.")
@@ -119,7 +119,7 @@ def status(file, store_path) -> None:
             h = load_hypothesis(file)
             planned = [(s.key, s.arm, s.seed) for s in plan.plan(h)]
             if Path(store_path).exists():
-                with RunStore(store_path) as store:
+                with RunStore(store_path, read_only=True) as store:
                     blocks = [(h.name, file, store.arm_status(h.name, planned))]
             else:  # nothing trained yet; do not create a store just to look
                 arms = {arm: sum(1 for _, a, _ in planned if a == arm) for _, arm, _ in planned}

@@ -243,5 +243,5 @@ def _registration(store: RunStore | str | os.PathLike[str], name: str) -> tuple[
     """The hypothesis file's text as first registered in the store, and when."""
     if isinstance(store, RunStore):
         return store.first_registration(name)
-    with RunStore(store) as run_store:
+    with RunStore(store, read_only=True) as run_store:
         return run_store.first_registration(name)

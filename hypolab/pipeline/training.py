@@ -162,10 +162,17 @@ class _Driver:
                 time.sleep(POLL_SECONDS)
                 retry, self.deferred = self.deferred, []
                 self.executor.run(self._claimed(_rounds(h, retry, 1)), self._on_event)
-        finally:
+        except BaseException:
             heartbeat.stop()
-            self.store.release(self.owner)
             self.progress.close()
+            try:
+                self.store.release(self.owner)
+            except HypolabError:
+                pass  # the store fault being raised says more; the leases go stale with this process
+            raise
+        heartbeat.stop()
+        self.progress.close()
+        self.store.release(self.owner)
 
     def _claimed(self, rounds: Iterable[list[RunSpec]]) -> Iterator[WorkUnit]:
         """The rounds as units of work, each claimed when the executor asks for it.

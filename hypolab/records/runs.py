@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hypolab.records.hypothesis import DataConfig, Task
+from hypolab.records.hypothesis import BaselineRef, DataConfig, Task
 
 #: Where runs train: ``auto`` uses a visible GPU, ``cpu`` hides the GPUs, ``gpu`` fails without one.
 Device = Literal["auto", "cpu", "gpu"]
@@ -55,6 +55,31 @@ class RunStatus(str, enum.Enum):
     FINISHED = "finished"
     DIVERGED = "diverged"
     FAILED = "failed"
+
+
+class Engine(str, enum.Enum):
+    """The training loop a run goes through; part of its key (``hypolab.plan.engine_for``).
+
+    Decided by the resolved config alone, so one key always has one engine:
+    every ``mlp`` and ``cnn`` run trains in hypolab's packed loop, one seed or
+    many per model (``hypolab.packing``); the configs it cannot pack (a
+    ``custom`` builder, optimizers that couple copies) train with Keras's
+    ``model.fit`` on hypolab's own per-epoch data order (``hypolab.runner``).
+    """
+
+    PACKED = "packed"
+    KERAS_FIT = "keras_fit"
+
+
+class Timing(str, enum.Enum):
+    """What a record's ``train_seconds`` measures."""
+
+    #: The run's own wall time: it trained alone in its model.
+    OWN = "own"
+    #: The wall time of a pack of seeds divided by its size: one shared measurement, not this seed's.
+    SHARED = "shared"
+    #: Written before hypolab recorded it (a migrated store).
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +127,8 @@ class RunSpec:
         arm: the arm's name.
         seed: the run's seed (weights, dropout and data order).
         config: the arm's resolved config.
-        data: the data config.
+        data: the data config (with its ``fingerprint``).
+        engine: the training loop it goes through (part of the key).
     """
 
     key: str
@@ -111,6 +137,7 @@ class RunSpec:
     seed: int
     config: dict[str, Any]
     data: DataConfig
+    engine: Engine = Engine.PACKED
 
 
 @dataclass(frozen=True)
@@ -141,6 +168,9 @@ class RunResult:
         error: the error text of a failed run, or the reason of a diverged one.
         diverged_epoch: 1-based epoch where the loss became NaN/inf.
         notes: remarks about how it was trained (e.g. packing fallback).
+        engine: the training loop that trained it; None in a record written
+            before hypolab recorded it (a migrated store).
+        timing: what ``train_seconds`` measures (the run's own time, or a share of its pack's).
     """
 
     key: str
@@ -164,3 +194,48 @@ class RunResult:
     error: str | None = None
     diverged_epoch: int | None = None
     notes: tuple[str, ...] = ()
+    engine: Engine | None = Engine.PACKED
+    timing: Timing = Timing.OWN
+
+
+@dataclass(frozen=True)
+class PlanIdentity:
+    """What a registered plan rested on, kept in the run store beside its keys.
+
+    ``hypolab status``, ``plan`` and ``report`` compare it with the file as it
+    reads now to say why stored runs no longer match (other data, another
+    baseline, an edited file).
+
+    Args:
+        hypothesis: the hypothesis name.
+        path: the file as given when it was planned.
+        data: the data config, with the content ``fingerprint`` it had.
+        baseline: the baseline file and its hash, or None.
+        source_sha256: SHA-256 of the hypothesis file's text.
+        planned_at: ISO-8601 UTC time of the plan.
+    """
+
+    hypothesis: str
+    path: str
+    data: DataConfig
+    baseline: BaselineRef | None
+    source_sha256: str
+    planned_at: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A hypothesis file's text as first registered in the run store, before its runs trained.
+
+    Args:
+        source: the file's text.
+        sha256: SHA-256 hex of ``source``.
+        registered_at: ISO-8601 UTC time.
+        baseline: the baseline it built on then (path and content hash), or
+            None (none used, or registered by a hypolab that did not record it).
+    """
+
+    source: str
+    sha256: str
+    registered_at: str
+    baseline: BaselineRef | None = None
