@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 
 from hypolab.hypothesis import load, load_text
 from hypolab.plan import design_table, plan, run_key
-from hypolab.records import DataConfig
+from hypolab.records import DataConfig, TrainingConfig
 from hypolab.tuning.searchspec import load_search, trial_config
 
 TEXT = """\
@@ -45,14 +46,16 @@ def test_plan_interleaves_seeds_across_arms():
 
 
 def test_run_key_is_the_sha256_of_canonical_json():
-    config = {"epochs": 1, "batch_size": 4}
+    config = load_text(TEXT, file="hypotheses/wide.yaml").control.config
     data = DataConfig(name="digits", subset=100)
     canonical = json.dumps(
-        {"config": config, "data": data.to_dict(), "seed": 7}, sort_keys=True, separators=(",", ":")
+        {"config": config.to_dict(), "data": data.to_dict(), "seed": 7}, sort_keys=True, separators=(",", ":")
     )
     assert run_key(config, data, 7) == hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    # Key order in the config does not matter; the seed and the data do.
-    assert run_key({"batch_size": 4, "epochs": 1}, data, 7) == run_key(config, data, 7)
+    # Key order in the config dict does not matter; the config, the seed and the data do.
+    reordered = dict(reversed(list(config.to_dict().items())))
+    assert run_key(TrainingConfig.from_dict(reordered), data, 7) == run_key(config, data, 7)
+    assert run_key(dataclasses.replace(config, epochs=3), data, 7) != run_key(config, data, 7)
     assert run_key(config, data, 8) != run_key(config, data, 7)
     assert run_key(config, DataConfig(name="digits", subset=101), 7) != run_key(config, data, 7)
 
