@@ -6,7 +6,8 @@ import json
 import sqlite3
 from typing import Any
 
-from hypolab.records import RunResult, RunStatus
+from hypolab.errors import StoreError
+from hypolab.records import RunResult, RunStatus, TrainingConfig
 
 JSON_FIELDS = ("config", "data", "history", "metrics", "versions", "notes")
 COLUMNS = (
@@ -21,6 +22,7 @@ def to_row(result: RunResult) -> dict[str, Any]:
     """The ``runs`` columns of ``result`` (JSON text for the nested fields)."""
     row: dict[str, Any] = {c: getattr(result, c) for c in COLUMNS}
     row["status"] = RunStatus(result.status).value
+    row["config"] = result.config.to_dict()
     for name in JSON_FIELDS:
         value = row[name]
         row[name] = json.dumps(list(value) if name == "notes" else value, sort_keys=True)
@@ -34,4 +36,11 @@ def from_row(row: sqlite3.Row) -> RunResult:
         values[name] = json.loads(values[name])
     values["notes"] = tuple(values["notes"])
     values["status"] = RunStatus(values["status"])
+    try:
+        values["config"] = TrainingConfig.from_dict(values["config"])
+    except ValueError as exc:
+        raise StoreError(
+            f"run {values['key']}: its stored config is not a resolved training config ({exc}). "
+            "Expected a store written by this version of hypolab; retrain it with --rerun."
+        ) from None
     return RunResult(**values)
