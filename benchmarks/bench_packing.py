@@ -31,6 +31,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,7 @@ import numpy as np
 
 from hypolab import datasets, models, packing
 from hypolab.device import prepare_device
-from hypolab.records import DataConfig, Dataset, RunSpec, Task
+from hypolab.records import DataConfig, Dataset, RunSpec, Task, TrainingConfig
 from hypolab.records.runs import DEVICES
 
 TARGET = 8.0
@@ -63,43 +64,43 @@ FALLBACK = {
 }
 
 
-def base_config() -> tuple[dict, DataConfig, str]:
+def base_config() -> tuple[TrainingConfig, DataConfig, str]:
     """The batchsize.yaml control arm's config (batch size set per measurement)."""
     if HYPOTHESIS.exists():
         try:
             from hypolab import hypothesis
         except ImportError as exc:  # a bare GPU machine may lack the hypothesis stage's YAML/pydantic packages
             return (
-                dict(FALLBACK),
+                TrainingConfig.from_dict(FALLBACK),
                 DataConfig(name="digits"),
                 f"built-in copy of batchsize.yaml ({exc})",
             )
         h = hypothesis.load(str(HYPOTHESIS))
         return (
-            dict(h.control.config),
+            h.control.config,
             h.data,
             f"{HYPOTHESIS.relative_to(ROOT)} (control arm)",
         )
     return (
-        dict(FALLBACK),
+        TrainingConfig.from_dict(FALLBACK),
         DataConfig(name="digits"),
         "built-in fallback (MLP [64], adam 1e-3)",
     )
 
 
-def with_batch(config: dict, batch_size: int) -> dict:
-    return {**config, "batch_size": batch_size}
+def with_batch(config: TrainingConfig, batch_size: int) -> TrainingConfig:
+    return replace(config, batch_size=batch_size)
 
 
-def specs_for(config: dict, data: DataConfig, seeds) -> list[RunSpec]:
+def specs_for(config: TrainingConfig, data: DataConfig, seeds) -> list[RunSpec]:
     return [
-        RunSpec(key=f"bench-{config['batch_size']}-{s}", hypothesis="bench", arm="arm", seed=s,
+        RunSpec(key=f"bench-{config.batch_size}-{s}", hypothesis="bench", arm="arm", seed=s,
                 config=config, data=data)
         for s in seeds
     ]  # fmt: skip
 
 
-def plain_loop(config: dict, dataset: Dataset, seeds) -> list[float]:
+def plain_loop(config: TrainingConfig, dataset: Dataset, seeds) -> list[float]:
     """The plain Keras loop: one model, one ``fit`` per seed. Returns test accuracies."""
     task = Task(dataset.task)
     accuracies = []
@@ -107,15 +108,15 @@ def plain_loop(config: dict, dataset: Dataset, seeds) -> list[float]:
         keras.backend.clear_session(free_memory=False)
         keras.utils.set_random_seed(seed)
         model = models.build(
-            config["model"], dataset.input_shape, dataset.num_classes, task
+            config.model, dataset.input_shape, dataset.num_classes, task
         )
         model.compile(
-            optimizer=models.make_optimizer(config["optimizer"]),
-            loss=models.loss_for(config, task),
+            optimizer=models.make_optimizer(config.optimizer),
+            loss=models.loss_for(config.loss, task),
             metrics=models.metrics_for(task),
         )
         model.fit(
-            dataset.x_train, dataset.y_train, batch_size=config["batch_size"], epochs=config["epochs"],
+            dataset.x_train, dataset.y_train, batch_size=config.batch_size, epochs=config.epochs,
             validation_data=(dataset.x_val, dataset.y_val), shuffle=True, verbose=0,
         )  # fmt: skip
         accuracies.append(
@@ -127,7 +128,7 @@ def plain_loop(config: dict, dataset: Dataset, seeds) -> list[float]:
 
 
 def packed(
-    config: dict, data: DataConfig, dataset: Dataset, seeds, device: str
+    config: TrainingConfig, data: DataConfig, dataset: Dataset, seeds, device: str
 ) -> list[float]:
     results = packing.train_pack(specs_for(config, data, seeds), dataset, device=device)
     bad = [r for r in results if r.status.value != "finished"]
@@ -217,7 +218,7 @@ def memory(batch_size: int, seeds: int, device: str) -> dict[str, dict]:
 
 
 def equivalence(
-    config: dict, data: DataConfig, dataset: Dataset, n: int, device: str
+    config: TrainingConfig, data: DataConfig, dataset: Dataset, n: int, device: str
 ) -> None:
     from scipy import stats
 
@@ -268,11 +269,12 @@ def main() -> None:
           f"cpus: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")  # fmt: skip
     if args.backend_note:
         print(f"note: {args.backend_note}")
-    print(f"config: {source}: {config['model']}, {config['optimizer']}, epochs {config['epochs']}; "
+    shown = config.to_dict()
+    print(f"config: {source}: {shown['model']}, {shown['optimizer']}, epochs {config.epochs}; "
           f"{data.name}: {dataset.sizes}; {args.seeds} seeds")  # fmt: skip
     # Warm the process once through each path (backend start-up, first
     # compilations of shared kernels) so neither path pays it alone.
-    warm = {**with_batch(config, 128), "epochs": 1}
+    warm = replace(with_batch(config, 128), epochs=1)
     plain_loop(warm, dataset, [0])
     packing.train_pack(specs_for(warm, data, [0]), dataset, device=args.device)
 

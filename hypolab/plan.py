@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from typing import Any
 
-from hypolab.records import DataConfig, Hypothesis, RunSpec, flatten
+from hypolab.records import DataConfig, Hypothesis, RunSpec, TrainingConfig
 
 
-def run_key(config: Mapping[str, Any], data: DataConfig, seed: int) -> str:
+def run_key(config: TrainingConfig, data: DataConfig, seed: int) -> str:
     """The store key of one run: what it trains, on what data, with which seed.
 
     The key is the first 16 hex digits of the SHA-256 of the canonical JSON
-    (sorted keys, no spaces) of ``{"config": config, "data": data.to_dict(),
-    "seed": seed}``. Two hypotheses that need the same run share it; the arm
+    (sorted keys, no spaces) of ``{"config": config.to_dict(), "data":
+    data.to_dict(), "seed": seed}``. Two hypotheses that need the same run share it; the arm
     and hypothesis names are deliberately not part of the key.
 
     Args:
@@ -33,10 +32,10 @@ def run_key(config: Mapping[str, Any], data: DataConfig, seed: int) -> str:
         16 lower-case hex characters.
 
     Example:
-        >>> len(run_key({"epochs": 1}, DataConfig(), 0))
+        >>> len(run_key(h.control.config, DataConfig(), 0))
         16
     """
-    payload = {"config": config, "data": data.to_dict(), "seed": int(seed)}
+    payload = {"config": config.to_dict(), "data": data.to_dict(), "seed": int(seed)}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
@@ -85,7 +84,7 @@ def design_table(h: Hypothesis) -> list[dict[str, Any]]:
         >>> design_table(h)
         [{'arm': 'batch 128', 'batch_size': 128}, {'arm': 'batch 4', 'batch_size': 4}]
     """
-    flat = [flatten(arm.config) for arm in h.arms]
+    flat = [arm.config.flat() for arm in h.arms]
     keys: list[str] = []
     for row in flat:
         keys.extend(key for key in row if key not in keys)

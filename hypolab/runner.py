@@ -30,7 +30,7 @@ import keras
 from hypolab import models
 from hypolab.device import placement, prepare, prepare_device
 from hypolab.models.history import best_epoch_index, final_metrics, score_metric
-from hypolab.records import Dataset, RunResult, RunSpec, RunStatus, Task, flatten
+from hypolab.records import Dataset, RunResult, RunSpec, RunStatus, Task, TrainingConfig
 from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
@@ -108,18 +108,15 @@ def train_in(
 
 
 def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, tensorboard_dir, base_dir) -> Outcome:
-    # The resolved config, read here only (the hypothesis stage filled every default).
-    config = spec.config
-    model_config, optimizer_config = config["model"], config["optimizer"]
-    batch_size, epochs = int(config["batch_size"]), int(config["epochs"])
-    stopping = config["early_stopping"]
+    config = spec.config  # resolved: the hypothesis stage filled every default
+    batch_size, epochs = config.batch_size, config.epochs
     task = Task(dataset.task)
-    loss = models.loss_for(config, task)
+    loss = models.loss_for(config.loss, task)
 
-    model = models.build(model_config, dataset.input_shape, dataset.num_classes, task, base_dir=base_dir)
-    model.compile(optimizer=models.make_optimizer(optimizer_config), loss=loss, metrics=models.metrics_for(task))
+    model = models.build(config.model, dataset.input_shape, dataset.num_classes, task, base_dir=base_dir)
+    model.compile(optimizer=models.make_optimizer(config.optimizer), loss=loss, metrics=models.metrics_for(task))
     callbacks: list[keras.callbacks.Callback] = [watcher]
-    early = _early_stopping(stopping)
+    early = models.early_stopping(config.early_stopping)
     if early is not None:
         callbacks.append(early)
     if tensorboard_dir is not None:
@@ -195,18 +192,6 @@ class _EpochWatcher(keras.callbacks.Callback):
             self._on_epoch(epoch + 1, logs)
 
 
-def _early_stopping(options: Mapping[str, Any] | None) -> keras.callbacks.EarlyStopping | None:
-    """Keras's EarlyStopping from a resolved ``early_stopping`` (None: train every epoch)."""
-    if options is None:
-        return None
-    return keras.callbacks.EarlyStopping(
-        monitor=options["monitor"],
-        patience=int(options["patience"]),
-        min_delta=float(options["min_delta"]),
-        restore_best_weights=bool(options["restore_best_weights"]),
-    )
-
-
 def _tensorboard(spec: RunSpec, root: Path) -> keras.callbacks.TensorBoard:
     """A TensorBoard callback for one run, after writing its hparams (arm, seed, config)."""
     from tensorboard.compat.proto import event_pb2
@@ -224,10 +209,10 @@ def _tensorboard(spec: RunSpec, root: Path) -> keras.callbacks.TensorBoard:
     return keras.callbacks.TensorBoard(log_dir=str(log_dir))
 
 
-def _hparams(config: Mapping[str, Any]) -> dict[str, Any]:
+def _hparams(config: TrainingConfig) -> dict[str, Any]:
     """TensorBoard's hparams: the config's dotted leaves, scalars as they are, lists as text."""
     return {
         name: value if isinstance(value, (bool, int, float, str)) else str(value)
-        for name, value in flatten(config).items()
+        for name, value in config.flat().items()
         if value is not None and value != {}
     }

@@ -9,7 +9,6 @@ the reports are rendered from are the real ones: ``analysis_of`` runs
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -25,6 +24,7 @@ from hypolab.records import (
     RunResult,
     RunStatus,
     TestName,
+    TrainingConfig,
 )
 
 BASE = {
@@ -65,8 +65,7 @@ def make_hypothesis(
     ordered: bool = False,
 ) -> Hypothesis:
     def arm(arm_name: str, batch_size: int, is_control: bool = False) -> Arm:
-        config = copy.deepcopy(BASE)
-        config["batch_size"] = batch_size
+        config = TrainingConfig.from_dict({**BASE, "batch_size": batch_size})
         return Arm(name=arm_name, overrides={"batch_size": batch_size}, config=config,
                    is_control=is_control)  # fmt: skip
 
@@ -79,7 +78,7 @@ def make_hypothesis(
         alpha=0.05,
         seeds=tuple(range(seeds)),
         data=DataConfig(name="digits", subset=None),
-        base=copy.deepcopy(BASE),
+        base=TrainingConfig.from_dict(BASE),
         control=arm("batch 128", 128, is_control=True),
         treatments=tuple(arm(n, bs) for n, bs in treatments),
         margin=margin,

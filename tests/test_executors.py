@@ -8,6 +8,7 @@ who writes the store and when.
 from __future__ import annotations
 
 import pytest
+from factories import training_config
 from runner_cases import FakeExecutor, write_hypothesis
 
 from hypolab import device, executors, pipeline
@@ -21,14 +22,7 @@ from hypolab.records import DataConfig, RunOptions, RunSpec, RunStatus
 from hypolab.store import RunStore
 
 DATA = DataConfig(name="digits", subset=120)
-CONFIG = {
-    "model": {"kind": "mlp", "units": [8], "activation": "relu", "dropout": 0.0, "batch_norm": False},
-    "optimizer": {"name": "adam", "learning_rate": 0.01},
-    "loss": "auto",
-    "epochs": 2,
-    "batch_size": 32,
-    "early_stopping": None,
-}
+CONFIG = training_config()
 
 
 def specs(seeds, config=CONFIG) -> tuple[RunSpec, ...]:
@@ -95,7 +89,7 @@ def test_the_worker_sets_the_device_up_and_loads_the_data_once(monkeypatch):
     monkeypatch.setattr(datasets, "load", lambda data, **kw: loads.append(data) or real_load(data, **kw))
     executor = LocalExecutor(WorkerSettings(device="cpu"))
     executor.prepare(DATA, None)
-    run_units(executor, [WorkUnit(specs=specs([0], {**CONFIG, "epochs": 1})), WorkUnit(specs=specs([1], {**CONFIG, "epochs": 1}))])
+    run_units(executor, [WorkUnit(specs=specs([0], training_config(epochs=1))), WorkUnit(specs=specs([1], training_config(epochs=1)))])
     executor.close()
     assert prepared == [("cpu",)] and loads == [DATA]
 
@@ -107,7 +101,7 @@ def test_the_worker_sets_the_device_up_and_loads_the_data_once(monkeypatch):
         (WorkerSettings(device="cpu"), CONFIG, "auto", PackChoice(size=10)),
         (WorkerSettings(device="cpu"), CONFIG, 4, PackChoice(size=4)),
         (WorkerSettings(device="cpu", tensorboard_dir="tb"), CONFIG, "auto", PackChoice(size=1, note=TENSORBOARD_NOTE)),
-        (WorkerSettings(device="cpu"), {**CONFIG, "optimizer": {"name": "lamb", "learning_rate": 0.01}}, "auto",
+        (WorkerSettings(device="cpu"), training_config(optimizer={"name": "lamb", "learning_rate": 0.01}), "auto",
          PackChoice(size=1, note="trained one seed at a time: optimizer 'lamb' updates a weight from the whole "
                                  "tensor, which would couple the seeds")),
     ],

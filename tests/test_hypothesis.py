@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.records import Correction, Direction, Hypothesis, Pairing, TestName
+from hypolab.records import (
+    CnnConfig,
+    Correction,
+    CustomConfig,
+    Direction,
+    EarlyStoppingSettings,
+    Hypothesis,
+    MlpConfig,
+    OptimizerSettings,
+    Pairing,
+    TestName,
+    TrainingConfig,
+)
 from hypolab.hypothesis import load, load_text, output_name, resolve_arm_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +60,7 @@ def test_every_example_hypothesis_validates(path):
     assert h.claim and len(h.treatments) >= 1
     assert h.warnings == ()
     for arm in h.arms:
-        assert set(arm.config) == CONFIG_KEYS
+        assert isinstance(arm.config, TrainingConfig) and set(arm.config.to_dict()) == CONFIG_KEYS
 
 
 def test_examples_cover_the_classic_questions_on_digits_and_fashion_mnist():
@@ -64,17 +77,24 @@ def test_batchsize_example_matches_the_issue():
     assert h.name == "batchsize"
     assert h.metric == "test_accuracy" and h.direction is Direction.GREATER
     assert h.seeds == tuple(range(10))
-    assert [arm.config["batch_size"] for arm in h.arms] == [128, 4]
+    assert [arm.config.batch_size for arm in h.arms] == [128, 4]
     assert h.data.name == "digits"
 
 
 def test_defaults_fill_a_complete_resolved_config(tmp_path):
     h = _load(MINIMAL, tmp_path)
     config = h.control.config
-    assert set(config) == CONFIG_KEYS
-    assert config["model"] == {"kind": "mlp", "units": [64], "activation": "relu", "dropout": 0.0, "batch_norm": False}
-    assert config["optimizer"] == {"name": "adam", "learning_rate": 0.001}
-    assert (config["loss"], config["epochs"], config["early_stopping"]) == ("auto", 10, None)
+    assert config == TrainingConfig(
+        model=MlpConfig(units=(64,), activation="relu", dropout=0.0, batch_norm=False),
+        optimizer=OptimizerSettings(name="adam", learning_rate=0.001, args={}),
+        loss="auto", epochs=10, batch_size=128, early_stopping=None,
+    )  # fmt: skip
+    assert config.to_dict() == {
+        "model": {"kind": "mlp", "units": [64], "activation": "relu", "dropout": 0.0, "batch_norm": False},
+        "optimizer": {"name": "adam", "learning_rate": 0.001},
+        "loss": "auto", "epochs": 10, "batch_size": 128, "early_stopping": None,
+    }  # fmt: skip
+    assert h.base == dataclasses.replace(config, batch_size=32)
     assert h.alpha == 0.05 and h.seeds == tuple(range(10)) and h.margin is None
     assert h.pairing is Pairing.INDEPENDENT and h.test is TestName.AUTO and h.correction is Correction.HOLM
     assert h.pack == "auto" and h.failed_as_worst is False and h.ordered is False
@@ -105,10 +125,11 @@ def test_dotted_and_nested_overrides_deep_merge_into_base(tmp_path):
     ).replace("set: {batch_size: 4}", "set: {model.units: [16], optimizer: {learning_rate: 0.1}}")
     h = _load(text, tmp_path)
     treated = h.treatments[0].config
-    assert treated["model"]["units"] == [16] and treated["model"]["dropout"] == 0.1
-    assert treated["optimizer"] == {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}
+    assert treated.model.units == (16,) and treated.model.dropout == 0.1
+    assert treated.optimizer == OptimizerSettings(name="sgd", learning_rate=0.1, args={"momentum": 0.9})
+    assert treated.to_dict()["optimizer"] == {"name": "sgd", "learning_rate": 0.1, "momentum": 0.9}
     # SGD's own Keras default learning rate where the file gives none.
-    assert h.control.config["optimizer"]["learning_rate"] == 0.01
+    assert h.control.config.optimizer.learning_rate == 0.01
 
 
 def test_switching_model_kind_drops_keys_the_new_kind_lacks(tmp_path):
@@ -116,15 +137,20 @@ def test_switching_model_kind_drops_keys_the_new_kind_lacks(tmp_path):
         "set: {batch_size: 4}", "set: {model: {kind: custom, builder: 'mypkg.models:build', args: {width: 3}}}"
     )
     h = _load(text, tmp_path)
-    assert h.treatments[0].config["model"] == {"kind": "custom", "builder": "mypkg.models:build", "args": {"width": 3}}
+    assert h.treatments[0].config.model == CustomConfig(builder="mypkg.models:build", args={"width": 3})
+    assert h.treatments[0].config.to_dict()["model"] == {"kind": "custom", "builder": "mypkg.models:build", "args": {"width": 3}}
     cnn = _load(MINIMAL.replace("set: {batch_size: 4}", "set: {model.kind: cnn, model.filters: [8]}"), tmp_path)
-    assert cnn.treatments[0].config["model"]["filters"] == [8]
-    assert cnn.treatments[0].config["model"]["kernel_size"] == 3
+    assert cnn.treatments[0].config.model == CnnConfig(
+        filters=(8,), kernel_size=3, units=(64,), activation="relu", dropout=0.0, batch_norm=False
+    )
 
 
 def test_early_stopping_is_filled_with_every_argument(tmp_path):
     h = _load(MINIMAL.replace("set: {batch_size: 4}", "set: {early_stopping.patience: 5}"), tmp_path)
-    assert h.treatments[0].config["early_stopping"] == {
+    assert h.treatments[0].config.early_stopping == EarlyStoppingSettings(
+        monitor="val_loss", patience=5, min_delta=0.0, restore_best_weights=True
+    )
+    assert h.treatments[0].config.to_dict()["early_stopping"] == {
         "monitor": "val_loss",
         "patience": 5,
         "min_delta": 0.0,
@@ -136,7 +162,8 @@ def test_integral_numbers_resolve_like_floats(tmp_path):
     a = _load(MINIMAL.replace("batch_size: 4}", "batch_size: 4, optimizer.learning_rate: 1}"), tmp_path, "a.yaml")
     b = _load(MINIMAL.replace("batch_size: 4}", "batch_size: 4, optimizer.learning_rate: 1.0}"), tmp_path, "b.yaml")
     assert a.treatments[0].config == b.treatments[0].config
-    assert isinstance(a.treatments[0].config["optimizer"]["learning_rate"], float)
+    assert isinstance(a.treatments[0].config.optimizer.learning_rate, float)
+    assert a.treatments[0].config.to_dict() == b.treatments[0].config.to_dict()
 
 
 def test_few_seeds_is_a_warning_not_an_error(tmp_path):
@@ -249,9 +276,9 @@ def test_baseline_file_gives_base_and_the_file_base_merges_over_it(tmp_path):
         "direction: greater\n", "direction: greater\nbaseline: baselines/mlp.yaml\nbase:\n  model: {dropout: 0.0}\n"
     )
     h = _load(text, tmp_path)
-    assert h.base["model"] == {"kind": "mlp", "units": [256, 128], "activation": "relu", "dropout": 0.0, "batch_norm": False}
-    assert h.base["optimizer"]["learning_rate"] == 0.002 and h.base["epochs"] == 12
-    assert h.treatments[0].config["model"]["units"] == [256, 128]
+    assert h.base.model == MlpConfig(units=(256, 128), activation="relu", dropout=0.0, batch_norm=False)
+    assert h.base.optimizer.learning_rate == 0.002 and h.base.epochs == 12
+    assert h.treatments[0].config.model.units == (256, 128)
 
 
 def test_errors_in_the_baseline_file_name_that_file(tmp_path):
@@ -276,7 +303,10 @@ def test_override_errors_point_at_the_arm_not_the_base(tmp_path):
 
 def test_resolve_arm_config_merges_and_validates():
     config = resolve_arm_config({"model": {"kind": "mlp", "units": [64]}, "epochs": 3}, {"model.units": [8], "batch_size": 16})
-    assert config["model"]["units"] == [8] and config["batch_size"] == 16 and config["epochs"] == 3
+    assert config.model.units == (8,) and config.batch_size == 16 and config.epochs == 3
+    # A resolved base (Hypothesis.base) resolves like the dict it stands for.
+    assert resolve_arm_config(config, {"epochs": 4}) == resolve_arm_config(config.to_dict(), {"epochs": 4})
+    assert resolve_arm_config(config, {"epochs": 4}) == dataclasses.replace(config, epochs=4)
     with pytest.raises(SpecErrors) as caught:
         resolve_arm_config({}, {"batchsize": 16})
     assert "unknown key 'batchsize'. Did you mean 'batch_size'?" in str(caught.value)
@@ -336,7 +366,7 @@ def test_a_baseline_path_falls_back_to_the_working_directory(tmp_path, monkeypat
     )
     monkeypatch.chdir(tmp_path)
     h = load(path)
-    assert h.control.config["model"]["units"] == [12]
+    assert h.control.config.model.units == (12,)
 
 
 def test_a_search_file_given_as_a_hypothesis_points_to_tune():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import sys
 import textwrap
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -12,10 +13,21 @@ import pytest
 
 from hypolab import datasets, models
 from hypolab.errors import ModelError
-from hypolab.records import DataConfig
+from hypolab.records import (
+    CnnConfig,
+    CustomConfig,
+    DataConfig,
+    MlpConfig,
+    OptimizerSettings,
+    TrainingConfig,
+)
 
-MLP = {"kind": "mlp", "units": [16, 8], "activation": "relu", "dropout": 0.0, "batch_norm": False}
-CNN = {**MLP, "kind": "cnn", "units": [8], "filters": [4, 6], "kernel_size": 3}
+MLP = MlpConfig(units=(16, 8), activation="relu", dropout=0.0, batch_norm=False)
+CNN = CnnConfig(filters=(4, 6), kernel_size=3, units=(8,), activation="relu", dropout=0.0, batch_norm=False)
+
+
+def _adam(learning_rate=0.001, **args):
+    return OptimizerSettings(name="adam", learning_rate=learning_rate, args=args)
 
 
 def _layers(model):
@@ -23,7 +35,7 @@ def _layers(model):
 
 
 def test_mlp_layer_order_names_and_sizes():
-    config = {**MLP, "dropout": 0.25, "batch_norm": True, "activation": "tanh"}
+    config = replace(MLP, dropout=0.25, batch_norm=True, activation="tanh")
     model = models.build(config, (8, 8, 1), 10, "classification")
     assert _layers(model) == [
         ("InputLayer", "input"),
@@ -53,14 +65,14 @@ def test_mlp_without_batch_norm_or_dropout_has_neither():
 
 
 def test_regression_output_is_one_linear_unit():
-    model = models.build({**MLP, "units": []}, (5,), 1, "regression")
+    model = models.build(replace(MLP, units=()), (5,), 1, "regression")
     output = model.get_layer("output")
     assert model.output_shape == (None, 1)
     assert output.activation is keras.activations.linear
 
 
 def test_cnn_layer_order_and_pooling_never_shrinks_below_one():
-    config = {**CNN, "filters": [4, 4, 4, 4], "batch_norm": True, "dropout": 0.1}
+    config = replace(CNN, filters=(4, 4, 4, 4), batch_norm=True, dropout=0.1)
     model = models.build(config, (8, 8, 1), 10, "classification")
     names = [name for _, name in _layers(model)]
     block = ["conv_{j}", "conv_{j}_bn", "conv_{j}_act", "conv_{j}_pool", "conv_{j}_dropout"]
@@ -76,7 +88,7 @@ def test_cnn_layer_order_and_pooling_never_shrinks_below_one():
 
 
 def test_cnn_pools_only_the_sides_that_are_at_least_two():
-    model = models.build({**CNN, "filters": [2, 2]}, (1, 6, 3), 2, "classification")
+    model = models.build(replace(CNN, filters=(2, 2)), (1, 6, 3), 2, "classification")
     assert model.get_layer("conv_0_pool").pool_size == (1, 2)
     assert model.get_layer("conv_1_pool").output.shape == (None, 1, 1, 2)
 
@@ -90,11 +102,13 @@ def test_cnn_on_tabular_input_says_what_it_needs():
         models.build(CNN, (64,), 10, "classification")
 
 
-def test_unknown_kind():
+def test_build_takes_the_model_record_not_a_dict():
     with pytest.raises(
-        ModelError, match=r"model\.kind must be one of mlp, cnn, custom\. Got 'rnn'"
+        ModelError,
+        match=r"model must be the record of one of the kinds mlp, cnn, custom \(hypolab\.records\.MlpConfig, "
+        r"CnnConfig, CustomConfig\)\. Got dict instead",
     ):
-        models.build({"kind": "rnn"}, (4,), 2, "classification")
+        models.build(MLP.to_dict(), (4,), 2, "classification")
 
 
 @pytest.mark.parametrize(
@@ -114,17 +128,12 @@ def test_unknown_kind():
 )  # fmt: skip
 def test_bad_settings_are_named(change, pattern):
     with pytest.raises(ModelError, match=pattern):
-        models.build({**CNN, **change}, (8, 8, 1), 10, "classification")
+        models.build(replace(CNN, **change), (8, 8, 1), 10, "classification")
 
 
-def test_missing_settings_are_named_and_optional_ones_default_off():
-    with pytest.raises(
-        ModelError, match=r"model: kind 'mlp' needs 'activation'\. Got keys: kind, units\."
-    ):
-        models.build({"kind": "mlp", "units": [4]}, (3,), 2, "classification")
-    model = models.build(
-        {"kind": "mlp", "units": [4], "activation": "relu"}, (3,), 2, "classification"
-    )
+def test_units_given_as_a_list_build_the_same_model():
+    model = models.build(MlpConfig(units=[4], activation="relu", dropout=0.0, batch_norm=False), (3,), 2,
+                         "classification")  # fmt: skip
     assert [name for _, name in _layers(model)] == ["input", "flatten", "hidden_0", "output"]
 
 
@@ -175,7 +184,7 @@ GOOD = """
 def test_custom_builder_is_imported_from_base_dir_and_gets_args(builder_module):
     write, base = builder_module
     module = write(GOOD)
-    config = {"kind": "custom", "builder": f"{module}:build", "args": {"width": 7}}
+    config = CustomConfig(builder=f"{module}:build", args={"width": 7})
     model = models.build(config, (8, 8, 1), 10, "classification", base_dir=base)
     assert model.get_layer("mine").units == 7
     assert model.output_shape == (None, 10)
@@ -197,7 +206,7 @@ def test_custom_builder_is_imported_from_base_dir_and_gets_args(builder_module):
 def test_custom_builder_errors(builder_module, target, pattern):
     write, base = builder_module
     module = write(GOOD)
-    config = {"kind": "custom", "builder": target.format(m=module), "args": {}}
+    config = CustomConfig(builder=target.format(m=module), args={})
     with pytest.raises(ModelError, match=pattern.format(m=module)):
         models.build(config, (8, 8, 1), 10, "classification", base_dir=base)
 
@@ -209,7 +218,7 @@ def test_custom_builder_module_that_fails_at_import(builder_module):
         ModelError, match=rf"cannot import module '{module}': ImportError: needs torch\. Expected"
     ):
         models.build(
-            {"kind": "custom", "builder": f"{module}:b"}, (2,), 2, "classification", base_dir=base
+            CustomConfig(builder=f"{module}:b", args={}), (2,), 2, "classification", base_dir=base
         )
 
 
@@ -217,22 +226,22 @@ def test_custom_builder_module_that_fails_at_import(builder_module):
 
 
 def test_make_optimizer_passes_arguments_and_is_fresh_each_time():
-    a = models.make_optimizer({"name": "SGD", "learning_rate": 0.1, "momentum": 0.9})
-    b = models.make_optimizer({"name": "sgd", "learning_rate": 0.1, "momentum": 0.9})
+    a = models.make_optimizer(OptimizerSettings(name="SGD", learning_rate=0.1, args={"momentum": 0.9}))
+    b = models.make_optimizer(OptimizerSettings(name="sgd", learning_rate=0.1, args={"momentum": 0.9}))
     assert isinstance(a, keras.optimizers.SGD) and a is not b
     assert float(a.learning_rate) == pytest.approx(0.1) and a.momentum == 0.9
     # YAML's `learning_rate: 1` is an int, which Keras itself would reject.
-    assert float(models.make_optimizer({"name": "adam", "learning_rate": 1}).learning_rate) == 1.0
+    assert float(models.make_optimizer(_adam(learning_rate=1)).learning_rate) == 1.0
 
 
 @pytest.mark.parametrize(
     ("config", "pattern"),
     [
-        ({"name": "adamm"}, r"optimizer\.name must be a Keras optimizer: adadelta, .*Got 'adamm' instead\. Did you mean 'adam'\?"),
-        ({"name": "adam", "lr": 0.1}, r"optimizer: Adam takes no argument 'lr'\. Expected one of: learning_rate, .* Did you mean 'learning_rate'\?"),
-        ({"name": "adam", "beta1": 0.8}, r"Adam takes no argument 'beta1'\..* Did you mean 'beta_1'\?"),
-        ({"name": "sgd", "momentum": 2.0}, r"optimizer: SGD\(momentum=2\.0\) failed: `momentum` must be a float between \[0, 1\]"),
-        ({"name": "adam", "learning_rate": "fast"}, r"Adam\(learning_rate='fast'\) failed: Argument `learning_rate` should be float"),
+        (OptimizerSettings(name="adamm", learning_rate=0.001, args={}), r"optimizer\.name must be a Keras optimizer: adadelta, .*Got 'adamm' instead\. Did you mean 'adam'\?"),
+        (_adam(lr=0.1), r"optimizer: Adam takes no argument 'lr'\. Expected one of: learning_rate, .* Did you mean 'learning_rate'\?"),
+        (_adam(beta1=0.8), r"Adam takes no argument 'beta1'\..* Did you mean 'beta_1'\?"),
+        (OptimizerSettings(name="sgd", learning_rate=0.01, args={"momentum": 2.0}), r"optimizer: SGD\(learning_rate=0\.01, momentum=2\.0\) failed: `momentum` must be a float between \[0, 1\]"),
+        (_adam(learning_rate="fast"), r"Adam\(learning_rate='fast'\) failed: Argument `learning_rate` should be float"),
     ],
     ids=["unknown-name", "keras2-alias", "typo", "bad-value", "bad-type"],
 )  # fmt: skip
@@ -242,17 +251,17 @@ def test_make_optimizer_errors(config, pattern):
 
 
 def test_loss_for_and_metrics_for():
-    assert models.loss_for({"loss": "auto"}, "classification") == "sparse_categorical_crossentropy"
-    assert models.loss_for({}, "regression") == "mse"
-    assert models.loss_for({"loss": "huber"}, "regression") == "huber"
+    assert models.loss_for("auto", "classification") == "sparse_categorical_crossentropy"
+    assert models.loss_for("auto", "regression") == "mse"
+    assert models.loss_for("huber", "regression") == "huber"
     assert models.metrics_for("classification") == ["accuracy"]
     assert models.metrics_for("regression") == ["mae"]
     with pytest.raises(ModelError, match=r"loss must be 'auto' or a Keras loss name .* Got 'msee'"):
-        models.loss_for({"loss": "msee"}, "regression")
+        models.loss_for("msee", "regression")
 
 
 def test_check_config_fails_before_training():
-    config = {"model": MLP, "optimizer": {"name": "adam", "lr": 0.1}, "loss": "auto"}
+    config = TrainingConfig(model=MLP, optimizer=_adam(lr=0.1), loss="auto", epochs=1, batch_size=8, early_stopping=None)
     with pytest.raises(ModelError, match="takes no argument 'lr'"):
         models.check_config(config, (4,), 2, "classification")
 
@@ -264,8 +273,8 @@ def _fit(config, ds, seed, epochs):
     keras.utils.set_random_seed(seed)
     model = models.build(config, ds.input_shape, ds.num_classes, ds.task)
     model.compile(
-        optimizer=models.make_optimizer({"name": "adam", "learning_rate": 0.01}),
-        loss=models.loss_for({"loss": "auto"}, ds.task),
+        optimizer=models.make_optimizer(_adam(learning_rate=0.01)),
+        loss=models.loss_for("auto", ds.task),
         metrics=models.metrics_for(ds.task),
     )
     history = model.fit(
@@ -277,7 +286,7 @@ def _fit(config, ds, seed, epochs):
 
 def test_mlp_learns_digits_and_the_same_seed_gives_the_same_numbers():
     ds = datasets.load(DataConfig(name="digits", subset=300))
-    config = {**MLP, "units": [32], "dropout": 0.1}
+    config = replace(MLP, units=(32,), dropout=0.1)
     _, first = _fit(config, ds, seed=3, epochs=5)
     _, again = _fit(config, ds, seed=3, epochs=5)
     _, other = _fit(config, ds, seed=4, epochs=1)
@@ -288,7 +297,7 @@ def test_mlp_learns_digits_and_the_same_seed_gives_the_same_numbers():
 
 def test_cnn_trains_on_digits():
     ds = datasets.load(DataConfig(name="digits", subset=300))
-    model, history = _fit({**CNN, "filters": [8, 8], "batch_norm": True}, ds, seed=0, epochs=4)
+    model, history = _fit(replace(CNN, filters=(8, 8), batch_norm=True), ds, seed=0, epochs=4)
     assert history["loss"][-1] < 0.6 * history["loss"][0]
     # Training accuracy: after 40 steps BatchNormalization's moving statistics
     # (momentum 0.99) still lag, so inference-mode accuracy is not yet meaningful.
@@ -301,7 +310,7 @@ def test_regression_mlp_fits_a_linear_target(tmp_path):
     x = rng.normal(size=(300, 3))
     np.savez(tmp_path / "lin.npz", x_train=x, y_train=x @ np.array([1.0, -2.0, 0.5]) + 3.0)
     ds = datasets.load(DataConfig(name=str(tmp_path / "lin.npz")))
-    _, history = _fit({**MLP, "units": [16]}, ds, seed=0, epochs=8)
+    _, history = _fit(replace(MLP, units=(16,)), ds, seed=0, epochs=8)
     assert set(history) == {"loss", "mae", "val_loss", "val_mae"}
     assert history["val_mae"][-1] < 0.5 * history["val_mae"][0]
 
@@ -311,14 +320,14 @@ def test_regression_mlp_fits_a_linear_target(tmp_path):
 _BACKEND_SCRIPT = """
 import keras
 from hypolab import datasets, models
-from hypolab.records import DataConfig
+from hypolab.records import CnnConfig, DataConfig, MlpConfig, OptimizerSettings
 
 ds = datasets.load(DataConfig(name="digits", subset=100))
 for model_config in ({mlp}, {cnn}):
     keras.utils.set_random_seed(0)
     model = models.build(model_config, ds.input_shape, ds.num_classes, ds.task)
-    model.compile(optimizer=models.make_optimizer({{"name": "adam"}}),
-                  loss=models.loss_for({{}}, ds.task), metrics=models.metrics_for(ds.task))
+    model.compile(optimizer=models.make_optimizer(OptimizerSettings(name="adam", learning_rate=0.001, args={{}})),
+                  loss=models.loss_for("auto", ds.task), metrics=models.metrics_for(ds.task))
     history = model.fit(ds.x_train, ds.y_train, epochs=1, batch_size=50, verbose=0)
     print(keras.backend.backend(), model.name, models.count_trainable(model), len(history.history["loss"]))
 """
@@ -342,7 +351,7 @@ def test_builders_run_on_the_jax_backend(tmp_path):
     import subprocess
 
     pytest.importorskip("jax")
-    cnn = {**CNN, "batch_norm": True, "dropout": 0.1}
+    cnn = replace(CNN, batch_norm=True, dropout=0.1)
     script = _BACKEND_SCRIPT.format(mlp=repr(MLP), cnn=repr(cnn))
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     out = subprocess.run(

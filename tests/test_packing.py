@@ -28,11 +28,18 @@ from hypolab.packing.dropout import keep_mask, mix32, mix32_numpy
 from hypolab.packing.fit import epoch_order, fit_copies
 from hypolab.packing.model import build_packed, plain_model
 from hypolab.packing.sizing import estimate_memory
-from hypolab.records import DataConfig, Dataset, RunSpec, RunStatus, Task
+from hypolab.records import (
+    DataConfig,
+    Dataset,
+    RunSpec,
+    RunStatus,
+    Task,
+    TrainingConfig,
+)
 
 DATA = DataConfig(name="digits", subset=120)
 
-MLP = {
+MLP_DICT = {
     "model": {
         "kind": "mlp",
         "units": [8],
@@ -48,10 +55,11 @@ MLP = {
 }
 
 
-def _config(**changes):
+def _config(**changes) -> TrainingConfig:
+    """``MLP_DICT`` with ``section__key=value`` (or top-level ``key=value``) changes, as a record."""
     config = {
         key: (dict(value) if isinstance(value, dict) else value)
-        for key, value in MLP.items()
+        for key, value in MLP_DICT.items()
     }
     for dotted, value in changes.items():
         *path, last = dotted.split("__")
@@ -59,7 +67,10 @@ def _config(**changes):
         for part in path:
             target = target[part]
         target[last] = value
-    return config
+    return TrainingConfig.from_dict(config)
+
+
+MLP = _config()
 
 
 CNN = _config(
@@ -349,7 +360,7 @@ def test_epoch_order_depends_only_on_seed_and_epoch():
         (CNN, None),
         (_config(model={"kind": "custom", "builder": "m:f", "args": {}}),
          "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"),
-        (_config(optimizer={"name": "Adafactor"}),
+        (_config(optimizer={"name": "Adafactor", "learning_rate": 0.001}),
          "optimizer 'adafactor' updates a weight from the whole tensor, which would couple the seeds"),
     ],
     ids=["mlp", "cnn", "custom", "adafactor"],

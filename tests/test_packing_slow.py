@@ -14,10 +14,10 @@ from scipy import stats
 
 from hypolab import datasets, runner
 from hypolab.packing import train_pack
-from hypolab.records import DataConfig, RunSpec, RunStatus
+from hypolab.records import DataConfig, RunSpec, RunStatus, TrainingConfig
 
 DATA = DataConfig(name="digits")
-CONFIG = {
+CONFIG = TrainingConfig.from_dict({
     "model": {
         "kind": "mlp",
         "units": [16],
@@ -30,7 +30,7 @@ CONFIG = {
     "epochs": 3,
     "batch_size": 32,
     "early_stopping": None,
-}
+})
 
 
 @pytest.mark.slow

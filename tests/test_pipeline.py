@@ -65,7 +65,7 @@ def test_a_run_two_hypotheses_share_is_trained_once(tmp_path, fake):
     fake.calls.clear()
     second = pipeline.run_hypothesis(write_hypothesis(tmp_path, "second", treatment_batch=16), store=store_path, device="cpu")
     assert fake.calls == [("batch 8", 0), ("batch 8", 1), ("batch 8", 2)]  # the shared control came from the store
-    control = [r for r in second if r.config["batch_size"] == 64]
+    control = [r for r in second if r.config.batch_size == 64]
     assert [r.hypothesis for r in control] == ["first"] * 3  # who trained it
     assert [r.arm for r in control] == ["batch 64"] * 3
 
@@ -76,7 +76,7 @@ def test_editing_an_arm_gives_new_runs_that_never_mix_with_the_old(tmp_path, fak
     fake.calls.clear()
     edited = pipeline.run_hypothesis(write_hypothesis(tmp_path, treatment_batch=4), store=store_path, device="cpu")
     assert fake.calls == [("batch 8", 0), ("batch 8", 1), ("batch 8", 2)]
-    assert sorted({r.config["batch_size"] for r in edited}) == [4, 64]
+    assert sorted({r.config.batch_size for r in edited}) == [4, 64]
     with RunStore(store_path) as store:
         assert [arm for _, arm, _ in store.planned("tiny")].count("batch 8") == 3
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+from pathlib import Path
 
+import pytest
+
+from hypolab.hypothesis import load, load_text
 from hypolab.plan import design_table, plan, run_key
-from hypolab.records import DataConfig
-from hypolab.hypothesis import load_text
+from hypolab.records import DataConfig, TrainingConfig
+from hypolab.tuning.searchspec import load_search, trial_config
 
 TEXT = """\
 claim: Wider is better.
@@ -41,14 +46,16 @@ def test_plan_interleaves_seeds_across_arms():
 
 
 def test_run_key_is_the_sha256_of_canonical_json():
-    config = {"epochs": 1, "batch_size": 4}
+    config = load_text(TEXT, file="hypotheses/wide.yaml").control.config
     data = DataConfig(name="digits", subset=100)
     canonical = json.dumps(
-        {"config": config, "data": data.to_dict(), "seed": 7}, sort_keys=True, separators=(",", ":")
+        {"config": config.to_dict(), "data": data.to_dict(), "seed": 7}, sort_keys=True, separators=(",", ":")
     )
     assert run_key(config, data, 7) == hashlib.sha256(canonical.encode()).hexdigest()[:16]
-    # Key order in the config does not matter; the seed and the data do.
-    assert run_key({"batch_size": 4, "epochs": 1}, data, 7) == run_key(config, data, 7)
+    # Key order in the config dict does not matter; the config, the seed and the data do.
+    reordered = dict(reversed(list(config.to_dict().items())))
+    assert run_key(TrainingConfig.from_dict(reordered), data, 7) == run_key(config, data, 7)
+    assert run_key(dataclasses.replace(config, epochs=3), data, 7) != run_key(config, data, 7)
     assert run_key(config, data, 8) != run_key(config, data, 7)
     assert run_key(config, DataConfig(name="digits", subset=101), 7) != run_key(config, data, 7)
 
@@ -67,3 +74,72 @@ def test_design_table_shows_only_what_differs_between_arms():
     assert rows[0]["model.units"] == [16] and rows[1]["model.units"] == [64]
     assert rows[0]["model.filters"] is None and rows[2]["model.filters"] == [32, 64]
     assert rows[2]["batch_size"] == 8 and rows[1]["batch_size"] == 32
+
+
+# -- run keys pinned ---------------------------------------------------------------------------
+# test_plan_run_keys.json holds the run keys computed at d7626ea, before the resolved config
+# became a typed record: every shipped hypothesis file's, two trials of the shipped search
+# file's, and those of CASES below (kinds, optimizer arguments and early stopping written in
+# ways the resolver canonicalises). A store written before keeps every run.
+
+PINNED = json.loads((Path(__file__).parent / "test_plan_run_keys.json").read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parent.parent
+
+CASE = """\
+claim: Pinned keys.
+metric: test_accuracy
+direction: greater
+seeds: 2
+data: {{name: digits, subset: 120}}
+base:
+{base}
+control: {{name: c}}
+treatments:
+  - name: t
+    set: {set}
+"""
+
+CASES = {
+    "cnn-int-dropout": ("  model: {kind: cnn, filters: [4], dropout: 0, units: []}\n"
+                        "  early_stopping: {patience: 2, min_delta: 0}", "{model.kernel_size: 5}"),
+    "custom-args": ("  model: {kind: custom, builder: 'mypkg.models:build', "
+                    "args: {width: 3, ratio: 1, layers: [1, 2], nested: {a: null}}}", "{model.args.width: 4}"),
+    "sgd-int-args": ("  optimizer: {name: sgd, momentum: 0, nesterov: true}\n  loss: huber",
+                     "{optimizer.learning_rate: 1}"),
+    "adam-ema-to-cnn": ("  optimizer: {name: adam, use_ema: true, ema_overwrite_frequency: 5, clipnorm: 1}\n"
+                        "  early_stopping: {monitor: val_accuracy}", "{model.kind: cnn}"),
+}  # fmt: skip
+
+
+def _keys_by_arm(h) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = {}
+    for spec in plan(h):
+        keys.setdefault(spec.arm, []).append(spec.key)
+    return keys
+
+
+@pytest.mark.parametrize("file", sorted(PINNED["hypotheses"]), ids=lambda f: Path(f).stem)
+def test_run_keys_of_every_shipped_hypothesis_file_are_pinned(file, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert _keys_by_arm(load(file)) == PINNED["hypotheses"][file]
+
+
+def test_the_pins_cover_every_shipped_hypothesis_file():
+    shipped = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "hypotheses").rglob("*.yaml"))
+    assert shipped == sorted(PINNED["hypotheses"])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_run_keys_of_canonicalised_configs_are_pinned(name):
+    base, overrides = CASES[name]
+    h = load_text(CASE.format(base=base, set=overrides), file=f"{name}.yaml")
+    assert _keys_by_arm(h) == PINNED["cases"][name]
+
+
+@pytest.mark.parametrize("name", ["base", "three layers"])
+def test_run_keys_of_search_trials_are_pinned(name, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    search = load_search("searches/digits_mlp.yaml")
+    pinned = PINNED["search"][name]
+    config = trial_config(search, pinned["overrides"], epochs=pinned["epochs"])
+    assert [run_key(config, search.data, seed) for seed in (0, 1)] == pinned["keys"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import math
+from dataclasses import replace
 
 import pytest
+from factories import training_config
 from report_cases import analysis_of, make_hypothesis, make_results, values_by_arm
 
 from hypolab.records import Arm, flatten
@@ -109,20 +111,21 @@ def test_the_report_modules_import_each_other_without_a_circle():
 
 
 def test_differing_keys_compare_flattened_configs_including_missing_keys():
-    base = {"model": {"units": [64], "dropout": 0.0}, "optimizer": {"name": "adam"}, "batch_size": 32}
+    base = training_config(model={"kind": "mlp", "units": [64], "activation": "relu", "dropout": 0.0,
+                                  "batch_norm": False})  # fmt: skip
     arms = [
         Arm(name="c", overrides={}, config=base, is_control=True),
-        Arm(name="t1", overrides={"model.units": [16]},
-            config={**base, "model": {"units": [16], "dropout": 0.0}}),
+        Arm(name="t1", overrides={"model.units": [16]}, config=replace(base, model=replace(base.model, units=(16,)))),
         Arm(name="t2", overrides={"optimizer.momentum": 0.9},
-            config={**base, "optimizer": {"name": "adam", "momentum": 0.9}}),
+            config=replace(base, optimizer=replace(base.optimizer, args={"momentum": 0.9}))),
     ]  # fmt: skip
     assert design.differing_keys(arms) == [
         {"key": "model.units", "values": ["[64]", "[16]", "[64]"]},
         {"key": "optimizer.momentum", "values": ["(not set)", "(not set)", "0.9"]},
     ]
     shared = {row["key"] for row in design.shared_config(arms)}
-    assert shared == {"model.dropout", "optimizer.name", "batch_size"}
+    assert shared == {"model.kind", "model.activation", "model.dropout", "model.batch_norm", "optimizer.name",
+                      "optimizer.learning_rate", "loss", "epochs", "batch_size", "early_stopping"}  # fmt: skip
     assert design.overrides_text(arms[1]) == "model.units: [16]"
     assert design.overrides_text(arms[0]) == "(base config)"
     assert design.flatten is flatten

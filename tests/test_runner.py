@@ -9,20 +9,13 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from factories import TINY_CONFIG, training_config
 
 from hypolab import datasets, runner
 from hypolab.errors import DeviceError
 from hypolab.records import DataConfig, RunSpec, RunStatus
 
 DATA = DataConfig(name="digits", subset=120)
-CONFIG = {
-    "model": {"kind": "mlp", "units": [8], "activation": "relu", "dropout": 0.0, "batch_norm": False},
-    "optimizer": {"name": "adam", "learning_rate": 0.01},
-    "loss": "auto",
-    "epochs": 2,
-    "batch_size": 32,
-    "early_stopping": None,
-}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +25,7 @@ def digits():
 
 def make_spec(seed: int = 0, *, arm: str = "control", key: str | None = None, **changes) -> RunSpec:
     return RunSpec(key=key or f"key-{arm}-{seed}", hypothesis="tiny", arm=arm, seed=seed,
-                   config={**CONFIG, **changes}, data=DATA)  # fmt: skip
+                   config=training_config(**changes), data=DATA)  # fmt: skip
 
 
 def without_timing(metrics: dict) -> dict:
@@ -40,7 +33,7 @@ def without_timing(metrics: dict) -> dict:
 
 
 def test_same_seed_and_config_give_identical_numbers_on_cpu(digits):
-    first = runner.train_one(make_spec(seed=3, dropout=0.0), digits, device="cpu")
+    first = runner.train_one(make_spec(seed=3, model={**TINY_CONFIG["model"], "dropout": 0.0}), digits, device="cpu")
     second = runner.train_one(make_spec(seed=3), digits, device="cpu")
     assert first.status is RunStatus.FINISHED
     assert first.history == second.history
@@ -54,7 +47,7 @@ def test_different_seeds_give_different_numbers(digits):
 
 
 def test_dropout_is_seeded_too(digits):
-    spec = make_spec(seed=5, model={**CONFIG["model"], "dropout": 0.5})
+    spec = make_spec(seed=5, model={**TINY_CONFIG["model"], "dropout": 0.5})
     assert runner.train_one(spec, digits, device="cpu").history == runner.train_one(spec, digits, device="cpu").history
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from factories import run_result
+from factories import run_result, training_config
 
 from hypolab.progress import NullProgress, PlainProgress, RichProgress, make_progress
 from hypolab.records import DataConfig, RunResult, RunSpec, RunStatus
 
 
 def spec(seed: int, arm: str = "batch 4") -> RunSpec:
-    return RunSpec(key=f"k{arm}{seed}", hypothesis="h", arm=arm, seed=seed, config={"epochs": 2}, data=DataConfig())
+    return RunSpec(key=f"k{arm}{seed}", hypothesis="h", arm=arm, seed=seed, config=training_config(), data=DataConfig())
 
 
 def result(seed: int, status: RunStatus = RunStatus.FINISHED, arm: str = "batch 4") -> RunResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import sqlite3
@@ -11,7 +12,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from factories import run_result
+from factories import run_result, training_config
 
 from hypolab.errors import StoreError
 from hypolab.records import DataConfig, RunResult, RunSpec, RunStatus
@@ -24,7 +25,9 @@ EVERY_FIELD = run_result(
     hypothesis="batchsize",
     arm="control",
     seed=0,
-    config={"model": {"kind": "mlp", "units": [8]}, "batch_size": 32, "early_stopping": None},
+    config=training_config(
+        early_stopping={"monitor": "val_loss", "patience": 2, "min_delta": 0.0, "restore_best_weights": True}
+    ),
     data=DataConfig(subset=200).to_dict(),
     history={"loss": [1.5, 0.9], "val_loss": [1.4, float("nan")], "accuracy": [0.5, 0.75]},
     metrics={"test_accuracy": 0.8125, "val_loss": 1.25, "epochs_run": 2.0},
@@ -48,7 +51,7 @@ def make_result(key: str = "k1", **changes) -> RunResult:
 
 
 def make_spec(key: str, arm: str = "control", seed: int = 0) -> RunSpec:
-    return RunSpec(key=key, hypothesis="batchsize", arm=arm, seed=seed, config={}, data=DataConfig())
+    return RunSpec(key=key, hypothesis="batchsize", arm=arm, seed=seed, config=training_config(), data=DataConfig())
 
 
 def test_put_then_get_round_trips_every_field(tmp_path):
@@ -62,6 +65,29 @@ def test_put_then_get_round_trips_every_field(tmp_path):
     nan_free = {**original.history, "val_loss": [1.4]}
     assert replace(loaded, history={**loaded.history, "val_loss": [1.4]}) == replace(original, history=nan_free)
     assert loaded.status is RunStatus.DIVERGED
+
+
+def test_the_config_is_stored_as_the_resolved_dict_and_read_back_as_the_record(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with RunStore(path) as store:
+        store.put(make_result("k1"))
+        assert store.get("k1").config == EVERY_FIELD.config
+    db = sqlite3.connect(path)
+    (stored,) = db.execute("SELECT config FROM runs WHERE key = 'k1'").fetchone()
+    assert json.loads(stored) == EVERY_FIELD.config.to_dict()
+    # A row whose config is not a resolved one (a key dropped) is refused, naming the run.
+    damaged = json.loads(stored)
+    del damaged["model"]["activation"]
+    # (checksum '': a row from before checksums, so the config check itself is what refuses it)
+    db.execute("UPDATE runs SET config = ?, checksum = '' WHERE key = 'k1'", (json.dumps(damaged),))
+    db.commit()
+    db.close()
+    with RunStore(path) as store, pytest.raises(
+        StoreError,
+        match=r"run k1: its stored config is not a resolved training config \(resolved config: model \(kind "
+        r"'mlp'\): missing 'activation'\..*\)\. Expected a store written by this version of hypolab",
+    ):
+        store.get("k1")
 
 
 def test_get_returns_none_for_an_unknown_key(tmp_path):

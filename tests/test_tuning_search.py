@@ -115,7 +115,7 @@ def test_a_search_writes_a_baseline_that_a_hypothesis_file_uses(tiny, monkeypatc
         encoding="utf-8",
     )
     h = load_hypothesis("hypotheses/h.yaml")
-    assert h.control.config == baseline["base"]
+    assert h.control.config.to_dict() == baseline["base"]
     runs = make_plan(h)
     assert {r.arm for r in runs} == {"tuned", "dropout"} and len(runs) == 4
 

@@ -233,7 +233,7 @@ def test_trial_values_become_hypolab_overrides(values, expected):
 def test_a_trial_resolves_to_a_complete_config():
     search = load_search_text(GOOD, file="s.yaml")
     config = trial_config(search, {"model.units": [16, 8], "optimizer.name": "sgd", "optimizer.momentum": 0.9}, epochs=4)
-    assert config == {
+    assert config.to_dict() == {
         "model": {"kind": "mlp", "units": [16, 8], "activation": "relu", "dropout": 0.0, "batch_norm": False},
         "optimizer": {"name": "sgd", "learning_rate": 0.01, "momentum": 0.9},
         "loss": "auto",

@@ -13,12 +13,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 from hypolab.executors.protocol import EventHandler, PackChoice, WorkUnit
 from hypolab.executors.worker import Worker, WorkerSettings
-from hypolab.records import DataConfig
+from hypolab.records import DataConfig, TrainingConfig
 
 
 class LocalExecutor:
@@ -36,7 +36,7 @@ class LocalExecutor:
 
     def pack_choice(
         self,
-        config: Mapping[str, Any],
+        config: TrainingConfig,
         data: DataConfig,
         *,
         base_dir: str | None,

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
-from hypolab.records import DataConfig, RunResult, RunSpec
+from hypolab.records import DataConfig, RunResult, RunSpec, TrainingConfig
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ class Executor(Protocol):
 
     def pack_choice(
         self,
-        config: Mapping[str, Any],
+        config: TrainingConfig,
         data: DataConfig,
         *,
         base_dir: str | None,

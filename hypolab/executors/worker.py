@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from hypolab import datasets, device
 from hypolab.executors.protocol import (
@@ -30,7 +30,15 @@ from hypolab.executors.protocol import (
     RunsStarted,
     WorkUnit,
 )
-from hypolab.records import DataConfig, Dataset, RunOptions, RunResult, RunSpec, RunStatus
+from hypolab.records import (
+    DataConfig,
+    Dataset,
+    RunOptions,
+    RunResult,
+    RunSpec,
+    RunStatus,
+    TrainingConfig,
+)
 from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
@@ -101,7 +109,7 @@ class Worker:
 
     def pack_choice(
         self,
-        config: Mapping[str, Any],
+        config: TrainingConfig,
         data: DataConfig,
         *,
         base_dir: str | None,
@@ -162,5 +170,5 @@ class Worker:
 def _epoch_reporter(specs: tuple[RunSpec, ...], emit: EventHandler) -> Callable[[int, Mapping[str, float]], None]:
     """The trainers' ``on_epoch(epoch, logs)``, as ``EpochEnded`` events for ``specs``."""
     keys = tuple(spec.key for spec in specs)
-    epochs = int(specs[0].config["epochs"])
+    epochs = specs[0].config.epochs
     return lambda epoch, logs: emit(EpochEnded(keys=keys, epoch=epoch, epochs=epochs, logs=dict(logs)))

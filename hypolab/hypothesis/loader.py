@@ -46,7 +46,7 @@ def load(path: str | Path) -> Hypothesis:
 
     Example:
         >>> h = load("hypotheses/batchsize.yaml")
-        >>> [arm.config["batch_size"] for arm in h.arms]
+        >>> [arm.config.batch_size for arm in h.arms]
         [128, 4]
     """
     file = str(path)

@@ -1,9 +1,11 @@
-"""Resolving an arm's config: base + overrides + defaults -> the config the runner sees.
+"""Resolving an arm's config: base + overrides + defaults -> the ``TrainingConfig`` trainers read.
 
-The resolved config always has exactly the keys ``model`` (every key of its
-kind), ``optimizer`` (``name``, ``learning_rate`` and any other arguments),
-``loss``, ``epochs``, ``batch_size`` and ``early_stopping`` (None or every
-EarlyStopping argument), so the runner never needs a default of its own.
+Merging, defaults and validation work on the YAML side's plain dicts; the
+validated result, with exactly the keys ``model`` (every key of its kind),
+``optimizer`` (``name``, ``learning_rate`` and any other arguments), ``loss``,
+``epochs``, ``batch_size`` and ``early_stopping`` (None or every EarlyStopping
+argument), becomes a ``records.TrainingConfig`` here, so no trainer needs a
+default of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand
-from hypolab.hypothesis.messages import Problem, key_text, kind_of, show, suggest, unknown_key
+from hypolab.hypothesis.messages import (
+    Problem,
+    key_text,
+    kind_of,
+    show,
+    suggest,
+    unknown_key,
+)
 from hypolab.hypothesis.schema import (
     CONFIG_KEYS,
     EARLY_STOPPING_DEFAULTS,
@@ -35,6 +44,7 @@ from hypolab.hypothesis.vocabulary import (
     OPTIMIZERS,
     optimizer_args,
 )
+from hypolab.records import ModelKind, TrainingConfig
 
 #: The schema's defaults, read once: ``base`` keys, the model kind, the optimizer.
 _CONFIG_DEFAULTS = {k: v for k, v in field_defaults(TrainConfig).items() if k not in ("model", "optimizer")}
@@ -94,12 +104,12 @@ def complete(config: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check(config: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Validate a completed config.
+def check(config: Mapping[str, Any]) -> tuple[TrainingConfig | None, list[Problem]]:
+    """Validate a completed config and build its record.
 
     Returns:
-        ``(resolved, problems)``: the resolved config (None where there are
-        problems) and the problems, with key paths relative to the config.
+        ``(resolved, problems)``: the resolved ``TrainingConfig`` (None where
+        there are problems) and the problems, with key paths relative to the config.
     """
     try:
         model = TrainConfig.model_validate(config)
@@ -110,9 +120,9 @@ def check(config: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[Proble
     if problems:
         return None, problems
     resolved["optimizer"] = _canonical_optimizer(resolved["optimizer"])
-    if resolved["model"]["kind"] == "custom":
+    if resolved["model"]["kind"] == ModelKind.CUSTOM.value:
         resolved["model"] = {k: resolved["model"][k] for k in ("kind", "builder", "args")}
-    return {key: resolved[key] for key in CONFIG_KEYS}, []
+    return TrainingConfig.from_dict({key: resolved[key] for key in CONFIG_KEYS}), []
 
 
 def _optimizer_problems(optimizer: Mapping[str, Any]) -> list[Problem]:
@@ -244,25 +254,28 @@ def _selected(base: Mapping[str, Any], nested: Mapping[str, Any], section: str, 
     return None
 
 
-def resolve_arm_config(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+def resolve_arm_config(base: TrainingConfig | Mapping[str, Any], overrides: Mapping[str, Any]) -> TrainingConfig:
     """The resolved config of an arm: ``base`` deep-merged with ``overrides``, defaults filled.
 
     Args:
-        base: a base config (e.g. ``Hypothesis.base``, or a partial one).
+        base: a base config: ``Hypothesis.base``, or a partial one as written
+            in a file's ``base``.
         overrides: an arm's ``set`` mapping; dotted keys such as ``model.units`` allowed.
 
     Returns:
-        The complete config (keys ``model``, ``optimizer``, ``loss``,
-        ``epochs``, ``batch_size``, ``early_stopping``).
+        The ``TrainingConfig`` (its ``to_dict()`` has the keys ``model``,
+        ``optimizer``, ``loss``, ``epochs``, ``batch_size``, ``early_stopping``).
 
     Raises:
         SpecErrors: an override names a key the base does not have, or the
             result is not a valid config.
 
     Example:
-        >>> resolve_arm_config({"model": {"kind": "mlp", "units": [64]}}, {"model.units": [16]})["model"]
-        {'kind': 'mlp', 'units': [16], 'activation': 'relu', 'dropout': 0.0, 'batch_norm': False}
+        >>> resolve_arm_config({"model": {"kind": "mlp", "units": [64]}}, {"model.units": [16]}).model
+        MlpConfig(units=(16,), activation='relu', dropout=0.0, batch_norm=False)
     """
+    if isinstance(base, TrainingConfig):
+        base = base.to_dict()
     try:
         nested, origins = expand(overrides)
     except MergeConflict as exc:

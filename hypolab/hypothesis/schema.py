@@ -7,10 +7,12 @@ constrained field carries an ``Expected`` marker: the phrase error messages
 use for what a value must be, e.g. ``a number in (0, 1)``.
 
 One vocabulary: the choices of ``direction``, ``pairing``, ``test`` and
-``correction`` are the values of the records' enums (``members_of``), the
-defaults of the top-level settings and of ``data`` are the records' own, and
-the model and early-stopping defaults are these models' fields, read by
-``resolve`` through ``MODEL_KEYS``, ``field_defaults`` and friends.
+``correction`` are the values of the records' enums (``members_of``) and the
+model kinds those of ``records.ModelKind``, the defaults of the top-level
+settings and of ``data`` are the records' own, and the model and
+early-stopping defaults are these models' fields, read by ``resolve`` through
+``MODEL_KEYS``, ``field_defaults`` and friends. Their keys are those of the
+``records.TrainingConfig`` parts that ``resolve`` builds (a test keeps them so).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from hypolab.hypothesis.vocabulary import (
     LOSSES,
     OPTIMIZERS,
 )
-from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, Pairing, TestName
+from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, ModelKind, Pairing, TestName
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class MlpModel(BaseModel):
 
     model_config = _STRICT
 
-    kind: Literal["mlp"] = Field("mlp", description="The model family.")
+    kind: Literal[ModelKind.MLP.value] = Field(ModelKind.MLP.value, description="The model family.")
     units: list[Count] = Field([64], description="Widths of the hidden Dense layers, input to output.")
     activation: Activation = Field("relu", description="Keras activation of the hidden layers.")
     dropout: Rate = Field(0.0, description="Dropout rate after each hidden layer.")
@@ -113,7 +115,7 @@ class CnnModel(BaseModel):
 
     model_config = _STRICT
 
-    kind: Literal["cnn"] = Field(description="The model family.")
+    kind: Literal[ModelKind.CNN.value] = Field(description="The model family.")
     filters: Annotated[list[Count], Field(min_length=1)] = Field(
         [32, 64], description="Filters of each Conv2D block, one block per entry."
     )
@@ -136,7 +138,7 @@ class CustomModel(BaseModel):
 
     model_config = _STRICT
 
-    kind: Literal["custom"] = Field(description="The model family.")
+    kind: Literal[ModelKind.CUSTOM.value] = Field(description="The model family.")
     builder: BuilderPath = Field(
         description="'module:function' returning an uncompiled keras.Model, called as "
         "build(input_shape, num_classes, **args)."
@@ -149,7 +151,9 @@ ModelConfig = Annotated[
 ]
 
 #: The model of each ``model.kind``, in the order messages list them.
-MODELS: dict[str, type[BaseModel]] = {"mlp": MlpModel, "cnn": CnnModel, "custom": CustomModel}
+MODELS: dict[str, type[BaseModel]] = {
+    ModelKind.MLP.value: MlpModel, ModelKind.CNN.value: CnnModel, ModelKind.CUSTOM.value: CustomModel
+}
 
 #: The keys of each model kind (``kind`` itself excluded).
 MODEL_KEYS: dict[str, tuple[str, ...]] = {

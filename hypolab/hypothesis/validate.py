@@ -18,7 +18,14 @@ from hypolab.hypothesis.messages import show, suggest
 from hypolab.hypothesis.schema import DataSpec, HypothesisFile
 from hypolab.hypothesis.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
 from hypolab.hypothesis.yamlsource import Document, KeyPath
-from hypolab.records import Correction, Direction, Pairing, Task, TestName, flatten
+from hypolab.records import (
+    Correction,
+    Direction,
+    Pairing,
+    Task,
+    TestName,
+    TrainingConfig,
+)
 
 PAIRED_TESTS = (TestName.PAIRED_T, TestName.WILCOXON)
 UNPAIRED_TESTS = (TestName.WELCH, TestName.STUDENT, TestName.MANNWHITNEY)
@@ -35,7 +42,7 @@ class ResolvedArm:
 
     name: str
     path: KeyPath
-    config: dict[str, Any]
+    config: TrainingConfig
 
 
 def seed_list(seeds: int | Sequence[int]) -> tuple[int, ...]:
@@ -237,7 +244,7 @@ def check_arms(control: ResolvedArm | None, treatments: Sequence[ResolvedArm], d
                 )
             )
         names.setdefault(arm.name, arm)
-        key = repr(sorted(flatten(arm.config).items()))
+        key = repr(sorted(arm.config.flat().items()))
         if key in configs:
             same = configs[key]
             what = "the control" if same is control else f"{_arm_label(same.path)} ({show(same.name)})"

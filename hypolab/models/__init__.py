@@ -41,9 +41,8 @@ uncompiled ``keras.Model``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import keras
 
@@ -52,29 +51,37 @@ from hypolab.models.architectures import cnn, mlp
 from hypolab.models.compilation import (
     OPTIMIZERS,
     count_trainable,
+    early_stopping,
     loss_for,
     make_optimizer,
     metrics_for,
 )
 from hypolab.models.custom import build_custom, load_builder
-from hypolab.records import Task
+from hypolab.records import (
+    CnnConfig,
+    CustomConfig,
+    MlpConfig,
+    ModelConfig,
+    ModelKind,
+    Task,
+    TrainingConfig,
+)
 
 __all__ = [
     "OPTIMIZERS",
     "build",
     "check_config",
     "count_trainable",
+    "early_stopping",
     "load_builder",
     "loss_for",
     "make_optimizer",
     "metrics_for",
 ]
 
-_KINDS = ("mlp", "cnn", "custom")
-
 
 def build(
-    model_config: Mapping[str, Any],
+    model_config: ModelConfig,
     input_shape: Sequence[int],
     num_classes: int,
     task: Task | str,
@@ -84,10 +91,8 @@ def build(
     """Build the uncompiled model an arm's ``model`` config describes.
 
     Args:
-        model_config: the resolved ``model`` mapping, e.g. ``{"kind": "mlp",
-            "units": [64, 32], "activation": "relu", "dropout": 0.0,
-            "batch_norm": False}`` (cnn adds ``filters`` and ``kernel_size``;
-            custom has ``builder`` and ``args``).
+        model_config: the resolved ``TrainingConfig.model``: an ``MlpConfig``,
+            ``CnnConfig`` or ``CustomConfig``.
         input_shape: shape of one example, e.g. ``(8, 8, 1)``.
         num_classes: number of classes (ignored for regression).
         task: classification or regression.
@@ -99,31 +104,34 @@ def build(
         first for reproducible initial weights.
 
     Raises:
-        ModelError: the config cannot be built (unknown kind, a cnn on
-            non-image input, a custom builder that fails to import or returns
-            something else than a model).
+        ModelError: the config cannot be built (not a model record, a bad
+            value, a cnn on non-image input, a custom builder that fails to
+            import or returns something else than a model).
 
     Example:
 
-    >>> model = build({"kind": "mlp", "units": [8], "activation": "relu",
-    ...                "dropout": 0.0, "batch_norm": False}, (64,), 10, "classification")
+    >>> model = build(MlpConfig(units=(8,), activation="relu", dropout=0.0, batch_norm=False),
+    ...               (64,), 10, "classification")
     >>> model.output_shape
     (None, 10)
     """
     task = Task(task)
-    kind = model_config.get("kind")
     shape = tuple(int(d) for d in input_shape)
-    if kind == "mlp":
+    if isinstance(model_config, MlpConfig):
         return mlp(model_config, shape, num_classes, task)
-    if kind == "cnn":
+    if isinstance(model_config, CnnConfig):
         return cnn(model_config, shape, num_classes, task)
-    if kind == "custom":
+    if isinstance(model_config, CustomConfig):
         return build_custom(model_config, shape, num_classes, task, base_dir)
-    raise ModelError(f"model.kind must be one of {', '.join(_KINDS)}. Got {kind!r} instead.")
+    kinds = ", ".join(kind.value for kind in ModelKind)
+    raise ModelError(
+        f"model must be the record of one of the kinds {kinds} (hypolab.records.MlpConfig, CnnConfig, "
+        f"CustomConfig). Got {type(model_config).__name__} instead."
+    )
 
 
 def check_config(
-    config: Mapping[str, Any],
+    config: TrainingConfig,
     input_shape: Sequence[int],
     num_classes: int,
     task: Task | str,
@@ -135,6 +143,6 @@ def check_config(
     Raises:
         ModelError: as ``build``, ``make_optimizer`` and ``loss_for`` do.
     """
-    build(config["model"], input_shape, num_classes, task, base_dir=base_dir)
-    make_optimizer(config["optimizer"])
-    loss_for(config, task)
+    build(config.model, input_shape, num_classes, task, base_dir=base_dir)
+    make_optimizer(config.optimizer)
+    loss_for(config.loss, task)

@@ -3,52 +3,42 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
 from typing import Any
 
 import keras
 
 from hypolab.errors import ModelError
-from hypolab.records import Task
-
-_REQUIRED = {
-    "mlp": ("units", "activation"),
-    "cnn": ("units", "activation", "filters", "kernel_size"),
-}
+from hypolab.records import CnnConfig, MlpConfig, Task
 
 
-def check_settings(config: Mapping[str, Any], kind: str) -> None:
+def check_settings(config: MlpConfig | CnnConfig) -> None:
     """Check an ``mlp``/``cnn`` config's values before Keras sees them.
 
-    ``dropout`` (default 0) and ``batch_norm`` (default false) may be left out.
+    The hypothesis stage validated them already; a record built in code
+    (a test, a script) is checked here too, so Keras never gets a bad value.
 
     Raises:
-        ModelError: a missing key or a value of the wrong type or range.
+        ModelError: a value of the wrong type or range.
     """
-    for key in _REQUIRED[kind]:
-        if key not in config:
-            raise ModelError(
-                f"model: kind {kind!r} needs {key!r}. Got keys: {', '.join(sorted(config))}."
-            )
-    for key in ("units", "filters") if kind == "cnn" else ("units",):
-        widths = config[key]
+    for key in ("units", "filters") if isinstance(config, CnnConfig) else ("units",):
+        widths = getattr(config, key)
         if not isinstance(widths, (list, tuple)) or not all(_positive_int(w) for w in widths):
             raise ModelError(
                 f"model.{key} must be a list of positive integers, e.g. [64, 32]. "
-                f"Got {widths!r} instead."
+                f"Got {list(widths) if isinstance(widths, tuple) else widths!r} instead."
             )
-    if kind == "cnn" and not _positive_int(config["kernel_size"]):
+    if isinstance(config, CnnConfig) and not _positive_int(config.kernel_size):
         raise ModelError(
-            f"model.kernel_size must be a positive integer. Got {config['kernel_size']!r} instead."
+            f"model.kernel_size must be a positive integer. Got {config.kernel_size!r} instead."
         )
-    dropout = config.get("dropout", 0.0)
+    dropout = config.dropout
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ModelError(f"model.dropout must be a number in [0, 1). Got {dropout!r} instead.")
-    if not isinstance(config.get("batch_norm", False), bool):
+    if not isinstance(config.batch_norm, bool):
         raise ModelError(
-            f"model.batch_norm must be true or false. Got {config['batch_norm']!r} instead."
+            f"model.batch_norm must be true or false. Got {config.batch_norm!r} instead."
         )
-    activation = config["activation"]
+    activation = config.activation
     try:
         if not isinstance(activation, str):
             raise ValueError(activation)
@@ -70,11 +60,11 @@ def _positive_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _hidden_blocks(x, config: Mapping[str, Any]):
-    dropout = float(config.get("dropout", 0.0))
-    for i, units in enumerate(config.get("units", [])):
-        x = keras.layers.Dense(int(units), activation=config["activation"], name=f"hidden_{i}")(x)
-        if config.get("batch_norm", False):
+def _hidden_blocks(x, config: MlpConfig | CnnConfig):
+    dropout = float(config.dropout)
+    for i, units in enumerate(config.units):
+        x = keras.layers.Dense(int(units), activation=config.activation, name=f"hidden_{i}")(x)
+        if config.batch_norm:
             x = keras.layers.BatchNormalization(name=f"hidden_{i}_bn")(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout, name=f"hidden_{i}_dropout")(x)
@@ -87,16 +77,16 @@ def _output(x, num_classes: int, task: Task):
     return keras.layers.Dense(num_classes, activation="softmax", name="output")(x)
 
 
-def mlp(config, shape, num_classes, task) -> keras.Model:
-    check_settings(config, "mlp")
+def mlp(config: MlpConfig, shape: tuple[int, ...], num_classes: int, task: Task) -> keras.Model:
+    check_settings(config)
     inputs = keras.Input(shape=shape, name="input")
     x = keras.layers.Flatten(name="flatten")(inputs)
     x = _hidden_blocks(x, config)
-    return keras.Model(inputs, _output(x, num_classes, task), name="mlp")
+    return keras.Model(inputs, _output(x, num_classes, task), name=config.kind.value)
 
 
-def cnn(config, shape, num_classes, task) -> keras.Model:
-    check_settings(config, "cnn")
+def cnn(config: CnnConfig, shape: tuple[int, ...], num_classes: int, task: Task) -> keras.Model:
+    check_settings(config)
     if len(shape) != 3:
         raise ModelError(
             f"model.kind 'cnn' needs image input of shape (height, width, channels). "
@@ -105,15 +95,15 @@ def cnn(config, shape, num_classes, task) -> keras.Model:
         )
     inputs = keras.Input(shape=shape, name="input")
     height, width = shape[0], shape[1]
-    dropout = float(config.get("dropout", 0.0))
+    dropout = float(config.dropout)
     x = inputs
-    for j, filters in enumerate(config.get("filters", [])):
+    for j, filters in enumerate(config.filters):
         x = keras.layers.Conv2D(
-            int(filters), int(config["kernel_size"]), padding="same", name=f"conv_{j}"
+            int(filters), int(config.kernel_size), padding="same", name=f"conv_{j}"
         )(x)
-        if config.get("batch_norm", False):
+        if config.batch_norm:
             x = keras.layers.BatchNormalization(name=f"conv_{j}_bn")(x)
-        x = keras.layers.Activation(config["activation"], name=f"conv_{j}_act")(x)
+        x = keras.layers.Activation(config.activation, name=f"conv_{j}_act")(x)
         pool = (2 if height >= 2 else 1, 2 if width >= 2 else 1)
         if pool != (1, 1):
             # Never pool a side below 1: an 8x8 digit survives three blocks (8->4->2->1).
@@ -123,4 +113,4 @@ def cnn(config, shape, num_classes, task) -> keras.Model:
             x = keras.layers.Dropout(dropout, name=f"conv_{j}_dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = _hidden_blocks(x, config)
-    return keras.Model(inputs, _output(x, num_classes, task), name="cnn")
+    return keras.Model(inputs, _output(x, num_classes, task), name=config.kind.value)

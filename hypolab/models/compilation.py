@@ -1,4 +1,4 @@
-"""What ``model.compile`` gets: a fresh optimizer, the loss and the metrics."""
+"""What ``model.compile`` and ``model.fit`` get: a fresh optimizer, the loss, the metrics, early stopping."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from hypolab.errors import ModelError
-from hypolab.records import Task
+from hypolab.records import EarlyStoppingSettings, OptimizerSettings, Task
 
 #: Keras optimizer names accepted by ``optimizer.name`` (case-insensitive).
 OPTIMIZERS: dict[str, type] = {
@@ -33,12 +33,12 @@ for _name in ("Lamb", "Muon"):
         OPTIMIZERS[_name.lower()] = getattr(keras.optimizers, _name)
 
 
-def make_optimizer(optimizer_config: Mapping[str, Any]) -> keras.optimizers.Optimizer:
-    """Create a fresh Keras optimizer from ``{"name": ..., **arguments}``.
+def make_optimizer(optimizer_config: OptimizerSettings) -> keras.optimizers.Optimizer:
+    """Create a fresh Keras optimizer from the resolved ``TrainingConfig.optimizer``.
 
     Args:
-        optimizer_config: e.g. ``{"name": "adam", "learning_rate": 0.001}``;
-            every key but ``name`` is passed to the optimizer's constructor.
+        optimizer_config: the name, the learning rate and the other
+            arguments, all passed to the optimizer's constructor.
 
     Returns:
         A new ``keras.optimizers.Optimizer`` (never shared between runs).
@@ -49,21 +49,21 @@ def make_optimizer(optimizer_config: Mapping[str, Any]) -> keras.optimizers.Opti
 
     Example:
 
-    >>> make_optimizer({"name": "sgd", "learning_rate": 0.1, "momentum": 0.9})
+    >>> make_optimizer(OptimizerSettings(name="sgd", learning_rate=0.1, args={"momentum": 0.9}))
     <keras.src.optimizers.sgd.SGD object at ...>
     """
-    config = dict(optimizer_config)
-    name = str(config.pop("name", "")).lower()
+    kwargs = {"learning_rate": optimizer_config.learning_rate, **optimizer_config.args.to_dict()}
+    name = str(optimizer_config.name).lower()
     cls = OPTIMIZERS.get(name)
     if cls is None:
         hint = difflib.get_close_matches(name, OPTIMIZERS, n=1)
         raise ModelError(
             f"optimizer.name must be a Keras optimizer: {', '.join(OPTIMIZERS)}. "
-            f"Got {optimizer_config.get('name')!r} instead."
+            f"Got {optimizer_config.name!r} instead."
             + (f" Did you mean {hint[0]!r}?" if hint else "")
         )
     allowed = _init_arguments(cls)
-    for key in config:
+    for key in kwargs:
         if key not in allowed:
             hint = (
                 [_ALIASES[key]] if key in _ALIASES else difflib.get_close_matches(key, allowed, n=1)
@@ -73,14 +73,14 @@ def make_optimizer(optimizer_config: Mapping[str, Any]) -> keras.optimizers.Opti
                 f"Expected one of: {', '.join(allowed)}."
                 + (f" Did you mean {hint[0]!r}?" if hint else "")
             )
-    for key, value in config.items():
+    for key, value in kwargs.items():
         # YAML reads `learning_rate: 1` as an int, which Keras rejects; floats are meant.
         if key in _FLOAT_ARGUMENTS and isinstance(value, int) and not isinstance(value, bool):
-            config[key] = float(value)
+            kwargs[key] = float(value)
     try:
-        return cls(**config)
+        return cls(**kwargs)
     except (TypeError, ValueError) as exc:
-        raise ModelError(f"optimizer: {cls.__name__}({_kwargs(config)}) failed: {exc}") from exc
+        raise ModelError(f"optimizer: {cls.__name__}({_kwargs(kwargs)}) failed: {exc}") from exc
 
 
 #: Keras 2 / tf.keras spellings a user may still write.
@@ -100,22 +100,21 @@ def _init_arguments(cls: type) -> list[str]:
     ]
 
 
-def _kwargs(config: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in config.items())
+def _kwargs(kwargs: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
 
 
-def loss_for(config: Mapping[str, Any], task: Task | str) -> str:
-    """The Keras loss name of an arm: ``config["loss"]``, or the task's default.
+def loss_for(loss: str, task: Task | str) -> str:
+    """The Keras loss name of an arm's resolved ``TrainingConfig.loss``.
 
-    ``auto`` (or a missing key) gives ``sparse_categorical_crossentropy`` for
-    classification (integer labels, softmax output) and ``mse`` for regression.
+    ``auto`` gives ``sparse_categorical_crossentropy`` for classification
+    (integer labels, softmax output) and ``mse`` for regression.
 
     Raises:
         ModelError: a name Keras does not know.
     """
     task = Task(task)
-    loss = config.get("loss", "auto")
-    if loss in (None, "auto"):
+    if loss == "auto":
         return "sparse_categorical_crossentropy" if task is Task.CLASSIFICATION else "mse"
     try:
         keras.losses.get(loss)
@@ -125,6 +124,18 @@ def loss_for(config: Mapping[str, Any], task: Task | str) -> str:
             f"mse, mae, huber). Got {loss!r} instead."
         ) from exc
     return str(loss)
+
+
+def early_stopping(settings: EarlyStoppingSettings | None) -> keras.callbacks.EarlyStopping | None:
+    """Keras's EarlyStopping from a resolved ``TrainingConfig.early_stopping`` (None: train every epoch)."""
+    if settings is None:
+        return None
+    return keras.callbacks.EarlyStopping(
+        monitor=settings.monitor,
+        patience=int(settings.patience),
+        min_delta=float(settings.min_delta),
+        restore_best_weights=bool(settings.restore_best_weights),
+    )
 
 
 def metrics_for(task: Task | str) -> list[str]:

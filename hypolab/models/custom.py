@@ -12,7 +12,7 @@ from typing import Any
 import keras
 
 from hypolab.errors import ModelError
-from hypolab.records import Task
+from hypolab.records import CustomConfig, Task
 
 
 def load_builder(spec: str, *, base_dir: str | Path | None = None) -> Callable[..., Any]:
@@ -60,10 +60,12 @@ def load_builder(spec: str, *, base_dir: str | Path | None = None) -> Callable[.
     return fn
 
 
-def build_custom(config, shape, num_classes, task, base_dir) -> keras.Model:
-    spec = config.get("builder")
+def build_custom(
+    config: CustomConfig, shape: tuple[int, ...], num_classes: int, task: Task, base_dir: str | Path | None
+) -> keras.Model:
+    spec = config.builder
     fn = load_builder(spec, base_dir=base_dir)
-    args = dict(config.get("args") or {})
+    args = config.args.to_dict()
     try:
         model = fn(shape, num_classes, **args)
     except Exception as exc:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from hypolab.errors import ModelError
 from hypolab.models.history import best_epoch_index, final_metrics, monitor_increases
-from hypolab.records import RunStatus
+from hypolab.records import EarlyStoppingSettings, RunStatus
 from hypolab.run_record import Outcome, divergence_error
 
 Weights = dict[str, list[np.ndarray]]
@@ -44,16 +43,16 @@ class StopRule:
     restore_best: bool = False
 
     @classmethod
-    def from_config(cls, options: Mapping[str, Any] | None) -> StopRule:
-        """The rule of a resolved ``config["early_stopping"]`` (None: never stop early)."""
-        if options is None:
+    def from_config(cls, settings: EarlyStoppingSettings | None) -> StopRule:
+        """The rule of a resolved ``TrainingConfig.early_stopping`` (None: never stop early)."""
+        if settings is None:
             return cls()
         return cls(
             enabled=True,
-            monitor=str(options["monitor"]),
-            patience=int(options["patience"]),
-            min_delta=abs(float(options["min_delta"])),
-            restore_best=bool(options["restore_best_weights"]),
+            monitor=settings.monitor,
+            patience=int(settings.patience),
+            min_delta=abs(float(settings.min_delta)),
+            restore_best=bool(settings.restore_best_weights),
         )
 
     @property

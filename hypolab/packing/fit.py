@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import keras
 import numpy as np
@@ -41,7 +40,7 @@ from hypolab.packing.objective import (
     per_copy_loss_fn,
     per_copy_optimizer,
 )
-from hypolab.records import Dataset, Task
+from hypolab.records import Dataset, OptimizerSettings, Task, TrainingConfig
 from hypolab.run_record import Outcome
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
@@ -66,7 +65,7 @@ def epoch_order(seed: int, epoch: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def compile_packed(
-    net: PackedNetwork, optimizer_config: Mapping[str, Any], loss: str, task: Task, steps_per_epoch: int
+    net: PackedNetwork, optimizer_config: OptimizerSettings, loss: str, task: Task, steps_per_epoch: int
 ) -> PerCopyTraining:
     """Compile ``net`` with the per-copy loss, metrics and optimizer; return the metric."""
     losses = per_copy_loss_fn(loss, task)
@@ -114,7 +113,7 @@ class TrainedPack:
 
 
 def fit_copies(
-    config: Mapping[str, Any],
+    config: TrainingConfig,
     dataset: Dataset,
     copies: Sequence[CopyState],
     *,
@@ -132,10 +131,10 @@ def fit_copies(
         on_epoch: called with the 1-based epoch and the mean logs of the
             copies still training.
     """
-    # The resolved config, read here only (the hypothesis stage filled every default).
-    optimizer_config, loss = config["optimizer"], models.loss_for(config, dataset.task)
-    batch_size, epochs = int(config["batch_size"]), int(config["epochs"])
-    rule = StopRule.from_config(config["early_stopping"])
+    # The resolved config: the hypothesis stage filled every default.
+    loss = models.loss_for(config.loss, dataset.task)
+    batch_size, epochs = config.batch_size, config.epochs
+    rule = StopRule.from_config(config.early_stopping)
 
     copies = list(copies)
     task = Task(dataset.task)
@@ -153,7 +152,7 @@ def fit_copies(
                        x_train=dataset.x_train)  # fmt: skip
     y_train = np.asarray(dataset.y_train)
     n = len(y_train)
-    tracker = compile_packed(net, optimizer_config, loss, task, steps_per_epoch=-(-n // batch_size))
+    tracker = compile_packed(net, config.optimizer, loss, task, steps_per_epoch=-(-n // batch_size))
     losses = numpy_loss_fn(loss, task) or tracker.losses
     scan_epochs = None
     if keras.backend.backend() == "jax":

@@ -12,8 +12,7 @@ plain run of that seed starts from. The result is a ``PackedNetwork``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -30,22 +29,22 @@ from hypolab.packing.layers import (
     Unfold,
 )
 from hypolab.packing.network import PackedNetwork
-from hypolab.records import Task
+from hypolab.records import Task, TrainingConfig
 
 #: Layers applied unchanged to folded images (they act per channel).
 _PER_CHANNEL = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
 
 
 def plain_model(
-    config: Mapping[str, Any], input_shape, num_classes: int, task, seed: int
+    config: TrainingConfig, input_shape, num_classes: int, task, seed: int
 ) -> keras.Model:
     """The plain model of one seed, with the initial weights the plain runner gives it."""
     keras.utils.set_random_seed(int(seed))
-    return models.build(config["model"], input_shape, num_classes, task)
+    return models.build(config.model, input_shape, num_classes, task)
 
 
 def build_packed(
-    config: Mapping[str, Any],
+    config: TrainingConfig,
     input_shape: Sequence[int],
     num_classes: int,
     task: Task | str,
@@ -55,7 +54,7 @@ def build_packed(
     """Build the packed model of ``len(seeds)`` copies, copy k initialised from ``seeds[k]``.
 
     Args:
-        config: the arm's resolved config (its ``model`` key is used).
+        config: the arm's resolved config (its ``model`` is used).
         input_shape: shape of one example.
         num_classes: number of classes (ignored for regression).
         task: classification or regression.

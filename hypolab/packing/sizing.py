@@ -15,11 +15,10 @@ is called there, by the executor's worker), fewer seeds otherwise.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from hypolab.device import available_memory
-from hypolab.records import Dataset, RunSpec
+from hypolab.records import CustomConfig, Dataset, RunSpec, TrainingConfig
 
 #: Optimizers whose update of a weight depends on the whole tensor (factored
 #: moments, trust ratios, orthogonalisation), which would couple the copies.
@@ -32,24 +31,23 @@ _BYTES_PER_PARAM = 4 * 6
 _BYTES_PER_ACTIVATION = 4 * 4
 
 
-def unsupported_reason(config: Mapping[str, Any]) -> str | None:
+def unsupported_reason(config: TrainingConfig) -> str | None:
     """Why an arm's config cannot be packed, or None where it can.
 
     Example:
 
-    >>> unsupported_reason({"model": {"kind": "custom"}, "optimizer": {"name": "adam"}})
+    >>> unsupported_reason(replace(config, model=CustomConfig(builder="m:f", args={})))
     "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"
     """
-    kind = config["model"]["kind"]
-    if kind not in ("mlp", "cnn"):
-        return f"model.kind {kind!r}: a custom builder's model cannot be rebuilt with stacked weights"
-    optimizer = str(config["optimizer"]["name"]).lower()
+    if isinstance(config.model, CustomConfig):
+        return f"model.kind {config.model.kind.value!r}: a custom builder's model cannot be rebuilt with stacked weights"
+    optimizer = config.optimizer.name.lower()
     if optimizer in COUPLING_OPTIMIZERS:
         return f"optimizer {optimizer!r} updates a weight from the whole tensor, which would couple the seeds"
     return None
 
 
-def supports(config: Mapping[str, Any]) -> bool:
+def supports(config: TrainingConfig) -> bool:
     """Whether the seeds of an arm with this resolved config can be trained packed.
 
     True for ``mlp`` and ``cnn`` models with an element-wise optimizer (adam,
@@ -61,7 +59,7 @@ def supports(config: Mapping[str, Any]) -> bool:
 
 
 def pack_size(
-    config: Mapping[str, Any],
+    config: TrainingConfig,
     dataset: Dataset,
     runs: int,
     requested: str | int = "auto",
@@ -93,7 +91,7 @@ def pack_size(
     return int(max(1, min(runs, fitting)))
 
 
-def estimate_memory(config: Mapping[str, Any], dataset: Dataset) -> tuple[int, int]:
+def estimate_memory(config: TrainingConfig, dataset: Dataset) -> tuple[int, int]:
     """Estimated bytes ``(per copy, shared)`` of a pack of this arm.
 
     Per copy: parameters with their gradients, optimizer slots and snapshots,
@@ -103,13 +101,13 @@ def estimate_memory(config: Mapping[str, Any], dataset: Dataset) -> tuple[int, i
     from hypolab import models  # Keras only when a pack is sized
 
     model = models.build(
-        config["model"], dataset.input_shape, dataset.num_classes, dataset.task
+        config.model, dataset.input_shape, dataset.num_classes, dataset.task
     )
     params = models.count_trainable(model)
     activations = sum(
         math.prod(int(d) for d in layer.output.shape[1:]) for layer in model.layers
     )
-    batch = int(config["batch_size"])
+    batch = config.batch_size
     per_copy = (
         params * _BYTES_PER_PARAM + (batch + 2048) * activations * _BYTES_PER_ACTIVATION
     )

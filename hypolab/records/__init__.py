@@ -6,9 +6,10 @@ The pipeline::
       -> runner (datasets, models) -> RunResult -> store
       -> stats -> Analysis -> report -> reports/<name>/index.html
 
-Every record is a frozen dataclass built by keyword. Configs are plain,
-JSON-serialisable dicts (the resolved arm config as the runner sees it); the
-records never hold Keras objects, so this module imports nothing heavy.
+Every record is a frozen dataclass built by keyword. An arm's resolved config
+is a ``TrainingConfig`` (``training.py``), whose ``to_dict()`` is the plain,
+JSON-serialisable dict that run keys hash and the store keeps; the records
+never hold Keras objects, so this module imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -51,25 +52,45 @@ from hypolab.records.significance import (
     TrendTest,
     WelchAnova,
 )
+from hypolab.records.training import (
+    Arguments,
+    CnnConfig,
+    CustomConfig,
+    EarlyStoppingSettings,
+    MlpConfig,
+    ModelConfig,
+    ModelKind,
+    OptimizerSettings,
+    TrainingConfig,
+    model_from_dict,
+)
 
 __all__ = [
     "METRICS",
     "Analysis",
+    "Arguments",
     "Arm",
     "ArmSummary",
     "BaselineRef",
+    "CnnConfig",
     "Comparison",
     "Conclusion",
     "Correction",
+    "CustomConfig",
     "DataConfig",
     "Dataset",
     "Direction",
+    "EarlyStoppingSettings",
     "Engine",
     "EquivalenceTest",
     "Hypothesis",
     "KruskalWallis",
     "MarginTest",
+    "MlpConfig",
+    "ModelConfig",
+    "ModelKind",
     "OmnibusTests",
+    "OptimizerSettings",
     "Pairing",
     "PlanIdentity",
     "Registration",
@@ -82,10 +103,12 @@ __all__ = [
     "TestName",
     "TestResult",
     "Timing",
+    "TrainingConfig",
     "TrendTest",
     "Verdict",
     "WelchAnova",
     "flatten",
     "higher_is_better",
     "is_timing_metric",
+    "model_from_dict",
 ]

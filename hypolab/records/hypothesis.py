@@ -9,7 +9,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # records/training.py imports flatten from here
+    from hypolab.records.training import TrainingConfig
 
 
 class Direction(str, enum.Enum):
@@ -237,7 +240,7 @@ class Arm:
 
     name: str
     overrides: dict[str, Any]
-    config: dict[str, Any]
+    config: TrainingConfig
     is_control: bool = False
 
 
@@ -277,7 +280,7 @@ class Hypothesis:
     alpha: float
     seeds: tuple[int, ...]
     data: DataConfig
-    base: dict[str, Any]
+    base: TrainingConfig
     control: Arm
     treatments: tuple[Arm, ...]
     margin: float | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hypolab.records.hypothesis import BaselineRef, DataConfig, Task
+from hypolab.records.training import TrainingConfig
 
 #: Where runs train: ``auto`` uses a visible GPU, ``cpu`` hides the GPUs, ``gpu`` fails without one.
 Device = Literal["auto", "cpu", "gpu"]
@@ -135,7 +136,7 @@ class RunSpec:
     hypothesis: str
     arm: str
     seed: int
-    config: dict[str, Any]
+    config: TrainingConfig
     data: DataConfig
     engine: Engine = Engine.PACKED
 
@@ -149,7 +150,7 @@ class RunResult:
         hypothesis: the hypothesis that first trained it.
         arm: the arm name.
         seed: the seed.
-        config: the resolved config.
+        config: the resolved config (the store keeps ``config.to_dict()``).
         data: the data config as a dict, plus ``sizes``: examples per split.
         status: finished, diverged or failed.
         history: per-epoch values of every metric, e.g. ``{"loss": [...],
@@ -177,7 +178,7 @@ class RunResult:
     hypothesis: str
     arm: str
     seed: int
-    config: dict[str, Any]
+    config: TrainingConfig
     data: dict[str, Any]
     status: RunStatus
     history: dict[str, list[float]] = field(default_factory=dict)

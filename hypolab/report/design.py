@@ -31,7 +31,7 @@ def differing_keys(arms: Sequence[Arm]) -> list[dict[str, Any]]:
         One row per key, in config order: ``{"key": "batch_size",
         "values": ["128", "4"]}`` with one shown value per arm, in arm order.
     """
-    flats = [flatten(arm.config) for arm in arms]
+    flats = [arm.config.flat() for arm in arms]
     keys: list[str] = []
     for flat in flats:
         keys.extend(key for key in flat if key not in keys)
@@ -46,7 +46,7 @@ def differing_keys(arms: Sequence[Arm]) -> list[dict[str, Any]]:
 def shared_config(arms: Sequence[Arm]) -> list[dict[str, str]]:
     """The config keys every arm sets to the same value: ``[{"key", "value"}]``."""
     differing = {row["key"] for row in differing_keys(arms)}
-    flat = flatten(arms[0].config) if arms else {}
+    flat = arms[0].config.flat() if arms else {}
     return [
         {"key": key, "value": show_value(value)}
         for key, value in flat.items()
@@ -83,7 +83,7 @@ def data_rows(h: Hypothesis, results: Sequence[RunResult]) -> list[dict[str, str
 def resolved_configs(arms: Sequence[Arm]) -> list[dict[str, str]]:
     """Each arm's full resolved config as indented JSON: ``[{"arm", "json"}]``."""
     return [
-        {"arm": arm.name, "json": json.dumps(arm.config, indent=2, sort_keys=True, default=str)}
+        {"arm": arm.name, "json": json.dumps(arm.config.to_dict(), indent=2, sort_keys=True, default=str)}
         for arm in arms
     ]
 

@@ -12,7 +12,8 @@ import json
 import sqlite3
 from typing import Any
 
-from hypolab.records import Engine, RunResult, RunStatus, Timing
+from hypolab.errors import StoreError
+from hypolab.records import Engine, RunResult, RunStatus, Timing, TrainingConfig
 
 JSON_FIELDS = ("config", "data", "history", "metrics", "versions", "notes")
 COLUMNS = (
@@ -33,6 +34,7 @@ def to_row(result: RunResult) -> dict[str, Any]:
     """The ``runs`` columns of ``result`` (JSON text for the nested fields) and its ``checksum``."""
     row: dict[str, Any] = {c: getattr(result, c) for c in COLUMNS}
     row["status"] = RunStatus(result.status).value
+    row["config"] = result.config.to_dict()
     row["engine"] = "" if result.engine is None else Engine(result.engine).value
     row["timing"] = Timing(result.timing).value
     for name in JSON_FIELDS:
@@ -65,9 +67,19 @@ def from_row(row: sqlite3.Row) -> RunResult:
     except (TypeError, ValueError) as exc:
         raise DamagedRecord(f"{type(exc).__name__}: {exc}") from None
     values["notes"] = tuple(values["notes"])
-    engine = row["engine"] if "engine" in present else ""
-    values["engine"] = Engine(engine) if engine else None
-    values["timing"] = Timing(row["timing"]) if "timing" in present else Timing.UNKNOWN
+    try:
+        values["config"] = TrainingConfig.from_dict(values["config"])
+    except ValueError as exc:
+        raise StoreError(
+            f"run {values['key']}: its stored config is not a resolved training config ({exc}). "
+            "Expected a store written by this version of hypolab; retrain it with --rerun."
+        ) from None
+    try:
+        engine = row["engine"] if "engine" in present else ""
+        values["engine"] = Engine(engine) if engine else None
+        values["timing"] = Timing(row["timing"]) if "timing" in present else Timing.UNKNOWN
+    except ValueError as exc:
+        raise DamagedRecord(f"ValueError: {exc}") from None
     return RunResult(**values)
 
 

@@ -82,7 +82,7 @@ def baseline_document(
         "chosen_by": "confirm" if confirmation else "tuner",
         "confirmed": _confirmed(confirmation),
         "data": search.data.to_dict(),
-        "base": chosen.config,
+        "base": chosen.config.to_dict(),
         "trials": trials,
     }
 

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypolab.errors import TuningError
-from hypolab.records import Arm, Direction, Hypothesis, RunResult, RunStatus
+from hypolab.records import (
+    Arm,
+    Direction,
+    Hypothesis,
+    RunResult,
+    RunStatus,
+    TrainingConfig,
+)
 from hypolab.tuning.searchschema import ObjectiveDirection
 from hypolab.tuning.searchspec import SearchSpec
 from hypolab.tuning.seeds import confirm_seeds
@@ -46,7 +53,7 @@ class ConfirmedTrial:
     mean: float | None
     std: float | None
     failed: int
-    config: dict[str, Any]
+    config: TrainingConfig
 
 
 @dataclass(frozen=True)
@@ -152,12 +159,12 @@ def _rank(confirmed: list[ConfirmedTrial], direction: ObjectiveDirection) -> lis
 
 def _distinct_configs(top: Sequence[TrialSummary]) -> list[TrialSummary]:
     """The finished trials of ``top`` with distinct configs, in order."""
-    seen: list[dict[str, Any]] = []
+    seen: set[TrainingConfig] = set()
     out = []
     for trial in top:
         if trial.score is None or trial.config in seen:
             continue
-        seen.append(trial.config)
+        seen.add(trial.config)
         out.append(trial)
     return out
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from hypolab import models
 from hypolab.errors import TuningError
-from hypolab.records import Dataset, Task
+from hypolab.records import Dataset, Task, TrainingConfig
 from hypolab.tuning import space
 from hypolab.tuning.searchspec import SearchSpec, trial_config
 from hypolab.tuning.seeds import trial_seed
@@ -85,7 +85,7 @@ class HypolabHyperModel(keras_tuner.HyperModel):
         #: The seed of the execution about to be built and trained (set by the tuner).
         self.seed: int | None = None
 
-    def config(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
+    def config(self, hp: keras_tuner.HyperParameters) -> TrainingConfig:
         """Declare the space on ``hp`` and return the trial's resolved hypolab config."""
         overrides = space.define(hp, self.search.space)
         return trial_config(self.search, overrides, epochs=trial_epochs(self.search, hp.values))
@@ -98,11 +98,11 @@ class HypolabHyperModel(keras_tuner.HyperModel):
         task = self.data.task
         # A custom builder's module may sit beside the search file, as beside a hypothesis file.
         model = models.build(
-            config["model"], self.data.input_shape, self.data.num_classes, task, base_dir=Path(self.search.path).parent
+            config.model, self.data.input_shape, self.data.num_classes, task, base_dir=Path(self.search.path).parent
         )
         model.compile(
-            optimizer=models.make_optimizer(config["optimizer"]),
-            loss=models.loss_for(config, task),
+            optimizer=models.make_optimizer(config.optimizer),
+            loss=models.loss_for(config.loss, task),
             metrics=models.metrics_for(task),
         )
         return model
@@ -125,15 +125,15 @@ class HypolabHyperModel(keras_tuner.HyperModel):
         if self.seed is not None:
             keras.utils.set_random_seed(self.seed)
         callbacks = list(kwargs.get("callbacks") or [])
-        stopping = early_stopping(config)
+        stopping = models.early_stopping(config.early_stopping)
         if stopping is not None:
             callbacks.append(stopping)
         return model.fit(
             self.data.x_train,
             self.data.y_train,
             validation_data=(self.data.x_val, self.data.y_val),
-            batch_size=int(config["batch_size"]),
-            epochs=int(kwargs.get("epochs", config["epochs"])),
+            batch_size=config.batch_size,
+            epochs=int(kwargs.get("epochs", config.epochs)),
             initial_epoch=int(kwargs.get("initial_epoch", 0)),
             callbacks=callbacks,
             verbose=kwargs.get("verbose", 0),
@@ -143,19 +143,6 @@ class HypolabHyperModel(keras_tuner.HyperModel):
 def trial_epochs(search: SearchSpec, values: Mapping[str, Any]) -> int:
     """The epochs a trial trains: Hyperband's ``tuner/epochs``, else ``max_epochs``."""
     return int(values.get("tuner/epochs", search.tuner.max_epochs))
-
-
-def early_stopping(config: Mapping[str, Any]) -> keras.callbacks.EarlyStopping | None:
-    """The EarlyStopping callback a resolved config asks for, or None."""
-    settings = config.get("early_stopping")
-    if not settings:
-        return None
-    return keras.callbacks.EarlyStopping(
-        monitor=settings["monitor"],
-        patience=int(settings["patience"]),
-        min_delta=float(settings["min_delta"]),
-        restore_best_weights=bool(settings["restore_best_weights"]),
-    )
 
 
 def reproduce(search: SearchSpec, data: TuningData, values: Mapping[str, Any], trial_id: str, execution: int = 0) -> dict[str, list[float]]:

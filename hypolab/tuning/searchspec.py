@@ -43,7 +43,7 @@ from hypolab.hypothesis.schema import DataSpec, TrainConfig
 from hypolab.hypothesis.translate import locate, translate
 from hypolab.hypothesis.validate import check_data
 from hypolab.hypothesis.yamlsource import Document, parse, read_file
-from hypolab.records import DataConfig
+from hypolab.records import DataConfig, TrainingConfig
 from hypolab.tuning import searchchecks
 from hypolab.tuning.searchschema import (
     OBJECTIVES,
@@ -152,7 +152,7 @@ def load_search_text(text: str, *, file: str = "<search>") -> SearchSpec:
     return _Loader(doc).run()
 
 
-def trial_config(search: SearchSpec, overrides: Mapping[str, Any], *, epochs: int) -> dict[str, Any]:
+def trial_config(search: SearchSpec, overrides: Mapping[str, Any], *, epochs: int) -> TrainingConfig:
     """The resolved hypolab config of one trial: ``base`` with the trial's values merged in.
 
     Args:
@@ -161,8 +161,7 @@ def trial_config(search: SearchSpec, overrides: Mapping[str, Any], *, epochs: in
         epochs: the epochs this trial trains.
 
     Returns:
-        A complete config as the runner sees it (``model``, ``optimizer``,
-        ``loss``, ``epochs``, ``batch_size``, ``early_stopping``), resolved by
+        The ``TrainingConfig`` the runner reads, resolved by
         ``hypolab.hypothesis.resolve_arm_config`` exactly as a hypothesis arm is.
 
     Raises:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypolab.records import TrainingConfig
 from hypolab.tuning import space
 from hypolab.tuning.searchschema import ObjectiveDirection
 from hypolab.tuning.searchspec import SearchSpec, trial_config
@@ -84,7 +85,7 @@ class TrialSummary:
     best_epoch: int | None
     values: dict[str, Any]
     overrides: dict[str, Any]
-    config: dict[str, Any]
+    config: TrainingConfig
     epochs: int
     seeds: tuple[int, ...] = ()
     histories: tuple[dict[str, list[float]], ...] = field(default_factory=tuple)
