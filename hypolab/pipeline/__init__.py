@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from hypolab.errors import HypolabError
+from hypolab.errors import AnalysisError, HypolabError
 from hypolab.pipeline.training import execute
 from hypolab.progress import Progress
-from hypolab.records import Analysis, Hypothesis, RunOptions, RunResult, RunStatus
+from hypolab.records import Analysis, Hypothesis, RunOptions, RunResult, RunStatus, Timing, is_timing_metric
 from hypolab.records.runs import DEFAULT_STORE, Device
 from hypolab.store import RunStore
 
@@ -221,6 +221,7 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
     """
     from hypolab import stats
 
+    check_one_path(h, results)
     values, seeds, failed = metric_values(h, results)
     return stats.analyze(
         values,
@@ -237,6 +238,40 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
         metric=h.metric,
         failed_as_worst=h.failed_as_worst,
     )
+
+
+def check_one_path(h: Hypothesis, results: Sequence[RunResult]) -> None:
+    """Refuse an arm whose runs went through different training paths, or a timing from a shared clock.
+
+    Run keys hold the engine, so a plan never mixes engines; records from
+    elsewhere (the Python API, a store migrated from before engines were
+    recorded) might.
+
+    Raises:
+        AnalysisError: an arm mixes engines, or ``h.metric`` is a timing and
+            a run's time is a share of its pack's.
+    """
+    for arm in h.arms:
+        runs = [r for r in results if r.arm == arm.name]
+        engines = sorted({"unknown (a record from before hypolab recorded it)" if r.engine is None else r.engine.value
+                          for r in runs})  # fmt: skip
+        if len(engines) > 1:
+            by_engine = "; ".join(
+                f"{engine}: seeds {', '.join(str(r.seed) for r in runs if (r.engine.value if r.engine else engines[0]) == engine)}"
+                for engine in engines
+            )
+            raise AnalysisError(
+                f"arm {arm.name!r} of {h.name} mixes training paths ({by_engine}). Expected every run of an arm "
+                f"from one engine, so its seeds are comparable; retrain it with 'hypolab test {h.path} --rerun'."
+            )
+        if is_timing_metric(h.metric):
+            shared = [r.seed for r in runs if r.timing is not Timing.OWN]
+            if shared:
+                raise AnalysisError(
+                    f"arm {arm.name!r} of {h.name}: the metric {h.metric} of seeds {', '.join(map(str, shared))} is "
+                    "not the run's own measurement (a share of a pack's wall time, or not recorded). Expected "
+                    f"runs timed alone; retrain them with 'hypolab test {h.path} --rerun'."
+                )
 
 
 def _registration(store: RunStore | str | os.PathLike[str], name: str) -> tuple[str, str] | None:

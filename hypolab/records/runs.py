@@ -240,3 +240,82 @@ class Registration:
     sha256: str
     registered_at: str
     baseline: BaselineRef | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationCheck:
+    """How a hypothesis file (and its baseline) compares with its first registration.
+
+    Built by ``hypolab.hypothesis.registration.check_registration``; shown
+    wherever the verdict appears (the terminal, the page, ``summary.md``,
+    ``results.json``'s ``registration`` entry, the index of reports).
+
+    Args:
+        registered: whether the store holds a registration of this hypothesis.
+        registered_sha256: SHA-256 of the registered text, or None.
+        registered_at: when it was registered (ISO-8601 UTC), or None.
+        sha256: SHA-256 of the text as it reads now.
+        edited: the text differs from the registered one.
+        changed: which of claim, metric, direction, margin, alpha differ.
+        registered_baseline: the baseline the registered text built on, or None.
+        baseline: the baseline it builds on now, or None.
+    """
+
+    registered: bool
+    registered_sha256: str | None
+    registered_at: str | None
+    sha256: str
+    edited: bool
+    changed: tuple[str, ...] = ()
+    registered_baseline: BaselineRef | None = None
+    baseline: BaselineRef | None = None
+
+    @property
+    def baseline_changed(self) -> bool:
+        """The baseline's content (or which baseline) differs from the registered one."""
+        if not self.registered or (self.registered_baseline is None and self.baseline is None):
+            return False
+        return (self.registered_baseline and self.registered_baseline.sha256) != (self.baseline and self.baseline.sha256)
+
+    @property
+    def flagged(self) -> bool:
+        """Whether a verdict shown with this file must carry a warning."""
+        return self.edited or self.baseline_changed
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``registration`` entry of ``results.json``."""
+
+        def ref(value: BaselineRef | None) -> dict[str, str] | None:
+            return None if value is None else {"path": value.path, "sha256": value.sha256}
+
+        return {
+            "registered": self.registered, "registered_sha256": self.registered_sha256,
+            "registered_at": self.registered_at, "sha256": self.sha256, "edited": self.edited,
+            "changed": list(self.changed), "baseline_changed": self.baseline_changed,
+            "registered_baseline": ref(self.registered_baseline), "baseline": ref(self.baseline),
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RegistrationCheck:
+        def ref(value: Any) -> BaselineRef | None:
+            return None if value is None else BaselineRef(path=str(value["path"]), sha256=str(value["sha256"]))
+
+        return cls(registered=bool(data["registered"]), registered_sha256=data["registered_sha256"],
+                   registered_at=data["registered_at"], sha256=str(data["sha256"]), edited=bool(data["edited"]),
+                   changed=tuple(data["changed"]), registered_baseline=ref(data["registered_baseline"]),
+                   baseline=ref(data["baseline"]))  # fmt: skip
+
+    def summary(self) -> str:
+        """One line for the terminal, ``summary.md`` and the index, e.g. ``edited after registration (...)``."""
+        if not self.registered:
+            return "not registered: the run store holds no registration of this file"
+        parts = []
+        if self.edited:
+            what = f" (changed: {', '.join(self.changed)})" if self.changed else " (claim, metric, direction, margin and alpha unchanged)"
+            parts.append(f"edited after registration on {self.registered_at}{what}")
+        if self.baseline_changed:
+            then = self.registered_baseline.sha256[:12] if self.registered_baseline else "none"
+            now = self.baseline.sha256[:12] if self.baseline else "none"
+            path = (self.baseline or self.registered_baseline).path
+            parts.append(f"baseline {path} changed since registration (sha256 {then}... then, {now}... now)")
+        return "; ".join(parts) if parts else f"unchanged since registration on {self.registered_at}"
