@@ -33,7 +33,17 @@ from typing import Any, Literal
 from hypolab.errors import AnalysisError, HypolabError
 from hypolab.pipeline.training import execute
 from hypolab.progress import Progress
-from hypolab.records import Analysis, Hypothesis, RunOptions, RunResult, RunStatus, Timing, is_timing_metric
+from hypolab.records import (
+    Analysis,
+    Hypothesis,
+    Registration,
+    RegistrationCheck,
+    RunOptions,
+    RunResult,
+    RunStatus,
+    Timing,
+    is_timing_metric,
+)
 from hypolab.records.runs import DEFAULT_STORE, Device
 from hypolab.store import RunStore
 
@@ -50,6 +60,9 @@ class TestOutcome:
         analysis_error: why there is no analysis (e.g. too few finished runs).
         report_path: the report's ``index.html``, or None.
         report_note: why there is no report, or None.
+        registration: how the file (and its baseline) compares with its first registration.
+        stale: why stored runs of the file's earlier plan were not reused (other data,
+            another baseline, an edited file); empty where nothing was stale.
     """
 
     __test__ = False  # not a pytest test class
@@ -61,6 +74,8 @@ class TestOutcome:
     analysis_error: str | None = None
     report_path: Path | None = None
     report_note: str | None = None
+    registration: RegistrationCheck | None = None
+    stale: tuple[str, ...] = ()
 
     @property
     def unsuccessful(self) -> list[RunResult]:
@@ -151,20 +166,24 @@ def test(
     given = RunOptions(store=open_store.path if open_store else store, rerun=rerun, device=device, pack=pack,
                        tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
     options = _either(options, given, open_store)
+    stale = _stale_before(h, open_store if open_store is not None else options.store)
     trained_now = execute(h, options, progress=progress, store=open_store)
     results, trained = trained_now.results, trained_now.trained
+    from hypolab.hypothesis.registration import check_registration
+
+    registered = _registration(open_store if open_store is not None else options.store, h.name)
+    check = check_registration(h, registered)
     try:
         analysis = analyze_hypothesis(h, results)
     except HypolabError as exc:
         return TestOutcome(hypothesis=h, results=results, trained=trained, analysis_error=str(exc),
-                           report_note="no report without an analysis")  # fmt: skip
+                           report_note="no report without an analysis", registration=check, stale=stale)  # fmt: skip
     from hypolab.report import write_report
 
-    registered = _registration(open_store if open_store is not None else options.store, h.name)
     report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command,
                                registered=registered)  # fmt: skip
     return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
-                       report_path=report_path)  # fmt: skip
+                       report_path=report_path, registration=check, stale=stale)  # fmt: skip
 
 
 test.__test__ = False  # a library function, not a pytest test, wherever it is imported
@@ -274,9 +293,23 @@ def check_one_path(h: Hypothesis, results: Sequence[RunResult]) -> None:
                 )
 
 
-def _registration(store: RunStore | str | os.PathLike[str], name: str) -> tuple[str, str] | None:
-    """The hypothesis file's text as first registered in the store, and when."""
+def _registration(store: RunStore | str | os.PathLike[str], name: str) -> Registration | None:
+    """The hypothesis file's text as first registered in the store, when, and on which baseline."""
     if isinstance(store, RunStore):
-        return store.first_registration(name)
+        return store.registration(name)
     with RunStore(store, read_only=True) as run_store:
-        return run_store.first_registration(name)
+        return run_store.registration(name)
+
+
+def _stale_before(h: Hypothesis, store: RunStore | str | os.PathLike[str]) -> tuple[str, ...]:
+    """Why the runs of ``h``'s last registered plan will not be reused, read before this test replans it."""
+    from hypolab.pipeline.identity import look_up
+
+    if h.data.fingerprint is None:
+        return ()  # a Keras set not downloaded yet: nothing of it can be stored here
+    if isinstance(store, RunStore):
+        return tuple(look_up(h, store).reasons)
+    if not Path(store).is_file():
+        return ()
+    with RunStore(store, read_only=True) as run_store:
+        return tuple(look_up(h, run_store).reasons)

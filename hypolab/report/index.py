@@ -43,7 +43,7 @@ def write_index(reports_root: str | os.PathLike[str]) -> Path:
 
 def _entry(path: Path) -> dict[str, Any]:
     name = path.parent.name
-    entry: dict[str, Any] = {"name": name, "href": f"{name}/index.html", "claim": "", "problem": "",
+    entry: dict[str, Any] = {"name": name, "href": f"{name}/index.html", "claim": "", "problem": "", "flag": "",
                              "comparisons": [], "seeds": "", "rendered_at": None, "finished_at": ""}  # fmt: skip
     try:
         analysis, info = read_results(path)
@@ -51,7 +51,9 @@ def _entry(path: Path) -> dict[str, Any]:
         entry["problem"] = f"results.json could not be read: {exc}"
         return entry
     level = f"{100 * (1 - analysis.alpha):g}%"
+    flagged = info.registration is not None and info.registration.flagged
     entry.update(
+        flag=info.registration.summary() if flagged else "",
         claim=info.claim,
         rendered_at=info.rendered_at,
         finished_at=info.runs_finished_at or "",
