@@ -145,8 +145,8 @@ def _registered_block(store, name: str, path: str):
     from hypolab.pipeline.identity import look_up
 
     identity = store.plan_identity(name)
-    candidates = [Path(identity.path)] if identity is not None and identity.path else []
-    candidates.append(Path(path))
+    # The path as given when planned (relative to where that command ran), then its absolute form.
+    candidates = [Path(path)] + ([Path(identity.path)] if identity is not None and identity.path else [])
     found = next((c for c in candidates if c.is_file()), None)
     why = f"{path} is not there"
     if found is not None:

@@ -282,6 +282,11 @@ class RunStore:
         return None if found is None else (found.source, found.registered_at)
 
     @_guarded
+    def hypotheses_on_baseline(self, sha256: str) -> list[str]:
+        """Hypotheses whose first registration built on the baseline with this content hash, by name."""
+        return plans.hypotheses_on_baseline(self._db, sha256)
+
+    @_guarded
     def plan_identity(self, hypothesis: str) -> PlanIdentity | None:
         """What the hypothesis's registered plan rested on; None for a plan from before schema 3."""
         return plans.plan_identity(self._db, hypothesis)

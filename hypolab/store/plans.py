@@ -121,6 +121,14 @@ def first_registration(db: sqlite3.Connection, hypothesis: str) -> Registration 
                         baseline=_baseline(row))  # fmt: skip
 
 
+def hypotheses_on_baseline(db: sqlite3.Connection, sha256: str) -> list[str]:
+    if "baseline_sha256" not in columns(db, "registrations"):
+        return []  # registered before baselines were recorded
+    rows = db.execute("SELECT DISTINCT hypothesis FROM registrations WHERE baseline_sha256 = ? ORDER BY hypothesis",
+                      (sha256,))  # fmt: skip
+    return [row["hypothesis"] for row in rows]
+
+
 def _baseline(row: sqlite3.Row) -> BaselineRef | None:
     if "baseline_sha256" not in row.keys() or row["baseline_sha256"] is None:
         return None
