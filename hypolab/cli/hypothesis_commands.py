@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hypolab.cli.errors import cli_errors
+from hypolab.cli.errors import cli_errors, terminal_text
 
 if TYPE_CHECKING:
     from hypolab.records import Hypothesis
@@ -42,11 +42,11 @@ def validate(files: tuple[str, ...]) -> None:
         except SpecErrors as exc:
             failed += 1
             for error in exc.errors:
-                click.echo(f"Error: {error}", err=True)
+                click.echo(terminal_text(f"Error: {error}"), err=True)
             continue
         for warning in h.warnings:
-            click.echo(f"{file}: warning: {warning}")
-        click.echo(f"{file}: ok")
+            click.echo(terminal_text(f"{file}: warning: {warning}"))
+        click.echo(terminal_text(f"{file}: ok"))
     if failed:
         click.echo(f"{failed} of {len(files)} files failed validation.", err=True)
         raise SystemExit(1)
@@ -70,7 +70,7 @@ def plan(file: str, store_path: str | None) -> None:
     with cli_errors():
         h = load(file)
     specs = plan_runs(h)
-    click.echo(f"{file}: {h.claim}")
+    click.echo(terminal_text(f"{file}: {h.claim}"))
     from hypolab.records import higher_is_better
 
     better = "higher" if higher_is_better(h.metric) else "lower"
@@ -165,8 +165,8 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, str):
-        return value
-    return show(value)
+        return terminal_text(value)
+    return terminal_text(show(value))
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:

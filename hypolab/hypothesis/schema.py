@@ -31,6 +31,7 @@ from hypolab.hypothesis.vocabulary import (
 )
 from hypolab.hypothesis.text import CLAIM_LAYOUT, visible_problem
 from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, Pairing, TestName
+from hypolab.records.runs import SEED_LIMIT
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,6 @@ MAX_SEEDS = 10_000
 # backend, build a model no machine holds, or train for ever; docs/format.md
 # lists them and the JSON Schema carries them.
 
-#: Seeds (``seeds``, ``data.split_seed``, ``tuner.seed``) are below this:
-#: NumPy's and the Keras backends' seed range, and what the run store keeps.
-SEED_LIMIT = 2**32
 #: Widest Dense layer (a 65,536 x 65,536 kernel is already 4.3e9 weights).
 MAX_UNITS = 65_536
 #: Most filters of one Conv2D layer.
@@ -166,7 +164,7 @@ Claim = Annotated[
     Expected("a non-empty string"),
     Limit("a claim is a sentence or two; put the rest in comments"),
 ]
-#: Seeds are below 2**32: NumPy's and the Keras backends' range, what the run store keeps.
+#: Seeds (``seeds``, ``data.split_seed``, ``tuner.seed``) are below ``SEED_LIMIT``, 2**32.
 _SEED_RANGE = "the seed range of NumPy and the Keras backends"
 Seed = Annotated[int, Field(ge=0, lt=SEED_LIMIT), Expected("an integer >= 0"), Limit(_SEED_RANGE)]
 Units = _at_most(Count, MAX_UNITS, "the widest Dense layer hypolab builds")

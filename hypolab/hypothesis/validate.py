@@ -16,11 +16,13 @@ from typing import Any
 from hypolab.errors import SpecError
 from hypolab.inputs import kind_of_path
 from hypolab.hypothesis.messages import show, suggest
-from hypolab.hypothesis.schema import SEED_LIMIT, DataSpec, HypothesisFile
+from hypolab.hypothesis.naming import reserved_problem
+from hypolab.hypothesis.schema import DataSpec, HypothesisFile
 from hypolab.hypothesis.text import name_key
 from hypolab.hypothesis.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
 from hypolab.hypothesis.yamlsource import Document, KeyPath
 from hypolab.records import Correction, Direction, Pairing, Task, TestName, flatten
+from hypolab.records.runs import SEED_LIMIT
 
 PAIRED_TESTS = (TestName.PAIRED_T, TestName.WILCOXON)
 UNPAIRED_TESTS = (TestName.WELCH, TestName.STUDENT, TestName.MANNWHITNEY)
@@ -294,3 +296,9 @@ def _arm_node(doc: Document, path: KeyPath) -> dict[str, Any]:
 
 def _arm_label(path: KeyPath) -> str:
     return path[0] if len(path) == 1 else f"{path[0]}[{path[1]}]"
+
+
+def check_name(name: str, doc: Document) -> list[SpecError]:
+    """The hypothesis name (``naming.output_name``) must not be a tune report's."""
+    problem = reserved_problem(name, doc.file)
+    return [doc.error((), problem)] if problem is not None else []
