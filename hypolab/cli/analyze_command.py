@@ -25,8 +25,8 @@ FINISHED = "finished"
 #: The largest runs CSV read (checked before reading): 256 MB, about 2.5 million runs.
 MAX_CSV_BYTES = 256 * 1024 * 1024
 
-#: The most rows analysed. The resampling tests take time in proportion (about
-#: a minute per 100,000 runs on one core), memory stays bounded (they resample in chunks).
+#: The most rows analysed. The resampling tests take time in proportion (about half a
+#: minute per 100,000 runs on one core); memory stays bounded (they resample in chunks).
 MAX_ROWS = 1_000_000
 
 #: ``runs.csv`` as ``hypolab test`` writes it: one row per run and metric, these columns.
