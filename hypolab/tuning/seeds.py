@@ -41,3 +41,29 @@ def keras_tuner_seed(tuner_seed: int) -> int:
     (4294967295, 5)
     """
     return tuner_seed or KERAS_TUNER_SEED_OF_ZERO
+
+
+def trial_seed(tuner_seed: int, trial_id: str, execution: int) -> int:
+    """The seed of execution ``execution`` (0-based) of trial ``trial_id``.
+
+    ``2**30 + (tuner_seed * 1_000_003 + int(trial_id) * 1_009 + execution) mod 2**30``.
+
+    Example:
+
+    >>> trial_seed(0, "03", 1)
+    1073744852
+    """
+    text = str(trial_id)
+    index = int(text) if text.isdigit() else sum(map(ord, text))
+    return TUNER_SEED_OFFSET + (tuner_seed * 1_000_003 + index * 1_009 + execution) % TUNER_SEED_OFFSET
+
+
+def confirm_seeds(count: int) -> tuple[int, ...]:
+    """The ``count`` fresh seeds of ``--confirm``.
+
+    Example:
+
+    >>> confirm_seeds(3)
+    (1000000, 1000001, 1000002)
+    """
+    return tuple(range(CONFIRM_SEED_START, CONFIRM_SEED_START + count))
