@@ -327,3 +327,24 @@ def test_search_spaces_past_their_bounds_are_refused(tmp_path, space, epochs, se
     with pytest.raises(SpecErrors) as caught:
         load_search(path)
     assert message in str(caught.value)
+
+
+# -- the terminal -------------------------------------------------------------
+
+
+def test_terminal_escapes_in_a_file_name_never_reach_the_terminal_raw(runner, tmp_path):
+    path = tmp_path / "x\x1b[2J\x1b]0;owned\x07.yaml"
+    path.write_text(MINIMAL.replace("seeds: 5", "seeds: 1"), encoding="utf-8")
+    code, output = validate(runner, path)
+    assert code == 1
+    assert "\x1b" not in output and "\x07" not in output
+    assert "x\\x1b[2J\\x1b]0;owned\\x07.yaml" in output
+
+
+def test_rich_markup_in_arm_names_is_printed_as_written_by_plan(runner, tmp_path):
+    path = tmp_path / "h.yaml"
+    path.write_text(MINIMAL.replace("  name: batch 64", '  name: "[/bold] batch 64"')
+                    .replace("  - name: batch 8", '  - name: "[blink]batch 8"'), encoding="utf-8")  # fmt: skip
+    result = runner.invoke(main, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "[/bold] batch 64 (control)" in result.output and "[blink]batch 8" in result.output

@@ -172,17 +172,19 @@ def _cell(value: Any) -> str:
 def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     click.echo("design (what differs between the arms):")
     table = Table()
     columns = list(rows[0]) if rows else ["arm"]
     for column in columns:
-        table.add_column(column)
+        table.add_column(Text(terminal_text(column)))
     for index, row in enumerate(rows):
         cells = [_cell(row.get(column)) for column in columns]
         if index == 0:
             cells[0] += " (control)"
-        table.add_row(*cells)
+        # Text, never markup: an arm named '[/bold]' is shown as written.
+        table.add_row(*(Text(cell) for cell in cells))
     width = max(80, sum(max(len(c), 8) + 3 for c in columns) + 4)
     Console(width=width, highlight=False).print(table)
 
