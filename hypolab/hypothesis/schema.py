@@ -115,20 +115,21 @@ MAX_CLAIM = 2_000
 MAX_NAME = 200
 
 
-def _visible(value: str, info: ValidationInfo) -> str:
-    """No control, format or blank characters (``hypolab.hypothesis.text``)."""
-    problem = visible_problem(value, info.field_name or "value")
-    if problem is not None:
-        raise PydanticCustomError("hypolab_text", "{message}", {"message": problem})
-    return value
+def _visible_text(max_length: int, why: str, *, allowed: frozenset[str] = frozenset()) -> Any:
+    """A non-empty string of at most ``max_length`` characters (``why``), visible text only.
 
+    Control, format and blank characters are refused (``text.visible_problem``),
+    but those in ``allowed``.
+    """
 
-def _visible_claim(value: str, info: ValidationInfo) -> str:
-    """As ``_visible``, line breaks and tabs allowed (a folded YAML block keeps them)."""
-    problem = visible_problem(value, info.field_name or "claim", allowed=CLAIM_LAYOUT)
-    if problem is not None:
-        raise PydanticCustomError("hypolab_text", "{message}", {"message": problem})
-    return value
+    def visible(value: str, info: ValidationInfo) -> str:
+        problem = visible_problem(value, info.field_name or "value", allowed=allowed)
+        if problem is not None:
+            raise PydanticCustomError("hypolab_text", "{message}", {"message": problem})
+        return value
+
+    return Annotated[str, Field(min_length=1, max_length=max_length, pattern=r"\S"), AfterValidator(visible),
+                     Expected("a non-empty string"), Limit(why)]  # fmt: skip
 
 
 def _at_most(base: Any, high: int, why: str) -> Any:
@@ -142,28 +143,11 @@ Count = Annotated[int, Field(ge=1), Expected("an integer >= 1")]
 NonNegativeInt = Annotated[int, Field(ge=0), Expected("an integer >= 0")]
 NonNegativeFloat = Annotated[float, Field(ge=0), Expected("a number >= 0")]
 PositiveFloat = Annotated[float, Field(gt=0), Expected("a number > 0")]
-Name = Annotated[
-    str,
-    Field(min_length=1, max_length=MAX_NAME, pattern=r"\S"),
-    AfterValidator(_visible),
-    Expected("a non-empty string"),
-    Limit("a name is shown in every table and plot"),
-]
+Name = _visible_text(MAX_NAME, "a name is shown in every table and plot")
 #: A file path or a built-in data set's name.
-PathName = Annotated[
-    str,
-    Field(min_length=1, max_length=4096, pattern=r"\S"),
-    AfterValidator(_visible),
-    Expected("a non-empty string"),
-    Limit("the longest path most systems take"),
-]
-Claim = Annotated[
-    str,
-    Field(min_length=1, max_length=MAX_CLAIM, pattern=r"\S"),
-    AfterValidator(_visible_claim),
-    Expected("a non-empty string"),
-    Limit("a claim is a sentence or two; put the rest in comments"),
-]
+PathName = _visible_text(4096, "the longest path most systems take")
+#: A claim may keep the line breaks and tabs of a folded YAML block.
+Claim = _visible_text(MAX_CLAIM, "a claim is a sentence or two; put the rest in comments", allowed=CLAIM_LAYOUT)
 #: Seeds (``seeds``, ``data.split_seed``, ``tuner.seed``) are below ``SEED_LIMIT``, 2**32.
 _SEED_RANGE = "the seed range of NumPy and the Keras backends"
 Seed = Annotated[int, Field(ge=0, lt=SEED_LIMIT), Expected("an integer >= 0"), Limit(_SEED_RANGE)]
