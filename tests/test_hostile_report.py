@@ -349,3 +349,11 @@ def test_a_full_tmpfs_replaces_no_file_of_the_report_set(tmp_path):
         assert not [p for p in disk.rglob("*.partial")]
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_new_refuses_a_name_of_a_tune_report(runner, tmp_path):
+    result = runner.invoke(main, ["new", "tune-digits_mlp"])
+    assert result.exit_code == 2
+    assert ("NAME must not start with 'tune-': reports/tune-<search>/ belongs to 'hypolab tune'. Got "
+            "'tune-digits_mlp'; choose another NAME, e.g. 'digits_mlp'.") in result.output
+    assert not (tmp_path / "hypotheses").exists()

@@ -104,6 +104,13 @@ def new(name: str, search: bool) -> None:
         raise click.UsageError(
             f"NAME must be letters, digits, '-' or '_' (it becomes hypotheses/NAME.yaml). Got {name!r}."
         )
+    from hypolab.hypothesis.naming import output_name, reserved_problem
+
+    if not search and reserved_problem(output_name(f"hypotheses/{name}.yaml"), f"{name}.yaml") is not None:
+        raise click.UsageError(
+            f"NAME must not start with 'tune-': reports/tune-<search>/ belongs to 'hypolab tune'. "
+            f"Got {name!r}; choose another NAME, e.g. {name[5:]!r}."
+        )
     if search:
         from hypolab.tuning.starter import write_search_starter
 
