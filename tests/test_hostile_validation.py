@@ -348,3 +348,10 @@ def test_rich_markup_in_arm_names_is_printed_as_written_by_plan(runner, tmp_path
     result = runner.invoke(main, ["plan", str(path)])
     assert result.exit_code == 0, result.output
     assert "[/bold] batch 64 (control)" in result.output and "[blink]batch 8" in result.output
+
+
+def test_a_baseline_that_is_a_fifo_is_named_as_such(tmp_path):
+    os.mkfifo(tmp_path / "base.yaml")
+    text = MINIMAL.replace("data: {name: digits, subset: 120}", "data: {name: digits, subset: 120}\nbaseline: base.yaml")
+    message = errors(text, tmp_path)
+    assert "baseline file" in message and "is a named pipe (FIFO), not a regular file" in message

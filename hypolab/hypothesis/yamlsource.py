@@ -165,10 +165,10 @@ def parse(text: str, file: str) -> Document:
             f"the file nests mappings or lists too deeply to read. Expected at most {MAX_DEPTH} levels.",
             file=file,
         ) from None
-    except ValueError:
-        # The one ValueError of constructing plain scalars: an integer longer than
-        # Python converts from text (sys.get_int_max_str_digits, 4,300 digits).
-        raise _huge_number(text, file) from None
+    except ValueError as exc:
+        # Constructing a scalar: above all an integer longer than Python converts
+        # from text (sys.get_int_max_str_digits, 4,300 digits).
+        raise _unconvertible(text, file, exc) from None
     except YAMLError as exc:  # unmarked errors are rare (e.g. bad encodings)
         raise SpecError(f"YAML syntax error: {exc}. Fix the YAML and try again.", file=file) from None
     doc = Document(file=file, text=text, data=None)
@@ -178,19 +178,17 @@ def parse(text: str, file: str) -> Document:
 
 
 
-def _huge_number(text: str, file: str) -> SpecError:
-    """Where a number too long to convert is written (the first run of 1,000+ digits)."""
+def _unconvertible(text: str, file: str, exc: ValueError) -> SpecError:
+    """A value the YAML parser cannot convert: where a number of thousands of digits is, if one is."""
     match = re.search(r"[0-9_]{1000,}", text)
-    line = column = None
-    if match is not None:
-        line = text.count("\n", 0, match.start()) + 1
-        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    if match is None:
+        return SpecError(f"a value cannot be read: {exc}. Check the values of the file.", file=file)
     return SpecError(
         "a number has thousands of digits, more than any setting takes. Expected a number of a few "
         "digits; check the value.",
         file=file,
-        line=line,
-        column=column,
+        line=text.count("\n", 0, match.start()) + 1,
+        column=match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1,
     )
 
 
