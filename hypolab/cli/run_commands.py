@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from hypolab.cli.errors import check_folder, cli_errors
+from hypolab.cli.errors import check_folder, cli_errors, terminal_text
 from hypolab.records import RunOptions, RunStatus
 from hypolab.records.runs import DEFAULT_STORE, DEVICES
 
@@ -68,7 +68,7 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
         outcome = pipeline.test(file, options=options, progress=make_progress(), reports_root=reports_root,
                                 command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
     for line in summary_lines(outcome, store_path):
-        click.echo(line)
+        click.echo(terminal_text(line))
 
 
 def summary_lines(outcome, store_path: str) -> list[str]:
@@ -125,9 +125,9 @@ def status(file, store_path) -> None:
                 arms = {arm: sum(1 for _, a, _ in planned if a == arm) for _, arm, _ in planned}
                 blocks = [(h.name, file, [ArmStatus(h.name, arm, n, 0, 0, 0, 0) for arm, n in arms.items()])]
     for name, path, rows in blocks:
-        click.echo(f"{name} ({path})")
+        click.echo(terminal_text(f"{name} ({path})"))
         for line in _table(rows):
-            click.echo(f"  {line}")
+            click.echo(terminal_text(f"  {line}"))
 
 
 def _table(rows) -> list[str]:
