@@ -284,7 +284,7 @@ def test_optimizer_arguments_inside_their_range_are_accepted(tmp_path):
     text = MINIMAL.replace("set: {batch_size: 8}", "set: {optimizer: {name: adam, beta_1: 0.0, beta_2: 0.999, "
                                                    "epsilon: 1.0e-7, weight_decay: 0.0, clipnorm: 1.0}}")  # fmt: skip
     path.write_text(text, encoding="utf-8")
-    assert load(path).treatments[0].config["optimizer"]["beta_1"] == 0.0
+    assert load(path).treatments[0].config.optimizer.args["beta_1"] == 0.0
 
 
 # -- search files -------------------------------------------------------------
