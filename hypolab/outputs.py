@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from hypolab.errors import OutputError
@@ -56,12 +57,60 @@ def write_text(path: str | os.PathLike[str], text: str, *, root: str | os.PathLi
 
 def write_bytes(path: str | os.PathLike[str], data: bytes, *, root: str | os.PathLike[str] | None = None) -> Path:
     """``write_text`` for bytes."""
-    target = Path(path)
-    folder = target.parent
-    make_folder(folder, root=root, for_file=target)
-    check_target(target, root=root)
+    return write_set({path: data}, root=root)[0]
+
+
+def write_set(
+    files: Mapping[str | os.PathLike[str], str | bytes], *, root: str | os.PathLike[str] | None = None
+) -> list[Path]:
+    """Write several files as one set: all of them replaced, or none.
+
+    Every file's temporary is written and flushed first; only when all of
+    them are on disk are they renamed over their targets (in the order
+    given). A full disk, a quota or any other write error therefore leaves
+    every target as it was and no temporary behind. Renames need no space,
+    so they do not fail that way; should one fail all the same, the error
+    says which files were replaced and which were not.
+
+    Args:
+        files: target path -> its whole content (``str`` is written as UTF-8).
+        root: as for ``write_text``, for every target.
+
+    Returns:
+        The targets, as ``Path``s, in the order given.
+
+    Raises:
+        OutputError: as ``write_text``; for more than one file the message
+            says what was left.
+    """
+    targets = [(Path(path), data.encode("utf-8") if isinstance(data, str) else data) for path, data in files.items()]
+    for target, _ in targets:
+        make_folder(target.parent, root=root, for_file=target)
+        check_target(target, root=root)
+    written: list[tuple[Path, str]] = []
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".partial")
+        for target, data in targets:
+            written.append((target, _temporary(target, data)))
+    except OutputError as exc:
+        _discard(temporary for _, temporary in written)
+        raise OutputError(str(exc) + _nothing_replaced(targets)) from None
+    for index, (target, temporary) in enumerate(written):
+        try:
+            os.replace(temporary, target)
+        except OSError as exc:
+            _discard(left for _, left in written[index:])
+            done = [path.name for path, _ in written[:index]]
+            kept = [path.name for path, _ in written[index:]]
+            left = f" Replaced {', '.join(done)}; {', '.join(kept)} kept as they were." if done else ""
+            raise OutputError(_cannot(target, exc) + (left or _nothing_replaced(targets))) from None
+    _sync_folders({target.parent for target, _ in targets})
+    return [target for target, _ in targets]
+
+
+def _temporary(target: Path, data: bytes) -> str:
+    """``data`` in a fresh, flushed temporary beside ``target``; its path. Nothing left on error."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
     except OSError as exc:
         raise OutputError(_cannot(target, exc)) from None
     try:
@@ -70,12 +119,33 @@ def write_bytes(path: str | os.PathLike[str], data: bytes, *, root: str | os.Pat
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, _FILE_MODE & ~_umask())
-        os.replace(temporary, target)
     except OSError as exc:
+        _discard([temporary])
+        raise OutputError(_cannot(target, exc)) from None
+    return temporary
+
+
+def _discard(temporaries: Iterable[str]) -> None:
+    for temporary in temporaries:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise OutputError(_cannot(target, exc)) from None
-    return target
+
+
+def _nothing_replaced(targets: list[tuple[Path, bytes]]) -> str:
+    if len(targets) < 2:
+        return ""
+    return f" Nothing was replaced: {', '.join(path.name for path, _ in targets)} are as they were."
+
+
+def _sync_folders(folders: Iterable[Path]) -> None:
+    # The renames themselves reach the disk with their folder's entry; best effort.
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            descriptor = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
 
 
 def append_line(path: str | os.PathLike[str], line: str) -> None:

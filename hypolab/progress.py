@@ -164,4 +164,6 @@ def _outcome(result: RunResult) -> str:
     if result.status is RunStatus.FINISHED:
         score = next((f"{m} {result.metrics[m]:.4f}" for m in ("val_accuracy", "val_mae", "val_loss") if m in result.metrics), "")
         return f"finished, {score} ({result.train_seconds:.1f} s)"
-    return f"{result.status.value}: {result.error}"
+    from hypolab.hypothesis.text import printable  # an exception's text may hold terminal escapes
+
+    return f"{result.status.value}: {printable(str(result.error))}"

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from hypolab.records import Engine, RunResult, RunSpec, RunStatus, Timing
+from hypolab.records.runs import SEED_LIMIT
 
 
 @dataclass(frozen=True)
@@ -153,15 +154,11 @@ def divergence_error(value: float | str, epoch: int) -> str:
 #: (``SystemExit``), but never Ctrl-C (``KeyboardInterrupt``), which must stop the command.
 RUN_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
 
-#: Seeds every backend accepts: ``numpy.random.seed`` and TensorFlow's take 32-bit unsigned seeds.
-SEED_RANGE = range(0, 1 << 32)
-
-
 def seed_problem(seed: int) -> str | None:
-    """Why a seed cannot seed the backends (a failed run's error), or None where it can."""
-    if int(seed) in SEED_RANGE:
+    """Why a seed cannot seed the backends (a failed run's error), or None where it can (below ``SEED_LIMIT``)."""
+    if 0 <= int(seed) < SEED_LIMIT:
         return None
-    return (f"ValueError: seed {seed} is outside 0..{SEED_RANGE.stop - 1}, the seeds every Keras backend "
+    return (f"ValueError: seed {seed} is outside 0..{SEED_LIMIT - 1}, the seeds every Keras backend "
             "accepts; use a smaller seed")  # fmt: skip
 
 

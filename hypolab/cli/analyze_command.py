@@ -15,108 +15,166 @@ from pathlib import Path
 
 import click
 
-from hypolab.cli.errors import cli_errors
+from hypolab.cli.errors import cli_errors, terminal_text
 from hypolab.errors import AnalysisError
 from hypolab.records import Analysis, Correction, Direction, Pairing, TestName
+from hypolab.records.runs import SEED_LIMIT
 
 FINISHED = "finished"
+
+#: The largest runs CSV read (checked before reading): 256 MB, about 2.5 million runs.
+MAX_CSV_BYTES = 256 * 1024 * 1024
+
+#: The most rows analysed. The resampling tests take time in proportion (about half a
+#: minute per 100,000 runs on one core); memory stays bounded (they resample in chunks).
+MAX_ROWS = 1_000_000
+
+#: ``runs.csv`` as ``hypolab test`` writes it: one row per run and metric, these columns.
+LONG_FORMAT = ("metric", "value")
 
 
 def read_runs(path: Path, metric: str) -> tuple[dict[str, list[float]], dict[str, list[int]],
                                                 dict[str, list[int]]]:
     """Read per-seed values of ``metric`` from a runs CSV.
 
+    Two layouts are read: one row per run with a column per metric (``arm``,
+    ``seed``, ``test_accuracy``, ...), and hypolab's own ``runs.csv``, one row
+    per run and metric (columns ``metric`` and ``value``), whose neutralised
+    text cells (``'=...``, see ``hypolab.report.csvcells``) read back as written.
+
     Args:
         path: the CSV file.
-        metric: the column to analyse.
+        metric: the column to analyse (or, in ``runs.csv``, the ``metric`` to pick).
 
     Returns:
         ``(values, seeds, failed_seeds)``, each keyed by arm in file order.
 
     Raises:
-        AnalysisError: the file is not UTF-8, a column is missing, a row has
-            extra cells, a value is not a finite number (or overflows the
-            statistics), a seed is repeated, or an arm has fewer than two runs.
+        AnalysisError: the file is not a regular file of at most ``MAX_CSV_BYTES``,
+            is not UTF-8, has more than ``MAX_ROWS`` rows, repeats a column name,
+            lacks a column, a row has extra cells, a value is not a finite number
+            (or overflows the statistics), a seed is repeated, or an arm has fewer
+            than two runs.
     """
     from hypolab.stats.values import MAX_MAGNITUDE  # lazily: hypolab.stats loads SciPy
 
+    reader = csv.DictReader(io.StringIO(_content(path), newline=""))
+    columns = _columns(path, reader, metric)
+    long = metric not in columns
     values: dict[str, list[float]] = {}
     seeds: dict[str, list[int]] = {}
     failed: dict[str, list[int]] = {}
     seen: dict[tuple[str, int], int] = {}
-    try:
-        content = path.read_bytes().decode("utf-8-sig")  # bytes: the csv module splits the lines
-    except UnicodeDecodeError as exc:
-        raise AnalysisError(
-            f"{path}: byte {exc.start} is not UTF-8 ({exc.object[exc.start:exc.start + 1]!r}). "
-            "Expected a UTF-8 CSV; re-save the file as UTF-8.") from None
-    except OSError as exc:
-        raise AnalysisError(f"{path}: cannot read the file: {exc.strerror}.") from None
-    with io.StringIO(content, newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = [c for c in (reader.fieldnames or []) if c is not None]
-        for needed in ("arm", "seed", metric):
-            if needed not in columns:
-                what = "metric column" if needed == metric else "column"
-                separator = next((f" (separated by {sep!r}?)" for sep in (";", "\t", "|")
-                                  if len(columns) == 1 and sep in columns[0]), "")
-                raise AnalysisError(
-                    f"{path}: no {what} {needed!r}. Got columns: {', '.join(columns) or 'none'}"
-                    f"{separator}. Expected 'arm', 'seed' and the --metric column.")
-        has_status = "status" in columns
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                raise AnalysisError(
-                    f"{path}:{line}: {len(columns) + len(row[None])} cells, but the header has "
-                    f"{len(columns)} columns. Expected one cell per column (quote cells that "
-                    "contain commas).")
-            arm = (row.get("arm") or "").strip()
-            if not arm:
-                raise AnalysisError(f"{path}:{line}: empty 'arm'. Expected an arm name.")
-            seed_text = (row.get("seed") or "").strip()
-            try:
-                seed = int(seed_text)
-            except ValueError:
-                raise AnalysisError(f"{path}:{line}: 'seed' must be an integer. "
-                                    f"Got {seed_text!r}.") from None
-            if (arm, seed) in seen:
-                raise AnalysisError(f"{path}:{line}: arm {arm!r} seed {seed} appears twice "
-                                    f"(first on line {seen[arm, seed]}). Expected one row "
-                                    "per arm and seed.")
-            seen[arm, seed] = line
-            values.setdefault(arm, [])
-            seeds.setdefault(arm, [])
-            failed.setdefault(arm, [])
-            status = (row.get("status") or FINISHED).strip().lower() if has_status else FINISHED
-            if status != FINISHED:
-                failed[arm].append(seed)
-                continue
-            text = (row.get(metric) or "").strip()
-            try:
-                value = float(text)
-            except ValueError:
-                value = math.nan
-            if math.isfinite(value) and abs(value) > MAX_MAGNITUDE:
-                raise AnalysisError(
-                    f"{path}:{line}: {metric!r} of arm {arm!r} seed {seed} is {text}. Expected "
-                    f"a number of magnitude at most {MAX_MAGNITUDE:g} (larger values overflow "
-                    "the statistics); rescale the column.")
-            if not math.isfinite(value):
-                raise AnalysisError(
-                    f"{path}:{line}: {metric!r} of arm {arm!r} seed {seed} must be a finite "
-                    f"number. Got {text!r}. Mark failed runs with a 'status' column "
-                    "(e.g. failed) instead.")
-            values[arm].append(value)
-            seeds[arm].append(seed)
+    without: dict[tuple[str, int], int] = {}  # runs.csv: runs seen only with other metrics
+    has_status = "status" in columns
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            raise AnalysisError(
+                f"{path}:{line}: {len(columns) + len(row[None])} cells, but the header has "
+                f"{len(columns)} columns. Expected one cell per column (quote cells that "
+                "contain commas).")
+        if line > MAX_ROWS + 1:
+            raise AnalysisError(f"{path}: more than {MAX_ROWS:,} rows. Expected at most {MAX_ROWS:,} "
+                                "runs; analyse a sample of them, or each group on its own.")
+        arm = _text(row, "arm")
+        if not arm:
+            raise AnalysisError(f"{path}:{line}: empty 'arm'. Expected an arm name.")
+        seed_text = (row.get("seed") or "").strip()
+        try:
+            seed = int(seed_text)
+        except ValueError:
+            raise AnalysisError(f"{path}:{line}: 'seed' must be an integer. "
+                                f"Got {seed_text!r}.") from None
+        values.setdefault(arm, [])
+        seeds.setdefault(arm, [])
+        failed.setdefault(arm, [])
+        status = (_text(row, "status") or FINISHED).lower() if has_status else FINISHED
+        if long and _text(row, "metric") not in (metric, ""):
+            without.setdefault((arm, seed), line)
+            continue
+        if (arm, seed) in seen:
+            raise AnalysisError(f"{path}:{line}: arm {arm!r} seed {seed} appears twice "
+                                f"(first on line {seen[arm, seed]}). Expected one row "
+                                "per arm and seed.")
+        seen[arm, seed] = line
+        if status != FINISHED or (long and not _text(row, "metric")):
+            failed[arm].append(seed)
+            continue
+        text = (row.get("value" if long else metric) or "").strip()
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and abs(value) > MAX_MAGNITUDE:
+            raise AnalysisError(
+                f"{path}:{line}: {metric!r} of arm {arm!r} seed {seed} is {text}. Expected "
+                f"a number of magnitude at most {MAX_MAGNITUDE:g} (larger values overflow "
+                "the statistics); rescale the column.")
+        if not math.isfinite(value):
+            raise AnalysisError(
+                f"{path}:{line}: {metric!r} of arm {arm!r} seed {seed} must be a finite "
+                f"number. Got {text!r}. Mark failed runs with a 'status' column "
+                "(e.g. failed) instead.")
+        values[arm].append(value)
+        seeds[arm].append(seed)
     if not values:
         raise AnalysisError(f"{path}: no rows. Expected one row per arm and seed.")
+    if long and not any(values.values()) and not seen:
+        raise AnalysisError(f"{path}: no rows of metric {metric!r} in the 'metric' column. "
+                            "Expected --metric to name one of the metrics the file holds.")
+    for arm, seed in without.keys() - seen.keys():  # a run without this metric counts as failed
+        failed[arm].append(seed)
     for arm, listed in values.items():
         if len(listed) + len(failed[arm]) < 2:
             raise AnalysisError(
                 f"{path}: arm {arm!r} has {len(listed) + len(failed[arm])} run(s). "
                 "Expected at least 2 seeds per arm (more seeds give a firmer verdict).")
     return values, seeds, failed
+
+
+def _content(path: Path) -> str:
+    """The text of the CSV: a regular file of at most ``MAX_CSV_BYTES``, UTF-8 (a BOM allowed)."""
+    from hypolab import inputs
+
+    try:
+        # Bytes: the csv module splits the lines itself.
+        return inputs.read_bytes(path, limit=MAX_CSV_BYTES, what="runs CSV").decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AnalysisError(
+            f"{path}: byte {exc.start} is not UTF-8 ({exc.object[exc.start:exc.start + 1]!r}). "
+            "Expected a UTF-8 CSV; re-save the file as UTF-8.") from None
+    except inputs.Unreadable as exc:
+        raise AnalysisError(f"{path}: {exc.reason}") from None
+
+
+def _columns(path: Path, reader: csv.DictReader, metric: str) -> list[str]:
+    """The header's columns, each named once, with ``arm``, ``seed`` and the metric (or runs.csv's)."""
+    columns = [c for c in (reader.fieldnames or []) if c is not None]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        where = ", ".join(f"{name!r} (columns {', '.join(str(i + 1) for i, c in enumerate(columns) if c == name)})"
+                          for name in repeated)  # fmt: skip
+        raise AnalysisError(f"{path}: the header names {where} more than once, so a row's cells "
+                            "would be read from one of them silently. Expected each column once; "
+                            "rename or remove the repeats.")
+    long = metric not in columns and all(c in columns for c in LONG_FORMAT)
+    for needed in ("arm", "seed", *(LONG_FORMAT if long else (metric,))):
+        if needed not in columns:
+            what = "metric column" if needed == metric else "column"
+            separator = next((f" (separated by {sep!r}?)" for sep in (";", "\t", "|")
+                              if len(columns) == 1 and sep in columns[0]), "")
+            raise AnalysisError(
+                f"{path}: no {what} {needed!r}. Got columns: {', '.join(columns) or 'none'}"
+                f"{separator}. Expected 'arm', 'seed' and the --metric column.")
+    return columns
+
+
+def _text(row: dict[str, str | None], column: str) -> str:
+    """A text cell as written, neutralised spreadsheet formulas restored (``csvcells``)."""
+    from hypolab.report.csvcells import restore
+
+    return restore((row.get(column) or "").strip())
 
 
 def _fmt(x: float | None, digits: int = 4) -> str:
@@ -188,8 +246,8 @@ def _choice(kind: type) -> click.Choice:
 @click.option("--higher-is-better/--lower-is-better", "higher_is_better", default=None,
               help="The metric's direction, for --failed-as-worst with a column that is "
                    "not a known metric (known: test_accuracy, val_loss, ...).")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the bootstrap and permutation resampling.")
+@click.option("--seed", type=click.IntRange(0, SEED_LIMIT - 1), default=0, show_default=True,
+              help="Seed of the bootstrap and permutation resampling (0 to 2**32 - 1).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Also write the analysis as JSON here.")
 def analyze(runs_csv: Path, metric: str, control: str, direction: str, margin: float | None,
@@ -216,7 +274,7 @@ def analyze(runs_csv: Path, metric: str, control: str, direction: str, margin: f
                               failed_seeds=failed, metric=metric,
                               failed_as_worst=failed_as_worst,
                               higher_is_better=higher_is_better, rng=seed)
-        click.echo(render(result))
+        click.echo(terminal_text(render(result)))
         if json_out is not None:
             from hypolab import outputs
             from hypolab.errors import OutputError

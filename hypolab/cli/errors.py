@@ -14,11 +14,22 @@ from hypolab.errors import HypolabError
 
 @contextlib.contextmanager
 def cli_errors() -> Iterator[None]:
-    """Re-raise a ``HypolabError`` as a ``ClickException`` (exit 1, ``Error: ...``)."""
+    """Re-raise a ``HypolabError`` as a ``ClickException`` (exit 1, ``Error: ...``).
+
+    The message is ``terminal_text``: a control character from a file name or
+    a CSV cell is printed as an escape, never sent to the terminal raw.
+    """
     try:
         yield
     except HypolabError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(terminal_text(str(exc))) from None
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to print: controls and invisible format characters as escapes (``\\x1b``)."""
+    from hypolab.hypothesis.text import printable  # lazily: the hypothesis package loads pydantic
+
+    return printable(text)
 
 
 def check_folder(option: str, folder: str) -> None:

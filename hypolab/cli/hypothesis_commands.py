@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hypolab.cli.errors import cli_errors
+from hypolab.cli.errors import cli_errors, terminal_text
 
 if TYPE_CHECKING:
     from hypolab.records import Hypothesis
@@ -42,11 +42,11 @@ def validate(files: tuple[str, ...]) -> None:
         except SpecErrors as exc:
             failed += 1
             for error in exc.errors:
-                click.echo(f"Error: {error}", err=True)
+                click.echo(terminal_text(f"Error: {error}"), err=True)
             continue
         for warning in h.warnings:
-            click.echo(f"{file}: warning: {warning}")
-        click.echo(f"{file}: ok")
+            click.echo(terminal_text(f"{file}: warning: {warning}"))
+        click.echo(terminal_text(f"{file}: ok"))
     if failed:
         click.echo(f"{failed} of {len(files)} files failed validation.", err=True)
         raise SystemExit(1)
@@ -77,7 +77,7 @@ def plan(file: str, store_path: str | None) -> None:
         unknown = None
     except DataError as exc:  # a Keras set not downloaded yet: its content, part of every key, is unknown
         specs, unknown = [], str(exc)
-    click.echo(f"{file}: {h.claim}")
+    click.echo(terminal_text(f"{file}: {h.claim}"))
     from hypolab.records import higher_is_better
 
     better = "higher" if higher_is_better(h.metric) else "lower"
@@ -122,6 +122,13 @@ def new(name: str, search: bool) -> None:
     if not _NAME.match(name):
         raise click.UsageError(
             f"NAME must be letters, digits, '-' or '_' (it becomes hypotheses/NAME.yaml). Got {name!r}."
+        )
+    from hypolab.hypothesis.naming import output_name, reserved_problem
+
+    if not search and reserved_problem(output_name(f"hypotheses/{name}.yaml"), f"{name}.yaml") is not None:
+        raise click.UsageError(
+            f"NAME must not start with 'tune-': reports/tune-<search>/ belongs to 'hypolab tune'. "
+            f"Got {name!r}; choose another NAME, e.g. {name[5:]!r}."
         )
     if search:
         from hypolab.tuning.starter import write_search_starter
@@ -184,24 +191,26 @@ def _cell(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, str):
-        return value
-    return show(value)
+        return terminal_text(value)
+    return terminal_text(show(value))
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     click.echo("design (what differs between the arms):")
     table = Table()
     columns = list(rows[0]) if rows else ["arm"]
     for column in columns:
-        table.add_column(column)
+        table.add_column(Text(terminal_text(column)))
     for index, row in enumerate(rows):
         cells = [_cell(row.get(column)) for column in columns]
         if index == 0:
             cells[0] += " (control)"
-        table.add_row(*cells)
+        # Text, never markup: an arm named '[/bold]' is shown as written.
+        table.add_row(*(Text(cell) for cell in cells))
     width = max(80, sum(max(len(c), 8) + 3 for c in columns) + 4)
     Console(width=width, highlight=False).print(table)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from hypolab.cli.errors import cli_errors
+from hypolab.cli.errors import cli_errors, terminal_text
 from hypolab.errors import HypolabError, ReportError
 from hypolab.store import DEFAULT_STORE
 
@@ -46,10 +46,10 @@ def report(files: tuple[str, ...], store_path: str, reports_root: str) -> None:
                 lines = _render_one(file, store, store_path, Path(reports_root))
             except HypolabError as exc:
                 failed += 1
-                click.echo(f"Error: {exc}", err=True)
+                click.echo(terminal_text(f"Error: {exc}"), err=True)
                 continue
             for line in lines:
-                click.echo(line)
+                click.echo(terminal_text(line))
         if failed < len(files):
             click.echo(f"Index: {write_index(reports_root)}")
     if failed:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from hypolab.cli.errors import check_folder, cli_errors
+from hypolab.cli.errors import check_folder, cli_errors, terminal_text
 from hypolab.records import RunOptions, RunStatus
 from hypolab.records.runs import DEFAULT_STORE, DEVICES
 
@@ -68,7 +68,7 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
         outcome = pipeline.test(file, options=options, progress=make_progress(), reports_root=reports_root,
                                 command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
     for line in summary_lines(outcome, store_path):
-        click.echo(line)
+        click.echo(terminal_text(line))
 
 
 def summary_lines(outcome, store_path: str) -> list[str]:
@@ -131,11 +131,11 @@ def status(file, store_path) -> None:
                 standing = look_up(h, None)
             blocks = [(h.name, file, standing.rows, standing_notes(standing))]
     for name, path, rows, notes in blocks:
-        click.echo(f"{name} ({path})")
+        click.echo(terminal_text(f"{name} ({path})"))
         for line in _table(rows):
-            click.echo(f"  {line}")
+            click.echo(terminal_text(f"  {line}"))
         for note in notes:
-            click.echo(f"  {note}")
+            click.echo(terminal_text(f"  {note}"))
 
 
 def _registered_block(store, name: str, path: str):

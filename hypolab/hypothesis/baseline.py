@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.fingerprint import data_fingerprint, file_sha256
+from hypolab.inputs import kind_of_path
 from hypolab.hypothesis.messages import kind_of, show
 from hypolab.hypothesis.schema import BaselineFile
 from hypolab.hypothesis.translate import locate, translate
@@ -59,6 +60,16 @@ def load_baseline(doc: Document, path: Path) -> tuple[Layer | None, list[SpecErr
         ``(layer, errors)``: the baseline's ``base`` as a layer (None where it
         cannot be used) and the problems found.
     """
+    kind = kind_of_path(path)
+    if kind is not None:
+        return None, [
+            doc.error(
+                ("baseline",),
+                f"baseline file {show(path.as_posix())} is {kind}, not a regular file. Expected the "
+                "YAML file 'hypolab tune' writes: give the path of the file itself.",
+                shown="",
+            )
+        ]
     if not path.is_file():
         return None, [
             doc.error(

@@ -7,7 +7,6 @@ column where the offending key or value was written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from hypolab.fingerprint import with_fingerprint
 from hypolab.hypothesis.baseline import Layer, check_tuned_data, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
 from hypolab.hypothesis.messages import Problem, kind_of
+from hypolab.hypothesis.naming import output_name
 from hypolab.hypothesis.resolve import check, complete, merge_arm, override_problems
 from hypolab.hypothesis.schema import HypothesisFile
 from hypolab.hypothesis.translate import locate, translate
@@ -27,6 +27,7 @@ from hypolab.hypothesis.validate import (
     ResolvedArm,
     check_arms,
     check_data,
+    check_name,
     check_settings,
     seed_list,
 )
@@ -76,23 +77,6 @@ def load_text(text: str, *, file: str = "<string>", folder: str | Path | None = 
     except SpecError as exc:
         raise SpecErrors([exc]) from None
     return _Loader(doc, folder).run()
-
-
-def output_name(file: str) -> str:
-    """The hypothesis name from its file name, safe as one folder name under ``reports/``.
-
-    Lower case; anything outside ``[a-z0-9_-]`` becomes ``-``; never empty,
-    never ``.`` or ``..`` (so no file can write outside ``reports/``).
-
-    Example:
-        >>> output_name("hypotheses/Batch Size.yaml")
-        'batch-size'
-    """
-    stem = Path(file.replace("\\", "/")).name
-    if stem.lower().endswith((".yaml", ".yml")):
-        stem = stem.rsplit(".", 1)[0]
-    name = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")
-    return name or "hypothesis"
 
 
 class _Loader:
@@ -181,6 +165,8 @@ class _Loader:
             for error in errors:
                 self.add(error)
             warnings = [*warnings, *notes]
+        for error in check_name(output_name(doc.file), doc):
+            self.add(error)
 
         if self.errors or spec is None or base is None or control is None:
             # Each piece that failed to resolve has reported why; the fallback

@@ -35,17 +35,33 @@ class Problem:
     at_key: bool = False
 
 
+#: A value longer than this is shown cut, with its size (a message quotes a value, never a file).
+SHOWN_CHARACTERS = 80
+SHOWN_ITEMS = 12
+
+
 def show(value: Any) -> str:
-    """A value as the user wrote it in YAML: ``'relu'``, ``5``, ``true``, ``null``."""
+    """A value as the user wrote it in YAML: ``'relu'``, ``5``, ``true``, ``null``.
+
+    Long strings and lists are cut (``'aaaa...' (50,000,000 characters)``), so
+    a message about a huge value stays one readable line.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
+        if len(value) > SHOWN_CHARACTERS:
+            return f"{value[:SHOWN_CHARACTERS - 20]!r}... ({len(value):,} characters)"
         return repr(value)
+    if isinstance(value, int) and value.bit_length() > 4 * SHOWN_CHARACTERS:
+        # repr of a very long integer is slow, and refused past 4,300 digits.
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, (list, tuple)):
+        if len(value) > SHOWN_ITEMS:
+            return "[" + ", ".join(show(v) for v in value[:SHOWN_ITEMS]) + f", ... ({len(value):,} items)]"
         return "[" + ", ".join(show(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"

@@ -19,14 +19,8 @@ from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand
-from hypolab.hypothesis.messages import (
-    Problem,
-    key_text,
-    kind_of,
-    show,
-    suggest,
-    unknown_key,
-)
+from hypolab.hypothesis.messages import Problem, key_text, kind_of, show, suggest, unknown_key
+from hypolab.hypothesis.optimizers import argument_problems
 from hypolab.hypothesis.schema import (
     CONFIG_KEYS,
     EARLY_STOPPING_DEFAULTS,
@@ -116,7 +110,8 @@ def check(config: Mapping[str, Any]) -> tuple[TrainingConfig | None, list[Proble
     except ValidationError as exc:
         return None, translate(exc, TrainConfig, config)
     resolved = model.model_dump()
-    problems = _optimizer_problems(resolved["optimizer"]) + _non_finite(resolved["model"], ("model",))
+    optimizer = resolved["optimizer"]
+    problems = (_optimizer_problems(optimizer) or argument_problems(optimizer)) + _non_finite(resolved["model"], ("model",))
     if problems:
         return None, problems
     resolved["optimizer"] = _canonical_optimizer(resolved["optimizer"])

@@ -22,7 +22,8 @@ import enum
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from hypolab.hypothesis.vocabulary import (
     ACTIVATIONS,
@@ -30,7 +31,9 @@ from hypolab.hypothesis.vocabulary import (
     LOSSES,
     OPTIMIZERS,
 )
+from hypolab.hypothesis.text import CLAIM_LAYOUT, visible_problem
 from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, ModelKind, Pairing, TestName
+from hypolab.records.runs import SEED_LIMIT
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,13 @@ class Expected:
     """What a value must be, in words, for error messages."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Why a value has an upper bound (a number's, a list's or a string's length), for messages."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -83,13 +93,74 @@ _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 #: More seeds than this is surely a typo (and would plan millions of runs).
 MAX_SEEDS = 10_000
 
+# Bounds no sane experiment reaches. Each stops a value that would overflow a
+# backend, build a model no machine holds, or train for ever; docs/format.md
+# lists them and the JSON Schema carries them.
+
+#: Widest Dense layer (a 65,536 x 65,536 kernel is already 4.3e9 weights).
+MAX_UNITS = 65_536
+#: Most filters of one Conv2D layer.
+MAX_FILTERS = 8_192
+#: Most entries of ``model.units`` or ``model.filters``.
+MAX_LAYERS = 100
+#: Largest Conv2D kernel side.
+MAX_KERNEL_SIZE = 64
+#: Most epochs of a run (and of ``tuner.max_epochs``, ``early_stopping.patience``).
+MAX_EPOCHS = 100_000
+#: Largest batch: 2**20 examples per gradient step.
+MAX_BATCH_SIZE = 2**20
+#: Largest ``data.subset``: 1e8 training examples.
+MAX_SUBSET = 100_000_000
+#: Longest claim, in characters (a claim is a sentence or two).
+MAX_CLAIM = 2_000
+#: Longest name (an arm's, a data set's, a CSV target column's), in characters.
+MAX_NAME = 200
+
+
+def _visible_text(max_length: int, why: str, *, allowed: frozenset[str] = frozenset()) -> Any:
+    """A non-empty string of at most ``max_length`` characters (``why``), visible text only.
+
+    Control, format and blank characters are refused (``text.visible_problem``),
+    but those in ``allowed``.
+    """
+
+    def visible(value: str, info: ValidationInfo) -> str:
+        problem = visible_problem(value, info.field_name or "value", allowed=allowed)
+        if problem is not None:
+            raise PydanticCustomError("hypolab_text", "{message}", {"message": problem})
+        return value
+
+    return Annotated[str, Field(min_length=1, max_length=max_length, pattern=r"\S"), AfterValidator(visible),
+                     Expected("a non-empty string"), Limit(why)]  # fmt: skip
+
+
+def _at_most(base: Any, high: int, why: str) -> Any:
+    """``base`` (an integer type with its lower bound) capped at ``high``, with the reason."""
+    return Annotated[base, Field(le=high), Limit(why)]
+
+
 Probability = Annotated[float, Field(gt=0, lt=1), Expected("a number in (0, 1)")]
 Rate = Annotated[float, Field(ge=0, lt=1), Expected("a number in [0, 1)")]
 Count = Annotated[int, Field(ge=1), Expected("an integer >= 1")]
 NonNegativeInt = Annotated[int, Field(ge=0), Expected("an integer >= 0")]
 NonNegativeFloat = Annotated[float, Field(ge=0), Expected("a number >= 0")]
 PositiveFloat = Annotated[float, Field(gt=0), Expected("a number > 0")]
-Name = Annotated[str, Field(min_length=1, pattern=r"\S"), Expected("a non-empty string")]
+Name = _visible_text(MAX_NAME, "a name is shown in every table and plot")
+#: A file path or a built-in data set's name.
+PathName = _visible_text(4096, "the longest path most systems take")
+#: A claim may keep the line breaks and tabs of a folded YAML block.
+Claim = _visible_text(MAX_CLAIM, "a claim is a sentence or two; put the rest in comments", allowed=CLAIM_LAYOUT)
+#: Seeds (``seeds``, ``data.split_seed``, ``tuner.seed``) are below ``SEED_LIMIT``, 2**32.
+_SEED_RANGE = "the seed range of NumPy and the Keras backends"
+Seed = Annotated[int, Field(ge=0, lt=SEED_LIMIT), Expected("an integer >= 0"), Limit(_SEED_RANGE)]
+Units = _at_most(Count, MAX_UNITS, "the widest Dense layer hypolab builds")
+Filters = _at_most(Count, MAX_FILTERS, "the most filters of one Conv2D layer hypolab builds")
+KernelSize = _at_most(Count, MAX_KERNEL_SIZE, "the largest Conv2D kernel hypolab builds")
+Epochs = _at_most(Count, MAX_EPOCHS, "more would train for days")
+BatchSize = _at_most(Count, MAX_BATCH_SIZE, "2**20 examples per gradient step")
+Subset = _at_most(Count, MAX_SUBSET, "1e8 training examples")
+Patience = _at_most(NonNegativeInt, MAX_EPOCHS, "the most epochs a run may have")
+_LAYERS = "the layers of one model; deeper is surely a typo"
 
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
 MetricName = Literal[tuple(METRICS)]  # type: ignore[valid-type]
@@ -104,7 +175,9 @@ class MlpModel(BaseModel):
     model_config = _STRICT
 
     kind: Literal[ModelKind.MLP.value] = Field(ModelKind.MLP.value, description="The model family.")
-    units: list[Count] = Field([64], description="Widths of the hidden Dense layers, input to output.")
+    units: Annotated[list[Units], Field(max_length=MAX_LAYERS), Limit(_LAYERS)] = Field(
+        [64], description="Widths of the hidden Dense layers, input to output."
+    )
     activation: Activation = Field("relu", description="Keras activation of the hidden layers.")
     dropout: Rate = Field(0.0, description="Dropout rate after each hidden layer.")
     batch_norm: bool = Field(False, description="BatchNormalization after each hidden Dense layer.")
@@ -116,11 +189,13 @@ class CnnModel(BaseModel):
     model_config = _STRICT
 
     kind: Literal[ModelKind.CNN.value] = Field(description="The model family.")
-    filters: Annotated[list[Count], Field(min_length=1)] = Field(
+    filters: Annotated[list[Filters], Field(min_length=1, max_length=MAX_LAYERS), Limit(_LAYERS)] = Field(
         [32, 64], description="Filters of each Conv2D block, one block per entry."
     )
-    kernel_size: Count = Field(3, description="Square kernel size of every Conv2D layer.")
-    units: list[Count] = Field([64], description="Widths of the Dense layers after the conv blocks.")
+    kernel_size: KernelSize = Field(3, description="Square kernel size of every Conv2D layer.")
+    units: Annotated[list[Units], Field(max_length=MAX_LAYERS), Limit(_LAYERS)] = Field(
+        [64], description="Widths of the Dense layers after the conv blocks."
+    )
     activation: Activation = Field("relu", description="Keras activation of the hidden layers.")
     dropout: Rate = Field(0.0, description="Dropout rate after each block and hidden layer.")
     batch_norm: bool = Field(False, description="BatchNormalization after each conv and Dense layer.")
@@ -178,7 +253,7 @@ class EarlyStoppingConfig(BaseModel):
     model_config = _STRICT
 
     monitor: Monitor = Field("val_loss", description="The quantity to monitor.")
-    patience: NonNegativeInt = Field(3, description="Epochs without improvement before stopping.")
+    patience: Patience = Field(3, description="Epochs without improvement before stopping.")
     min_delta: NonNegativeFloat = Field(0.0, description="Smallest change that counts as improvement.")
     restore_best_weights: bool = Field(True, description="Restore the weights of the best epoch.")
 
@@ -195,8 +270,8 @@ class TrainConfig(BaseModel):
         description="A Keras loss name; auto: sparse_categorical_crossentropy for "
         "classification, mse for regression.",
     )
-    epochs: Count = Field(10, description="Training epochs (fewer where early stopping stops).")
-    batch_size: Count = Field(32, description="Examples per gradient step.")
+    epochs: Epochs = Field(10, description="Training epochs (fewer where early stopping stops).")
+    batch_size: BatchSize = Field(32, description="Examples per gradient step.")
     early_stopping: EarlyStoppingConfig | None = Field(
         None, description="null, or the arguments of keras.callbacks.EarlyStopping."
     )
@@ -207,7 +282,7 @@ class DataSpec(BaseModel):
 
     model_config = _STRICT
 
-    name: Name = Field(
+    name: PathName = Field(
         record_default(DataConfig, "name"),
         description="digits | mnist | fashion_mnist | cifar10, or a .npz/.csv file "
         "(relative to the hypothesis file's folder or the working directory).",
@@ -219,8 +294,8 @@ class DataSpec(BaseModel):
     test_split: Probability = Field(
         record_default(DataConfig, "test_split"), description="Fraction of all data held out for testing."
     )
-    split_seed: NonNegativeInt = Field(record_default(DataConfig, "split_seed"), description="Seed of the stratified splits.")
-    subset: Count | None = Field(
+    split_seed: Seed = Field(record_default(DataConfig, "split_seed"), description="Seed of the stratified splits.")
+    subset: Subset | None = Field(
         record_default(DataConfig, "subset"), description="Keep this many training examples (stratified)."
     )
 
@@ -238,7 +313,12 @@ class ArmSpec(BaseModel):
     )
 
 
-SeedList = Annotated[list[NonNegativeInt], Field(min_length=2, max_length=MAX_SEEDS)]
+#: List seeds are checked against ``SEED_LIMIT`` in ``validate.check_settings`` (inside the
+#: union, pydantic's own message could not say which seed is too large).
+SeedList = Annotated[
+    list[Annotated[int, Field(ge=0, json_schema_extra={"exclusiveMaximum": SEED_LIMIT})]],
+    Field(min_length=2, max_length=MAX_SEEDS),
+]
 
 
 class HypothesisFile(BaseModel):
@@ -252,7 +332,7 @@ class HypothesisFile(BaseModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
 
-    claim: Name = Field(description="The hypothesis in words.")
+    claim: Claim = Field(description="The hypothesis in words.")
     metric: MetricName = Field(description="The metric compared between arms.")
     direction: members_of(Direction) = Field(  # type: ignore[valid-type]
         description="The predicted direction of each treatment relative to the control."
@@ -287,7 +367,7 @@ class HypothesisFile(BaseModel):
         "drop", description="drop failed/diverged runs, or count them as the worst value."
     )
     data: DataSpec = Field(default_factory=DataSpec, description="The data set and its splits.")
-    baseline: Name | None = Field(
+    baseline: PathName | None = Field(
         None, description="A tuner baseline file whose base: is used, with base below merged over it."
     )
     base: TrainConfig = Field(default_factory=TrainConfig, description="The config every arm shares.")

@@ -25,7 +25,7 @@ from pydantic.fields import FieldInfo
 
 from hypolab.errors import SpecError
 from hypolab.hypothesis.messages import Loc, Problem, key_text, one_of, show, suggest, unknown_key
-from hypolab.hypothesis.schema import Expected, Unknown
+from hypolab.hypothesis.schema import Expected, Limit, Unknown
 from hypolab.hypothesis.yamlsource import Document, KeyPath, format_path
 
 _TYPE_WORDS = {
@@ -279,5 +279,39 @@ def _one(error: Any, model: Any, data: Any) -> Problem:
     if error_type.startswith("hypolab"):
         # A rule of the schema's own (PydanticCustomError), worded where it is written.
         return Problem(path, parent, error["msg"])
+    limit = _marker(node, Limit)
+    if limit is not None and error_type in _ABOVE:
+        return Problem(path, parent, f"'{shown}' must {_ABOVE[error_type](ctx)} ({limit.reason}). "
+                                     f"Got {_size(error_type, received)}.")  # fmt: skip
     expected = _expected(node, error_type, ctx)
-    return Problem(path, parent, f"'{shown}' must be {expected}. Got {show(received)}.")
+    return Problem(path, parent, f"'{shown}' must be {expected}. Got {show(received)}.{_string_hint(error_type, received)}")
+
+
+#: The errors of a value above a ``Limit``, and how each words the bound.
+_ABOVE = {
+    "less_than_equal": lambda ctx: f"be at most {ctx.get('le'):,}",
+    "less_than": lambda ctx: f"be below {ctx.get('lt'):,}",
+    "too_long": lambda ctx: f"have at most {ctx.get('max_length'):,} items",
+    "string_too_long": lambda ctx: f"be at most {ctx.get('max_length'):,} characters long",
+}
+
+
+def _size(error_type: str, received: Any) -> str:
+    """What was received, by its length where the length is what is wrong."""
+    if error_type == "too_long" and isinstance(received, (list, tuple)):
+        return f"{len(received):,} items"
+    if error_type == "string_too_long" and isinstance(received, str):
+        return f"{len(received):,} characters"
+    return show(received)
+
+
+def _string_hint(error_type: str, received: Any) -> str:
+    """A hint where a number or boolean was written as a string (quoted, or tagged ``!!str``)."""
+    if not isinstance(received, str) or error_type not in ("int_type", "float_type", "bool_type"):
+        return ""
+    try:
+        float(received)
+    except ValueError:
+        if received.strip().lower() not in ("true", "false"):
+            return ""
+    return " It is a string: remove the quotes (or the !!str tag)."

@@ -14,18 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from hypolab.errors import SpecError
+from hypolab.inputs import kind_of_path
 from hypolab.hypothesis.messages import show, suggest
+from hypolab.hypothesis.naming import reserved_problem
 from hypolab.hypothesis.schema import DataSpec, HypothesisFile
+from hypolab.hypothesis.text import name_key
 from hypolab.hypothesis.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
 from hypolab.hypothesis.yamlsource import Document, KeyPath
-from hypolab.records import (
-    Correction,
-    Direction,
-    Pairing,
-    Task,
-    TestName,
-    TrainingConfig,
-)
+from hypolab.records import Correction, Direction, Pairing, Task, TestName, TrainingConfig
+from hypolab.records.runs import SEED_LIMIT
 
 PAIRED_TESTS = (TestName.PAIRED_T, TestName.WILCOXON)
 UNPAIRED_TESTS = (TestName.WELCH, TestName.STUDENT, TestName.MANNWHITNEY)
@@ -100,6 +97,15 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
     if not isinstance(spec.seeds, int):
         seen: dict[int, int] = {}
         for index, seed in enumerate(seeds):
+            if seed >= SEED_LIMIT:
+                errors.append(
+                    doc.error(
+                        ("seeds", index),
+                        f"seed {show(seed)} is too large: seeds must be below 4,294,967,296 = 2**32 (the seed "
+                        "range of NumPy and the Keras backends). Use a smaller seed.",
+                        shown="seeds",
+                    )
+                )
             if seed in seen:
                 errors.append(
                     doc.error(
@@ -198,7 +204,17 @@ def check_data(data: DataSpec, doc: Document, folder: Path) -> tuple[str | None,
     candidates = [folder / name, Path(name)]
     found = next((c for c in candidates if c.is_file()), None)
     errors: list[SpecError] = []
-    if found is None:
+    other = next(((c, kind) for c in candidates if (kind := kind_of_path(c)) is not None), None)
+    if found is None and other is not None:
+        errors.append(
+            doc.error(
+                ("data", "name"),
+                f"data file {show(name)} is {other[1]} ({show(str(other[0]))}), not a regular file. "
+                f"Expected a {suffix} file: give the path of the file itself.",
+                shown="data",
+            )
+        )
+    elif found is None:
         errors.append(
             doc.error(
                 ("data", "name"),
@@ -234,16 +250,27 @@ def check_arms(control: ResolvedArm | None, treatments: Sequence[ResolvedArm], d
     names: dict[str, ResolvedArm] = {}
     configs: dict[str, ResolvedArm] = {}
     for arm in arms:
-        if arm.name in names:
+        same_name = names.get(name_key(arm.name))
+        if same_name is not None and same_name.name == arm.name:
             errors.append(
                 doc.error(
                     (*arm.path, "name"),
-                    f"arm name {show(arm.name)} is already used by {_arm_label(names[arm.name].path)}. "
+                    f"arm name {show(arm.name)} is already used by {_arm_label(same_name.path)}. "
                     "Give every arm its own name.",
                     shown=_arm_label(arm.path),
                 )
             )
-        names.setdefault(arm.name, arm)
+        elif same_name is not None:
+            errors.append(
+                doc.error(
+                    (*arm.path, "name"),
+                    f"arm name {ascii(arm.name)} looks the same as {ascii(same_name.name)} of "
+                    f"{_arm_label(same_name.path)}: they differ only in how Unicode spells the same "
+                    "letters (normalisation). Give every arm a name of its own that reads differently.",
+                    shown=_arm_label(arm.path),
+                )
+            )
+        names.setdefault(name_key(arm.name), arm)
         key = repr(sorted(arm.config.flat().items()))
         if key in configs:
             same = configs[key]
@@ -269,3 +296,9 @@ def _arm_node(doc: Document, path: KeyPath) -> dict[str, Any]:
 
 def _arm_label(path: KeyPath) -> str:
     return path[0] if len(path) == 1 else f"{path[0]}[{path[1]}]"
+
+
+def check_name(name: str, doc: Document) -> list[SpecError]:
+    """The hypothesis name (``naming.output_name``) must not be a tune report's."""
+    problem = reserved_problem(name, doc.file)
+    return [doc.error((), problem)] if problem is not None else []

@@ -9,15 +9,17 @@ is kept in ``Document.positions`` so later checks can point at the text.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from hypolab import inputs
 from hypolab.errors import SpecError, SpecErrors
 
 #: A path into a document: mapping keys and list indices, e.g. ``("treatments", 0, "set")``.
@@ -31,6 +33,10 @@ MAX_VALUES = 100_000
 
 #: Deeper nesting than this is refused (a hypothesis file needs about 5 levels).
 MAX_DEPTH = 50
+
+#: The largest hypothesis, search or baseline file: 256 KiB, comments included
+#: (a hypothesis file is a few kilobytes; parsing 256 KiB takes about a second).
+MAX_FILE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -92,19 +98,19 @@ class Document:
 
 
 def read_file(path: Path, file: str, *, what: str) -> str:
-    """The UTF-8 text of ``path``, or a ``SpecErrors`` naming ``file`` and why it cannot be read."""
+    """The UTF-8 text of ``path``, or a ``SpecErrors`` naming ``file`` and why it cannot be read.
+
+    Anything but a regular file (a folder, a named pipe, ``/dev/zero``) and a
+    file over ``MAX_FILE_BYTES`` are refused before a byte is read
+    (``hypolab.inputs``), so no file can hang or exhaust ``validate``.
+    """
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        message = f"{what} not found. Check the path (relative paths start at the working directory)."
-    except IsADirectoryError:
-        message = f"is a folder, not a {what}. Give the path of a .yaml file."
+        return inputs.as_text(inputs.read_bytes(path, limit=MAX_FILE_BYTES, what=what))
+    except inputs.Unreadable as exc:
+        message = exc.reason
     except UnicodeDecodeError as exc:
         message = f"is not UTF-8 text ({exc.reason} at byte {exc.start}). Save the file as UTF-8."
-    except OSError as exc:
-        message = f"cannot be read: {exc.strerror}. Check the path and its permissions."
     raise SpecErrors([SpecError(message, file=file)])
-
 
 
 def format_path(path: KeyPath) -> str:
@@ -132,6 +138,12 @@ def parse(text: str, file: str) -> Document:
         SpecError: on a syntax error, a duplicate key, a non-standard tag or a
             non-string key.
     """
+    if len(text) > MAX_FILE_BYTES:
+        raise SpecError(
+            f"the text is {len(text):,} characters, more than the {MAX_FILE_BYTES:,} a file may hold; "
+            "it was not parsed. Expected a file of a few kilobytes.",
+            file=file,
+        )
     yaml = YAML(typ="rt", pure=True)
     deep = _flow_depth_exceeded(text)
     if deep is not None:
@@ -153,6 +165,10 @@ def parse(text: str, file: str) -> Document:
             f"the file nests mappings or lists too deeply to read. Expected at most {MAX_DEPTH} levels.",
             file=file,
         ) from None
+    except ValueError as exc:
+        # Constructing a scalar: above all an integer longer than Python converts
+        # from text (sys.get_int_max_str_digits, 4,300 digits).
+        raise _unconvertible(text, file, exc) from None
     except YAMLError as exc:  # unmarked errors are rare (e.g. bad encodings)
         raise SpecError(f"YAML syntax error: {exc}. Fix the YAML and try again.", file=file) from None
     doc = Document(file=file, text=text, data=None)
@@ -160,6 +176,20 @@ def parse(text: str, file: str) -> Document:
     doc.data = _Converter(doc).plain(raw, (), ())
     return doc
 
+
+
+def _unconvertible(text: str, file: str, exc: ValueError) -> SpecError:
+    """A value the YAML parser cannot convert: where a number of thousands of digits is, if one is."""
+    match = re.search(r"[0-9_]{1000,}", text)
+    if match is None:
+        return SpecError(f"a value cannot be read: {exc}. Check the values of the file.", file=file)
+    return SpecError(
+        "a number has thousands of digits, more than any setting takes. Expected a number of a few "
+        "digits; check the value.",
+        file=file,
+        line=text.count("\n", 0, match.start()) + 1,
+        column=match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1,
+    )
 
 
 def _flow_depth_exceeded(text: str) -> tuple[int, int] | None:
@@ -255,6 +285,9 @@ class _Converter:
             raise doc.error(path, f"the file nests mappings or lists more than {MAX_DEPTH} levels deep. Flatten it.")
         if id(node) in ancestors:
             raise doc.error(path, "an alias refers to a node that contains it (a cycle). Remove the alias.")
+        if isinstance(node, TaggedScalar) and _tag_of(node) is None:
+            # A standard tag on a scalar (``!!str 1``): the value it names, here a string.
+            return str(node.value)
         tag = _tag_of(node)
         if tag is not None:
             raise doc.error(

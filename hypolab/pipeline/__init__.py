@@ -160,12 +160,19 @@ def test(
 
     Returns:
         A ``TestOutcome``: the records, the analysis and the report's path.
+
+    Raises:
+        ReportError: before any run trains, where ``reports_root/<name>/``
+            cannot be written or holds files hypolab did not write.
     """
     h = load_hypothesis(source)
     open_store = store if isinstance(store, RunStore) else None
     given = RunOptions(store=open_store.path if open_store else store, rerun=rerun, device=device, pack=pack,
                        tensorboard_dir=tensorboard_dir, deterministic=deterministic)  # fmt: skip
     options = _either(options, given, open_store)
+    from hypolab.report.write import check_can_write
+
+    check_can_write(h, Path(reports_root) / h.name)  # before training: a report it cannot write costs no run
     stale = _stale_before(h, open_store if open_store is not None else options.store)
     trained_now = execute(h, options, progress=progress, store=open_store)
     results, trained = trained_now.results, trained_now.trained

@@ -20,6 +20,9 @@ DEVICES: tuple[Device, ...] = ("auto", "cpu", "gpu")
 #: Where ``hypolab test`` keeps runs unless ``--store`` says otherwise.
 DEFAULT_STORE = Path("reports") / "runs.sqlite"
 
+#: Every seed is below this, 2**32: NumPy's and the Keras backends' seed range.
+SEED_LIMIT = 2**32
+
 
 @dataclass(frozen=True)
 class RunOptions:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from hypolab import __version__
 from hypolab.report.numbers import fmt
-from hypolab.report.render import GENERATOR, render, write_text
+from hypolab.errors import ReportError
+from hypolab.report.render import GENERATOR, render, write_text, written_by_hypolab
 from hypolab.report.results import read_results
 
 
@@ -28,22 +30,45 @@ def write_index(reports_root: str | os.PathLike[str]) -> Path:
         The path of the written index.
 
     Raises:
-        ReportError: the index cannot be written.
+        ReportError: the index cannot be written, or ``reports_root/index.html``
+            exists and is not a page hypolab wrote (a user's own page is never replaced).
     """
     root = Path(reports_root)
+    page = root / "index.html"
+    if page.is_file() and not page.is_symlink() and not written_by_hypolab(page):
+        raise ReportError(
+            f"Refusing to replace {page}: it is not a page hypolab wrote. Expected the index of "
+            "hypolab's reports, or no file: choose another --out, or move the file away."
+        )
     entries = [_entry(path) for path in sorted(root.glob("*/results.json"))]
     entries.sort(key=lambda e: (e["rendered_at"] or "", e["name"]), reverse=True)
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     html = render("index.html.j2", {"entries": entries, "generator": GENERATOR,
                                     "hypolab_version": __version__, "rendered_at": now})  # fmt: skip
-    page = root / "index.html"
     write_text(page, html, root=root)
     return page
 
 
+def report_href(name: str) -> str | None:
+    """The link from the index to the report folder ``name``: relative, URL-quoted, never a scheme.
+
+    A folder can be named anything (``javascript:alert(1)``); quoted whole,
+    its ``:`` is ``%3A`` and its ``/`` is ``%2F``, so the link is a path that
+    always leads to ``<name>/index.html`` beside the index. Anything that
+    still parses with a scheme or a host gets no link (None).
+
+    Example:
+        >>> report_href("javascript:alert(1)")
+        'javascript%3Aalert%281%29/index.html'
+    """
+    href = f"{urllib.parse.quote(name, safe='')}/index.html"
+    parts = urllib.parse.urlsplit(href)
+    return href if not parts.scheme and not parts.netloc else None
+
+
 def _entry(path: Path) -> dict[str, Any]:
     name = path.parent.name
-    entry: dict[str, Any] = {"name": name, "href": f"{name}/index.html", "claim": "", "problem": "", "flag": "",
+    entry: dict[str, Any] = {"name": name, "href": report_href(name), "claim": "", "problem": "", "flag": "",
                              "comparisons": [], "seeds": "", "rendered_at": None, "finished_at": ""}  # fmt: skip
     try:
         analysis, info = read_results(path)

@@ -47,6 +47,10 @@ _STYLE = {
     "legend.frameon": False,
     "svg.fonttype": "path",  # text as outlines: identical in every browser and in print
     "svg.hashsalt": "hypolab",  # stable element ids, so the same data gives the same file
+    # Every label holds user text (arm names, search keys): plain text, never math text or
+    # TeX, so an arm named 'price $x^$' is drawn as written instead of crashing the parser.
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hypolab.records import Analysis, Hypothesis, RegistrationCheck, RunResult
-from hypolab.report import tables
+from hypolab.report import csvcells, tables
 
 
 @dataclass(frozen=True)
@@ -101,13 +101,23 @@ def read_results(path: Path) -> tuple[Analysis, ReportInfo]:
         raise ValueError(f"not the analysis hypolab writes ({type(exc).__name__}: {exc})") from None
 
 
+#: The columns of ``runs.csv``; ``value`` holds numbers, the others text.
+RUNS_CSV_COLUMNS = ("hypothesis", "arm", "seed", "key", "status", "metric", "value")
+
+
 def runs_csv(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> str:
-    """``runs.csv``: one row per run and final metric (see ``tables.runs_csv_rows``)."""
+    """``runs.csv``: one row per run and final metric (see ``tables.runs_csv_rows``).
+
+    Text cells a spreadsheet would evaluate (``=HYPERLINK(...)`` as an arm
+    name) are neutralised (``csvcells``); ``hypolab analyze`` reads them back
+    as written.
+    """
     buffer = io.StringIO()
-    fields = ["hypothesis", "arm", "seed", "key", "status", "metric", "value"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=RUNS_CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(tables.runs_csv_rows(results, arm_names))
+    for row in tables.runs_csv_rows(results, arm_names):
+        writer.writerow({key: csvcells.neutralise(value) if isinstance(value, str) and key != "value" else value
+                         for key, value in row.items()})  # fmt: skip
     return buffer.getvalue()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,8 +17,15 @@ from hypolab.records import Analysis, Hypothesis, Registration, RunResult
 from hypolab.report import summary
 from hypolab.report.index import write_index
 from hypolab.report.page import build_context, registration_context
-from hypolab.report.render import render, write_text, written_by_hypolab
-from hypolab.report.results import ReportInfo, results_json, runs_csv
+from hypolab.report.render import render, written_by_hypolab
+from hypolab.report.results import ReportInfo, read_results, results_json, runs_csv
+
+#: The files of a report set, in the order they are renamed into place: ``index.html``
+#: first, so a set cut short by a crash between renames still has hypolab's page.
+REPORT_FILES = ("index.html", "results.json", "runs.csv", "summary.md")
+
+#: How to get out of a refused report folder.
+FIX = "choose another with --out (hypolab report) or --reports (hypolab test), or move the files away"
 
 
 def write_report(
@@ -67,6 +76,8 @@ def write_report(
         PosixPath('reports/batchsize/index.html')
     """
     check_analysis(h, analysis)
+    out, root = Path(out_dir), reports_root(out_dir)
+    check_report_folder(h, out)
     rendered_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     context = build_context(h, results, analysis, command=command, rendered_at=rendered_at)
     if isinstance(registered, tuple):
@@ -77,31 +88,118 @@ def write_report(
     context.update(registration_context(h.source, None if registered is None else
                                         (registered.source, registered.registered_at)))  # fmt: skip
     context["registration"] = check
-    out = Path(out_dir)
-    # The reports root is the report folder's parent: a report folder that is a
-    # symlink to somewhere else is refused before anything is written.
-    root = out.parent
     info = ReportInfo.of(h, results, command=command, rendered_at=rendered_at, registration=check)
-    files = {
-        "index.html": render("report.html.j2", context),
-        "results.json": results_json(analysis, info),
-        "runs.csv": runs_csv(results, [arm.name for arm in h.arms]),
-        "summary.md": summary.summary_markdown(context),
-    }
+    texts = (render("report.html.j2", context), results_json(analysis, info),
+             runs_csv(results, [arm.name for arm in h.arms]), summary.summary_markdown(context))  # fmt: skip
+    files = {out / name: text for name, text in zip(REPORT_FILES, texts)}
     try:
         outputs.make_folder(out, root=root, for_file=out / "index.html")
         if index:
             outputs.check_target(root / "index.html", root=root)
+        # The four files are one set: all replaced, or (a full disk) none.
+        outputs.write_set(files, root=root)
     except OutputError as exc:
         raise ReportError(str(exc)) from None
-    for name, text in files.items():
-        write_text(out / name, text, root=root)
     if index:
         page = root / "index.html"
         # A symlink is never followed: inside the root the link is replaced, outside it is refused.
         if page.is_symlink() or not page.exists() or written_by_hypolab(page):
             write_index(root)
     return out / "index.html"
+
+
+def reports_root(out_dir: str | os.PathLike[str]) -> Path:
+    """The folder whose ``index.html`` lists the report in ``out_dir``: its parent.
+
+    A report folder that is a symlink to somewhere outside it is refused
+    before anything is written. ``out_dir`` given as ``.`` has the real
+    parent folder as its root, never itself (the index would overwrite the page).
+    """
+    out = Path(out_dir)
+    return out.parent if out.name not in ("", ".", "..") else Path(os.path.abspath(out)).parent
+
+
+def check_report_folder(h: Hypothesis, out_dir: str | os.PathLike[str]) -> None:
+    """Refuse to write ``h``'s report over files hypolab did not write, or over another file's report.
+
+    A folder that already holds any of the report's files must hold a page
+    hypolab wrote (its ``index.html`` carries the generator mark), so a
+    user's own ``DIR/name/index.html`` is never replaced; and its
+    ``results.json`` must name this hypothesis file, or a file that no longer
+    exists, so two hypothesis files that share a name (files outside a
+    ``hypotheses/`` folder with the same stem) never overwrite each other's report.
+
+    Raises:
+        ReportError: the folder holds someone else's files, or another file's report.
+    """
+    out = Path(out_dir)
+    present = [name for name in REPORT_FILES if (out / name).is_file() and not (out / name).is_symlink()]
+    if not present:
+        return
+    page = out / "index.html"
+    if not (page.is_file() and written_by_hypolab(page)):
+        raise ReportError(
+            f"Refusing to write the report of {h.path} into {out}: it holds {', '.join(present)}, "
+            f"and {page} is {'not a page hypolab wrote' if page.is_file() else 'missing'}, so those "
+            f"files are not hypolab's. Expected a report folder hypolab made, or none: {FIX}."
+        )
+    other = _reported_file(out / "results.json")
+    if other is not None and other != h.path and _different_files(other, h.path):
+        raise ReportError(
+            f"Refusing to write the report of {h.path} into {out}: it holds the report of {other}, "
+            f"another file with the same name '{h.name}'. Expected one report folder per file: keep "
+            "hypothesis files under a hypotheses/ folder (the folders below it become part of the "
+            "name), or rename one of them."
+        )
+
+
+def check_can_write(h: Hypothesis, out_dir: str | os.PathLike[str]) -> None:
+    """Everything ``write_report`` checks before it writes, and that the folder is writable.
+
+    Called before training (``hypolab.pipeline.test``), so a report that
+    could not be written never costs a run. A temporary file is created in
+    the folder and removed; a folder made for it is removed too: nothing is
+    left behind.
+
+    Raises:
+        ReportError: the folder is refused (``check_report_folder``), leaves
+            the reports root through a symlink, or cannot be written.
+    """
+    out = Path(out_dir)
+    check_report_folder(h, out)
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        outputs.make_folder(out, root=reports_root(out), for_file=out / "index.html")
+        descriptor, probe = tempfile.mkstemp(dir=out, prefix=".hypolab-probe.", suffix=".partial")
+        os.close(descriptor)
+        os.unlink(probe)
+    except OutputError as exc:
+        raise ReportError(f"{exc} (checked before training)") from None
+    except OSError as exc:
+        raise ReportError(
+            f"Cannot write the report of {h.path} into {out}: {exc.strerror or exc} (checked before "
+            f"training). Expected a folder you can write to; {FIX}."
+        ) from None
+    finally:
+        for folder in made:  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _reported_file(results: Path) -> str | None:
+    """The hypothesis file a report's ``results.json`` names, where it can be read."""
+    try:
+        return read_results(results)[1].path
+    except (OSError, ValueError):
+        return None
+
+
+def _different_files(one: str, other: str) -> bool:
+    """Both paths name existing files, and not the same one."""
+    try:
+        return not os.path.samefile(one, other)
+    except OSError:  # one of them is gone (moved, renamed): nothing to protect
+        return False
 
 
 def check_analysis(h: Hypothesis, analysis: Any) -> None:

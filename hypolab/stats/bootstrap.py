@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
+from hypolab.stats.chunks import row_chunks
 from hypolab.stats.values import as_sample
 
 N_RESAMPLES = 9_999
@@ -33,11 +34,16 @@ def bootstrap_distribution(
     t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
     rng = np.random.default_rng(rng)
     if paired:
-        d = t - c
-        return d[rng.integers(0, d.size, size=(n_resamples, d.size))].mean(axis=1)
-    mean_t = t[rng.integers(0, t.size, size=(n_resamples, t.size))].mean(axis=1)
-    mean_c = c[rng.integers(0, c.size, size=(n_resamples, c.size))].mean(axis=1)
+        return _resampled_means(t - c, rng, n_resamples)
+    mean_t = _resampled_means(t, rng, n_resamples)
+    mean_c = _resampled_means(c, rng, n_resamples)
     return mean_t - mean_c
+
+
+def _resampled_means(x: np.ndarray, rng: np.random.Generator, n_resamples: int) -> np.ndarray:
+    """Means of ``n_resamples`` resamples of ``x``, drawn in bounded chunks (``chunks.row_chunks``)."""
+    return np.concatenate([x[rng.integers(0, x.size, size=(rows, x.size))].mean(axis=1)
+                           for rows in row_chunks(n_resamples, x.size)])  # fmt: skip
 
 
 def _jackknife_terms(x: np.ndarray) -> tuple[float, float]:

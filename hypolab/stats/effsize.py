@@ -85,12 +85,19 @@ def hedges_g(treatment: Sequence[float], control: Sequence[float], *,
 
 
 def dominance(treatment: Sequence[float], control: Sequence[float]) -> tuple[float, float, float]:
-    """``(P(T > C), P(T < C), P(T = C))`` over all ``n_t n_c`` pairs."""
+    """``(P(T > C), P(T < C), P(T = C))`` over all ``n_t n_c`` pairs.
+
+    Counted by sorting the control, in ``O((n_t + n_c) log n_c)`` time and
+    linear memory (the counts, so the shares, are exactly the pairwise ones).
+    """
     t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
-    diff = t[:, None] - c[None, :]
-    pairs = diff.size
-    return (np.count_nonzero(diff > 0) / pairs, np.count_nonzero(diff < 0) / pairs,
-            np.count_nonzero(diff == 0) / pairs)
+    ordered = np.sort(c)
+    below = np.searchsorted(ordered, t, side="left")  # controls under each treatment value
+    not_above = np.searchsorted(ordered, t, side="right")
+    pairs = t.size * c.size
+    greater = int(below.sum())
+    less = int((c.size - not_above).sum())
+    return greater / pairs, less / pairs, (pairs - greater - less) / pairs
 
 
 def cliffs_delta(treatment: Sequence[float], control: Sequence[float]) -> float:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hypolab.records import TestResult
+from hypolab.stats.chunks import row_chunks
 from hypolab.stats.values import as_sample
 
 MAX_EXACT = 200_000
@@ -87,10 +88,11 @@ def permutation_pvalues(
         if exact:
             signs = 1 - 2 * ((np.arange(2**n)[:, None] >> np.arange(n)) & 1)
             method = f"exact over all {2**n} sign flips"
+            null = signs @ d
         else:
-            signs = 1 - 2 * rng.integers(0, 2, size=(n_resamples, n))
+            null = np.concatenate([(1 - 2 * rng.integers(0, 2, size=(rows, n))) @ d
+                                   for rows in row_chunks(n_resamples, n)])  # fmt: skip
             method = f"{n_resamples} random sign flips"
-        null = signs @ d
         return observed / n, _pvalues(null, observed, float(np.abs(d).sum()), exact), method
     pooled = np.concatenate([t, c])
     n, n_t = pooled.size, t.size
@@ -106,8 +108,8 @@ def permutation_pvalues(
     else:
         # The n_t smallest of n iid uniform keys are a uniformly random split;
         # argpartition finds them in linear time (4x faster than shuffling).
-        keys = rng.random((n_resamples, n))
-        null = pooled[keys.argpartition(n_t - 1, axis=1)[:, :n_t]].sum(axis=1)
+        null = np.concatenate([pooled[rng.random((rows, n)).argpartition(n_t - 1, axis=1)[:, :n_t]].sum(axis=1)
+                               for rows in row_chunks(n_resamples, n)])  # fmt: skip
         method = f"{n_resamples} random splits"
     difference = observed / n_t - (total - observed) / (n - n_t)
     return float(difference), _pvalues(null, observed, float(np.abs(pooled).sum()), exact), method

@@ -20,13 +20,13 @@ from datetime import datetime, timezone
 
 from hypolab.errors import StoreError
 from hypolab.fingerprint import text_sha256
-from hypolab.run_record import SEED_RANGE
 from hypolab.records import BaselineRef, DataConfig, PlanIdentity, Registration, RunResult, RunSpec
+from hypolab.records.runs import SEED_LIMIT
 from hypolab.store.schema import columns
 
 #: SQLite's INTEGER is a signed 64-bit integer.
 _SQLITE_INT = range(-(1 << 63), 1 << 63)
-SEED_ADVICE = f"Expected seeds in 0..{SEED_RANGE.stop - 1}, the range every Keras backend accepts; fix 'seeds' in the file."
+SEED_ADVICE = f"Expected seeds in 0..{SEED_LIMIT - 1}, the range every Keras backend accepts; fix 'seeds' in the file."
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from hypolab.tuning.hypermodel import HypolabHyperModel, TuningData
 from hypolab.tuning.keras_tuner_adapter import Execution
 from hypolab.tuning.searchschema import TunerKind
 from hypolab.tuning.searchspec import SearchSpec
+from hypolab.tuning.seeds import keras_tuner_seed
 from hypolab.tuning.trials import TrialStatus, TunerTrial
 
 #: Seconds between the chief's checks that the workers are done (Keras Tuner's
@@ -153,7 +154,7 @@ def make_tuner(
     common: dict[str, Any] = {
         "hypermodel": HypolabHyperModel(search, data),
         "objective": keras_tuner.Objective(settings.objective, direction=settings.direction.value),
-        "seed": settings.seed,
+        "seed": keras_tuner_seed(settings.seed),
         "executions_per_trial": settings.executions_per_trial,
         "directory": str(paths.kt_dir),
         "project_name": paths.project_name,

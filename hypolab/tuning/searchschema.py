@@ -20,10 +20,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from hypolab.hypothesis.schema import (
+    MAX_CLAIM,
+    MAX_EPOCHS,
+    MAX_LAYERS,
     Count,
     DataSpec,
     Expected,
-    NonNegativeInt,
+    Limit,
+    Seed,
     TrainConfig,
     members_of,
     record_default,
@@ -32,6 +36,27 @@ from hypolab.records import higher_is_better
 from hypolab.tuning.space import Param, ParamKind, Sampling
 
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+# Bounds of a search, beside the hypothesis format's (docs/format.md lists them all).
+#: The largest magnitude of an int range's ends: 2**31 - 1, what Keras Tuner's int ranges hold.
+MAX_INT_RANGE = 2**31 - 1
+#: The largest magnitude of a float range's ends.
+MAX_FLOAT_RANGE = 1e12
+#: The most trials, executions per trial, Hyperband sweeps and kept trials of one search.
+MAX_TRIALS = 100_000
+MAX_EXECUTIONS = 100
+MAX_HYPERBAND_ITERATIONS = 100
+MAX_FACTOR = 100
+MAX_KEPT_TRIALS = 1_000
+
+_INT_END = Annotated[int, Field(ge=-MAX_INT_RANGE, le=MAX_INT_RANGE),
+                     Expected(f"an integer from -{MAX_INT_RANGE:,} to {MAX_INT_RANGE:,} (2**31 - 1)")]  # fmt: skip
+_FLOAT_END = Annotated[float, Field(ge=-MAX_FLOAT_RANGE, le=MAX_FLOAT_RANGE),
+                       Expected(f"a number from -{MAX_FLOAT_RANGE:g} to {MAX_FLOAT_RANGE:g}")]  # fmt: skip
+
+
+def _capped(base: Any, high: int, why: str) -> Any:
+    return Annotated[base, Field(le=high), Limit(why)]
 
 
 class TunerKind(str, enum.Enum):
@@ -93,8 +118,8 @@ class IntRange(BaseModel):
     model_config = _STRICT
 
     type: Literal[ParamKind.INT.value]  # type: ignore[valid-type]
-    min: int = Field(description="The smallest value.")
-    max: int = Field(description="The largest value.")
+    min: _INT_END = Field(description="The smallest value.")
+    max: _INT_END = Field(description="The largest value.")
     step: Annotated[int, Field(gt=0), Expected("an integer > 0")] | None = Field(
         None, description="The step (with log sampling, the factor between values)."
     )
@@ -108,8 +133,8 @@ class FloatRange(BaseModel):
     model_config = _STRICT
 
     type: Literal[ParamKind.FLOAT.value]  # type: ignore[valid-type]
-    min: float = Field(description="The smallest value.")
-    max: float = Field(description="The largest value.")
+    min: _FLOAT_END = Field(description="The smallest value.")
+    max: _FLOAT_END = Field(description="The largest value.")
     step: Annotated[float, Field(gt=0)] | None = Field(
         None, description="The step (with log sampling, the factor between values)."
     )
@@ -168,7 +193,9 @@ class LayersParam(BaseModel):
     min: Annotated[int, Field(ge=1), Expected("an integer >= 1 (the fewest layers)")] = Field(
         description="The fewest layers."
     )
-    max: int = Field(description="The most layers.")
+    max: _capped(int, MAX_LAYERS, "the layers of one model; deeper is surely a typo") = Field(  # type: ignore[valid-type]
+        description="The most layers."
+    )
     each: Annotated[IntRange | ChoiceOf, Field(discriminator="type")] = Field(
         description="The hyperparameter of every layer, e.g. {type: int, min: 16, max: 128, step: 16}."
     )
@@ -198,16 +225,23 @@ class TunerSpec(BaseModel):
     direction: Optional[members_of(ObjectiveDirection)] = Field(  # type: ignore[valid-type]
         None, description="max or min; follows from the objective."
     )
-    max_epochs: Count = Field(description="the epochs of each trial; Hyperband: of its longest trials")
-    max_trials: Optional[Count] = Field(
+    max_epochs: _capped(Count, MAX_EPOCHS, "more would train for days") = Field(  # type: ignore[valid-type]
+        description="the epochs of each trial; Hyperband: of its longest trials"
+    )
+    max_trials: Optional[_capped(Count, MAX_TRIALS, "more would search for days")] = Field(  # type: ignore[valid-type]
         None, description="the number of configurations to try (random and bayesian; grid: optional)"
     )
-    executions_per_trial: Count = Field(1, description="Models trained per trial; the score is their mean.")
-    seed: NonNegativeInt = Field(0, description="The tuner's sampling and every execution's weights.")
-    factor: Annotated[int, Field(ge=2), Expected("an integer >= 2")] = Field(
+    executions_per_trial: _capped(Count, MAX_EXECUTIONS, "more would search for days") = Field(  # type: ignore[valid-type]
+        1, description="Models trained per trial; the score is their mean."
+    )
+    seed: Seed = Field(0, description="The tuner's sampling and every execution's weights.")
+    factor: _capped(Annotated[int, Field(ge=2), Expected("an integer >= 2")], MAX_FACTOR,  # type: ignore[valid-type]
+                    "Hyperband keeps 1 in factor trials per round") = Field(  # fmt: skip
         3, description="Hyperband's reduction factor."
     )
-    hyperband_iterations: Count = Field(1, description="Hyperband's number of sweeps.")
+    hyperband_iterations: _capped(Count, MAX_HYPERBAND_ITERATIONS, "more would search for days") = Field(  # type: ignore[valid-type]
+        1, description="Hyperband's number of sweeps."
+    )
 
 
 class SearchFile(BaseModel):
@@ -215,14 +249,18 @@ class SearchFile(BaseModel):
 
     model_config = _STRICT
 
-    description: str = Field("", description="What this search is for, in one line.")
+    description: Annotated[str, Field(max_length=MAX_CLAIM), Limit("a line or two")] = Field(
+        "", description="What this search is for, in one line."
+    )
     data: DataSpec = Field(description="the data set and its splits, as in hypothesis files")
     base: TrainConfig = Field(description="the fixed settings: a hypothesis file's base, without epochs")
     space: Annotated[dict[str, ParamEntry], Field(min_length=1)] = Field(
         description="the searched config keys, each a Keras Tuner hyperparameter"
     )
     tuner: TunerSpec = Field(description="the search strategy, objective and budget")
-    keep_trials: Count = Field(5, description="The best trials listed in the baseline file.")
+    keep_trials: _capped(Count, MAX_KEPT_TRIALS, "the baseline file lists each one") = Field(  # type: ignore[valid-type]
+        5, description="The best trials listed in the baseline file."
+    )
 
 
 #: The top-level keys of a search file, in order.

@@ -8,6 +8,9 @@ Three ranges that never meet:
   test (seeds 0, 1, ...) reuses;
 - the tuner's executions: ``[2**30, 2**31)``, a function of the tuner seed,
   the trial id and the execution, so any trial can be re-run on its own.
+
+Keras Tuner's own sampling is seeded with ``keras_tuner_seed(tuner.seed)``,
+never 0 (which Keras Tuner reads as "no seed").
 """
 
 from __future__ import annotations
@@ -17,6 +20,27 @@ TUNER_SEED_OFFSET = 2**30
 
 #: The first seed of ``--confirm`` runs.
 CONFIRM_SEED_START = 1_000_000
+
+#: Keras Tuner reads seed 0 as "no seed" (``seed or random.randint(1, 10000)``), so
+#: hypolab's seed 0 is given to it as this one: the largest seed Bayesian search
+#: can hand on to scikit-learn (2**32 - 1).
+KERAS_TUNER_SEED_OF_ZERO = 2**32 - 1
+
+
+def keras_tuner_seed(tuner_seed: int) -> int:
+    """The seed hypolab gives Keras Tuner for the file's ``tuner.seed``: never 0.
+
+    Every seed is given as it is, but 0 (the default), which becomes
+    ``2**32 - 1``: so the documented seed always reproduces the search, and a
+    search made with any other seed samples what it sampled before. Only
+    ``tuner.seed: 4294967295`` samples what seed 0 does.
+
+    Example:
+
+    >>> keras_tuner_seed(0), keras_tuner_seed(5)
+    (4294967295, 5)
+    """
+    return tuner_seed or KERAS_TUNER_SEED_OF_ZERO
 
 
 def trial_seed(tuner_seed: int, trial_id: str, execution: int) -> int:
