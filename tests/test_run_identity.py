@@ -215,6 +215,9 @@ def test_an_unedited_file_says_so_in_results_json(tmp_path, fake):
     registration = json.loads((tmp_path / "reports" / "tiny" / "results.json").read_text())["registration"]
     assert registration["registered"] is True and registration["edited"] is False and registration["changed"] == []
     assert not outcome.registration.flagged
+    runs_csv = (tmp_path / "reports" / "tiny" / "runs.csv").read_text().splitlines()
+    assert runs_csv[0] == "hypothesis,arm,seed,key,status,engine,timing,metric,value"
+    assert all(",packed,own," in line for line in runs_csv[1:])  # each record says what its train_seconds measures
 
 
 def test_a_store_from_before_run_identity_says_why_its_runs_are_not_reused(tmp_path, runner):

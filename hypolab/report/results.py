@@ -102,7 +102,7 @@ def read_results(path: Path) -> tuple[Analysis, ReportInfo]:
 
 
 #: The columns of ``runs.csv``; ``value`` holds numbers, the others text.
-RUNS_CSV_COLUMNS = ("hypothesis", "arm", "seed", "key", "status", "metric", "value")
+RUNS_CSV_COLUMNS = ("hypothesis", "arm", "seed", "key", "status", "engine", "timing", "metric", "value")
 
 
 def runs_csv(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> str:
