@@ -1,9 +1,14 @@
-"""Planning: a ``Hypothesis`` -> the ``RunSpec``s to train, and its design table.
+"""Planning: a ``Hypothesis`` -> the ``RunSpec``s to train, their keys and engine, and its design table.
 
 Runs are interleaved by seed (seed 0 of every arm, then seed 1, ...), so a
 test stopped early still has balanced arms, and slow drift of the machine
 (thermal throttling, other jobs) spreads over every arm instead of biasing
 the one trained last.
+
+A run's key holds everything its numbers depend on and nothing else: the
+resolved config, the data's content and split settings (never the path that
+names the file), the training engine (decided by the config alone:
+``engine_for``) and the seed. See ``docs/run-identity.md``.
 """
 
 from __future__ import annotations
@@ -12,32 +17,104 @@ import hashlib
 import json
 from typing import Any
 
-from hypolab.records import DataConfig, Hypothesis, RunSpec, TrainingConfig
+from hypolab.errors import DataError
+from hypolab.fingerprint import with_fingerprint
+from hypolab.records import CustomConfig, DataConfig, Engine, Hypothesis, RunSpec, TrainingConfig, is_timing_metric
+
+#: Optimizers whose update of a weight depends on the whole tensor (factored
+#: moments, trust ratios, orthogonalisation), which would couple packed copies.
+COUPLING_OPTIMIZERS = ("adafactor", "lamb", "muon")
 
 
-def run_key(config: TrainingConfig, data: DataConfig, seed: int) -> str:
-    """The store key of one run: what it trains, on what data, with which seed.
+def unsupported_reason(config: TrainingConfig) -> str | None:
+    """Why an arm's config cannot train in the packed engine, or None where it can.
+
+    Example:
+
+    >>> unsupported_reason(replace(config, model=CustomConfig(builder="m:f", args={})))
+    "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"
+    """
+    if isinstance(config.model, CustomConfig):
+        return f"model.kind {config.model.kind.value!r}: a custom builder's model cannot be rebuilt with stacked weights"
+    optimizer = config.optimizer.name.lower()
+    if optimizer in COUPLING_OPTIMIZERS:
+        return f"optimizer {optimizer!r} updates a weight from the whole tensor, which would couple the seeds"
+    return None
+
+
+def engine_for(config: TrainingConfig) -> Engine:
+    """The engine every run of this config trains with: ``packed`` where it can, else ``keras_fit``.
+
+    Decided by the config alone (never by ``--pack``, ``--tensorboard``, a
+    remainder or a retry), so one key always has one engine and a seed's
+    numbers never depend on how its arm was split into packs.
+    """
+    return Engine.PACKED if unsupported_reason(config) is None else Engine.KERAS_FIT
+
+
+def timing_reason(h: Hypothesis) -> str | None:
+    """Why ``h`` trains one seed per model whatever its ``pack``: its metric is a time; None otherwise.
+
+    A pack's seeds share one wall clock, so a packed run's ``train_seconds``
+    is a share of the pack's time, not a measurement of that seed.
+    """
+    if is_timing_metric(h.metric):
+        return (f"trained one seed at a time: the metric {h.metric} is a timing, and seeds packed "
+                "together share one wall clock")  # fmt: skip
+    return None
+
+
+def run_key(config: TrainingConfig, data: DataConfig, seed: int, engine: Engine | None = None) -> str:
+    """The store key of one run: what it trains, on what data, how, with which seed.
 
     The key is the first 16 hex digits of the SHA-256 of the canonical JSON
     (sorted keys, no spaces) of ``{"config": config.to_dict(), "data":
-    data.to_dict(), "seed": seed}``. Two hypotheses that need the same run share it; the arm
-    and hypothesis names are deliberately not part of the key.
+    data.identity(), "engine": engine.value, "seed": seed}``: the data's
+    content fingerprint and split settings, not its path. Two hypotheses that
+    need the same run share it; the arm and hypothesis names are deliberately
+    not part of the key.
 
     Args:
         config: the arm's resolved config.
-        data: the data config.
+        data: the data config; its ``fingerprint`` is computed now where unset.
         seed: the run's seed.
+        engine: the training engine; ``engine_for(config)`` where None.
 
     Returns:
         16 lower-case hex characters.
+
+    Raises:
+        DataError: the data cannot be read now, so its content is unknown.
 
     Example:
         >>> len(run_key(h.control.config, DataConfig(), 0))
         16
     """
-    payload = {"config": config.to_dict(), "data": data.to_dict(), "seed": int(seed)}
+    data = with_identity(data)
+    engine = engine_for(config) if engine is None else engine
+    payload = {"config": config.to_dict(), "data": data.identity(), "engine": engine.value, "seed": int(seed)}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def with_identity(data: DataConfig) -> DataConfig:
+    """``data`` with its content fingerprint (computed now where unset).
+
+    Raises:
+        DataError: the data cannot be read now (a Keras set not downloaded
+            yet, a file gone), so the run keys cannot be known.
+    """
+    if data.fingerprint is not None:
+        return data
+    found = with_fingerprint(data)
+    if found.fingerprint is None:
+        how = ("'hypolab test' downloads it into the Keras cache first" if data.name in ("mnist", "fashion_mnist", "cifar10")
+               else "check that the file exists and can be read")  # fmt: skip
+        raise DataError(
+            f"data.name: {data.name!r} cannot be read now, so its content (part of every run key) is "
+            f"unknown. Expected readable data; {how}."
+        )
+    return found
 
 
 def plan(h: Hypothesis) -> list[RunSpec]:
@@ -48,20 +125,26 @@ def plan(h: Hypothesis) -> list[RunSpec]:
 
     Returns:
         ``len(h.arms) * len(h.seeds)`` RunSpecs, arms in file order (control
-        first) within each seed.
+        first) within each seed, each with its data fingerprint and engine.
+
+    Raises:
+        DataError: the data cannot be read now (see ``with_identity``).
 
     Example:
         >>> [(s.arm, s.seed) for s in plan(h)][:3]
         [('batch 128', 0), ('batch 4', 0), ('batch 128', 1)]
     """
+    data = with_identity(h.data)
+    engines = {arm.name: engine_for(arm.config) for arm in h.arms}
     return [
         RunSpec(
-            key=run_key(arm.config, h.data, seed),
+            key=run_key(arm.config, data, seed, engines[arm.name]),
             hypothesis=h.name,
             arm=arm.name,
             seed=seed,
             config=arm.config,
-            data=h.data,
+            data=data,
+            engine=engines[arm.name],
         )
         for seed in h.seeds
         for arm in h.arms

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from hypolab.records import RunResult, RunSpec, RunStatus
+from hypolab.records import Engine, RunResult, RunSpec, RunStatus, Timing
+from hypolab.records.runs import SEED_LIMIT
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def record(
     train_seconds: float | None = None,
     finished_at: str | None = None,
     notes: tuple[str, ...] = (),
+    engine: Engine | None = None,
+    timing: Timing = Timing.OWN,
 ) -> RunResult:
     """The stored record of one run.
 
@@ -102,6 +105,8 @@ def record(
         train_seconds: the run's wall time; the clock's reading where None.
         finished_at: ISO-8601 UTC end time; now where None.
         notes: remarks about how it was trained.
+        engine: the engine that trained it; ``spec.engine`` where None.
+        timing: what ``train_seconds`` measures (the run's own time, or a share of a pack's).
 
     Returns:
         A ``RunResult`` whose ``metrics`` add ``train_seconds`` and
@@ -130,6 +135,8 @@ def record(
         error=outcome.error,
         diverged_epoch=outcome.diverged_epoch,
         notes=notes,
+        engine=spec.engine if engine is None else engine,
+        timing=timing,
     )
 
 
@@ -141,6 +148,18 @@ def with_note(result: RunResult, note: str | None) -> RunResult:
 def divergence_error(value: float | str, epoch: int) -> str:
     """The error text of a diverged run (the same for plain and packed runs)."""
     return f"loss became {value} at epoch {epoch}; training stopped there"
+
+
+#: What a trainer records as a run's own failure: any exception, and a builder's ``sys.exit``
+#: (``SystemExit``), but never Ctrl-C (``KeyboardInterrupt``), which must stop the command.
+RUN_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
+
+def seed_problem(seed: int) -> str | None:
+    """Why a seed cannot seed the backends (a failed run's error), or None where it can (below ``SEED_LIMIT``)."""
+    if 0 <= int(seed) < SEED_LIMIT:
+        return None
+    return (f"ValueError: seed {seed} is outside 0..{SEED_LIMIT - 1}, the seeds every Keras backend "
+            "accepts; use a smaller seed")  # fmt: skip
 
 
 def describe_error(exc: BaseException, *, located: bool = True) -> str:

@@ -1,4 +1,9 @@
-"""Train one seeded run of an arm and record everything about it.
+"""Train one seeded run of an arm with Keras's ``model.fit`` and record everything about it.
+
+This is the ``keras_fit`` engine (``hypolab.records.Engine``): the configs
+hypolab's packed engine cannot train (a ``custom`` builder, optimizers that
+couple packed copies) train here, one model per seed, on hypolab's own data
+order (``hypolab.order.epoch_order``, fed batch by batch with ``shuffle=False``).
 
 ``train_in`` takes where runs train (an ``Environment`` from
 ``hypolab.device.prepare``), a ``RunSpec`` (an arm's resolved config and one
@@ -6,7 +11,8 @@ seed) and the shared ``Dataset``, and returns a ``RunResult``; ``train_one``
 does the same after setting the device up itself. Neither raises for the
 run's own failure: a loss that becomes NaN/inf stops training and gives status
 ``diverged`` with the epoch; any exception (out of memory, a broken custom
-builder) gives status ``failed`` with the message, so the other runs go on.
+builder, a builder's ``sys.exit``) gives status ``failed`` with the message, so
+the other runs go on; only Ctrl-C stops the command.
 The test split is only ever passed to ``model.evaluate`` after training.
 
 Example:
@@ -19,26 +25,27 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import keras
 
-from hypolab import models
+from hypolab import models, runlogs
 from hypolab.device import placement, prepare, prepare_device
 from hypolab.models.history import best_epoch_index, final_metrics, score_metric
-from hypolab.records import Dataset, RunResult, RunSpec, RunStatus, Task, TrainingConfig
+from hypolab.order import epoch_order
+from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Task
 from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
     Environment,
+    RUN_FAILURES,
     Outcome,
     describe_error,
     divergence_error,
     record,
+    seed_problem,
 )
 
 __all__ = ["EpochCallback", "prepare_device", "train_in", "train_one"]
@@ -94,17 +101,22 @@ def train_in(
     """
     clock = Clock()
     keras.backend.clear_session(free_memory=False)
-    keras.utils.set_random_seed(spec.seed)
     watcher = _EpochWatcher(on_epoch)
-    try:
-        with placement(environment.device):
-            outcome = _fit_and_evaluate(spec, dataset, watcher, tensorboard_dir, base_dir)
-    except Exception as exc:  # a run's own failure is data, not a crash of the test
-        outcome = Outcome(status=RunStatus.FAILED, history=watcher.history, epochs_run=watcher.epochs,
-                          error=describe_error(exc))  # fmt: skip
+    problem = seed_problem(spec.seed)
+    if problem is not None:
+        outcome = Outcome(status=RunStatus.FAILED, error=problem)
+    else:
+        keras.utils.set_random_seed(spec.seed)
+        try:
+            with placement(environment.device):
+                outcome = _fit_and_evaluate(spec, dataset, watcher, tensorboard_dir, base_dir)
+        except RUN_FAILURES as exc:  # a run's own failure (a builder's sys.exit too) is data, not a crash
+            outcome = Outcome(status=RunStatus.FAILED, history=watcher.history, epochs_run=watcher.epochs,
+                              error=describe_error(exc))  # fmt: skip
     seconds = clock.seconds()
     keras.backend.clear_session(free_memory=False)
-    return record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds)
+    return record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
+                  engine=Engine.KERAS_FIT)  # fmt: skip
 
 
 def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, tensorboard_dir, base_dir) -> Outcome:
@@ -125,13 +137,11 @@ def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, t
     # mode; means weighted by batch size), only the number of steps: use big ones.
     eval_batch_size = max(batch_size, _EVAL_BATCH_SIZE)
     model.fit(
-        dataset.x_train,
-        dataset.y_train,
-        batch_size=batch_size,
+        SeedOrder(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=spec.seed),
         epochs=epochs,
         validation_data=(dataset.x_val, dataset.y_val),
         validation_batch_size=eval_batch_size,
-        shuffle=True,
+        shuffle=False,  # hypolab's order, the same as the packed engine's
         callbacks=callbacks,
         verbose=0,
     )
@@ -160,6 +170,34 @@ def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, t
         status=RunStatus.FINISHED, history=history, metrics=metrics, epochs_run=epochs_run, trainable_params=params,
         best_epoch=None if best_index is None else best_index + 1,
     )  # fmt: skip
+
+
+class SeedOrder(keras.utils.PyDataset):
+    """The training split in seed ``seed``'s order (``hypolab.order.epoch_order``), batch by batch.
+
+    Epoch ``e``'s batch ``i`` is ``x[order[i * batch_size:(i + 1) * batch_size]]``
+    with ``order = epoch_order(seed, e, n)[0]``, the last batch partial, as
+    Keras's own ``shuffle=True`` would batch a permutation; Keras calls
+    ``on_epoch_end`` after each epoch, which moves to the next epoch's order.
+    """
+
+    def __init__(self, x, y, *, batch_size: int, seed: int) -> None:
+        super().__init__(workers=1, use_multiprocessing=False)
+        self.x, self.y = x, y
+        self.batch_size, self.seed = int(batch_size), int(seed)
+        self.epoch = 0
+        self.order = epoch_order(self.seed, 0, len(y))[0]
+
+    def __len__(self) -> int:
+        return -(-len(self.y) // self.batch_size)
+
+    def __getitem__(self, index: int):
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return self.x[rows], self.y[rows]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = epoch_order(self.seed, self.epoch, len(self.y))[0]
 
 
 class _EpochWatcher(keras.callbacks.Callback):
@@ -193,26 +231,5 @@ class _EpochWatcher(keras.callbacks.Callback):
 
 
 def _tensorboard(spec: RunSpec, root: Path) -> keras.callbacks.TensorBoard:
-    """A TensorBoard callback for one run, after writing its hparams (arm, seed, config)."""
-    from tensorboard.compat.proto import event_pb2
-    from tensorboard.plugins.hparams import summary_v2
-    from tensorboard.summary.writer.event_file_writer import EventFileWriter
-
-    arm = re.sub(r"[^A-Za-z0-9_.-]+", "_", spec.arm).strip("_") or "arm"
-    log_dir = root / spec.hypothesis / f"{arm}-seed{spec.seed}-{spec.key[:8]}"
-    hparams: dict[str, Any] = {"hypothesis": spec.hypothesis, "arm": spec.arm, "seed": spec.seed}
-    hparams.update(_hparams(spec.config))
-    summary = summary_v2.hparams_pb(hparams, trial_id=f"{spec.arm}/seed {spec.seed}", start_time_secs=time.time())
-    writer = EventFileWriter(str(log_dir))
-    writer.add_event(event_pb2.Event(summary=summary, wall_time=time.time()))
-    writer.close()
-    return keras.callbacks.TensorBoard(log_dir=str(log_dir))
-
-
-def _hparams(config: TrainingConfig) -> dict[str, Any]:
-    """TensorBoard's hparams: the config's dotted leaves, scalars as they are, lists as text."""
-    return {
-        name: value if isinstance(value, (bool, int, float, str)) else str(value)
-        for name, value in config.flat().items()
-        if value is not None and value != {}
-    }
+    """A TensorBoard callback for one run, in its folder with its hparams (``hypolab.runlogs``)."""
+    return keras.callbacks.TensorBoard(log_dir=str(runlogs.log_dir(spec, root)))

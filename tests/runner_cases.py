@@ -86,7 +86,7 @@ class FakeTrainer:
             on_epoch(1, {"loss": 1.0})
         return result
 
-    def train_pack_in(self, environment, specs, dataset, *, on_epoch=None):
+    def train_pack_in(self, environment, specs, dataset, *, on_epoch=None, tensorboard_dir=None):
         self.packs.append([(s.arm, s.seed) for s in specs])
         results = [self._train(spec) for spec in specs]
         if on_epoch is not None:

@@ -197,7 +197,7 @@ def test_test_reports_from_the_analysis_record(tmp_path, fake):
     assert outcome.report_path == tmp_path / "tiny" / "index.html" and outcome.report_note is None
     assert outcome.analysis.comparisons[0].treatment == "batch 8"
     data = json.loads((tmp_path / "tiny" / "results.json").read_text(encoding="utf-8"))
-    assert {k: v for k, v in data.items() if k != "report"} == json.loads(json.dumps(outcome.analysis.to_dict()))
+    assert {k: v for k, v in data.items() if k not in ("report", "registration")} == json.loads(json.dumps(outcome.analysis.to_dict()))
     assert outcome.trained == 6 and outcome.unsuccessful == []
 
 
@@ -216,12 +216,27 @@ def test_real_training_end_to_end_loads_the_data_once(tmp_path, monkeypatch):
     assert results[0].data["sizes"] == {"train": 120, "val": 288, "test": 360}
 
 
-def test_tensorboard_logs_ask_for_one_model_per_run(tmp_path, fake):
-    results = pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=2, pack="auto"), store=tmp_path / "runs.sqlite",
-                                      device="cpu", tensorboard_dir=tmp_path / "tb")  # fmt: skip
-    assert fake.packs == []  # not packed despite pack: auto
-    assert fake.singles == [("batch 64", 0), ("batch 8", 0), ("batch 64", 1), ("batch 8", 1)]
-    assert {r.notes for r in results} == {("trained one seed at a time: --tensorboard logs need one model per run",)}
+def test_tensorboard_keeps_packing_and_trains_in_the_packed_engine(tmp_path, fake):
+    # The packed engine logs each copy from its own loop, so --tensorboard changes neither the path nor the packs.
+    pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=2, pack="auto"), store=tmp_path / "runs.sqlite",
+                            device="cpu", tensorboard_dir=tmp_path / "tb")  # fmt: skip
+    assert fake.singles == []
+    assert fake.packs == [[("batch 64", 0), ("batch 64", 1)], [("batch 8", 0), ("batch 8", 1)]]
+
+
+def test_pack_one_trains_every_seed_alone_in_the_packed_engine(tmp_path, fake):
+    pipeline.run_hypothesis(write_hypothesis(tmp_path, seeds=2, pack=1), store=tmp_path / "runs.sqlite", device="cpu")
+    assert fake.singles == []
+    assert fake.packs == [[("batch 64", 0)], [("batch 8", 0)], [("batch 64", 1)], [("batch 8", 1)]]
+
+
+def test_a_timing_metric_trains_one_seed_per_model_whatever_the_pack(tmp_path, fake):
+    path = write_hypothesis(tmp_path, seeds=2, pack="auto")
+    path.write_text(path.read_text().replace("metric: test_accuracy", "metric: train_seconds"))
+    results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    assert fake.packs == [[("batch 64", 0)], [("batch 8", 0)], [("batch 64", 1)], [("batch 8", 1)]]
+    assert all("the metric train_seconds is a timing, and seeds packed together share one wall clock" in r.notes[-1]
+               for r in results)  # fmt: skip
 
 
 def test_a_test_registers_the_file_before_training(tmp_path, fake):

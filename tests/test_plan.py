@@ -11,7 +11,7 @@ import pytest
 
 from hypolab.hypothesis import load, load_text
 from hypolab.plan import design_table, plan, run_key
-from hypolab.records import DataConfig, TrainingConfig
+from hypolab.records import DataConfig, Engine, TrainingConfig
 from hypolab.tuning.searchspec import load_search, trial_config
 
 TEXT = """\
@@ -48,10 +48,14 @@ def test_plan_interleaves_seeds_across_arms():
 def test_run_key_is_the_sha256_of_canonical_json():
     config = load_text(TEXT, file="hypotheses/wide.yaml").control.config
     data = DataConfig(name="digits", subset=100)
+    identity = {"source": "digits", "target": None, "validation_split": 0.2, "test_split": 0.2, "split_seed": 0,
+                "subset": 100}  # the data's content and split settings: no path  # fmt: skip
     canonical = json.dumps(
-        {"config": config.to_dict(), "data": data.to_dict(), "seed": 7}, sort_keys=True, separators=(",", ":")
+        {"config": config.to_dict(), "data": identity, "engine": "packed", "seed": 7}, sort_keys=True,
+        separators=(",", ":"),
     )
     assert run_key(config, data, 7) == hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    assert run_key(config, data, 7, Engine.KERAS_FIT) != run_key(config, data, 7)
     # Key order in the config dict does not matter; the config, the seed and the data do.
     reordered = dict(reversed(list(config.to_dict().items())))
     assert run_key(TrainingConfig.from_dict(reordered), data, 7) == run_key(config, data, 7)
@@ -77,10 +81,25 @@ def test_design_table_shows_only_what_differs_between_arms():
 
 
 # -- run keys pinned ---------------------------------------------------------------------------
-# test_plan_run_keys.json holds the run keys computed at d7626ea, before the resolved config
-# became a typed record: every shipped hypothesis file's, two trials of the shipped search
-# file's, and those of CASES below (kinds, optimizer arguments and early stopping written in
-# ways the resolver canonicalises). A store written before keeps every run.
+# test_plan_run_keys.json holds the run keys of every shipped hypothesis file, two trials of the
+# shipped search file, and CASES below (kinds, optimizer arguments and early stopping written in
+# ways the resolver canonicalises). They were pinned at d7626ea and moved once, on purpose, with
+# run identity (issue 13: the key holds the data's content instead of its path, and the engine);
+# any other change of a key is a bug. The fashion_mnist files are keyed on FASHION_FILES below,
+# written as the Keras cache (the real files are not downloaded in tests).
+
+FASHION_FILES = ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def keras_cache(tmp_path, monkeypatch):
+    """A Keras cache whose fashion_mnist files hold fixed bytes (only their content hash matters here)."""
+    folder = tmp_path / "keras-home" / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for index, name in enumerate(FASHION_FILES):
+        (folder / name).write_bytes(f"fashion file {index}".encode())
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
 PINNED = json.loads((Path(__file__).parent / "test_plan_run_keys.json").read_text(encoding="utf-8"))
 ROOT = Path(__file__).resolve().parent.parent

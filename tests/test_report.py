@@ -109,7 +109,8 @@ def test_results_json_is_the_analysis_at_full_precision_with_report_metadata(sin
     for key in ("metric", "direction", "alpha", "margin", "arms", "omnibus", "trend"):
         assert data[key] == expected[key]
     assert data["comparisons"][0]["pvalue"] == analysis.comparisons[0].pvalue
-    assert {k: v for k, v in data.items() if k != "report"} == expected  # the record's JSON, whole
+    assert {k: v for k, v in data.items() if k not in ("report", "registration")} == expected  # the record's JSON, whole
+    assert data["registration"]["registered"] is False  # no store registration was given
     assert data["report"]["claim"] == h.claim
     assert data["report"]["seeds"] == list(range(10))
     assert data["report"]["command"] == "hypolab test hypotheses/batchsize.yaml"
@@ -268,6 +269,7 @@ def test_write_report_takes_what_analyze_hypothesis_returns(tmp_path):
         assert str(escape(comparison.sentence)) in html
     data = json.loads((tmp_path / h.name / "results.json").read_text(encoding="utf-8"))
     report = data.pop("report")
+    data.pop("registration")
     assert data == json.loads(json.dumps(analysis.to_dict()))
     assert report["command"] == "hypolab test x.yaml" and report["runs"] == len(results)
     assert type(analysis).from_dict(data) == analysis  # results.json reads back into the record

@@ -17,6 +17,7 @@ from factories import run_result, training_config
 from hypolab.errors import StoreError
 from hypolab.records import DataConfig, RunResult, RunSpec, RunStatus
 from hypolab.store import Claim, RunStore, new_owner
+from hypolab.store.schema import APPLICATION_ID
 
 #: A record with every field set, so round trips check them all.
 EVERY_FIELD = run_result(
@@ -77,7 +78,8 @@ def test_the_config_is_stored_as_the_resolved_dict_and_read_back_as_the_record(t
     # A row whose config is not a resolved one (a key dropped) is refused, naming the run.
     damaged = json.loads(stored)
     del damaged["model"]["activation"]
-    db.execute("UPDATE runs SET config = ? WHERE key = 'k1'", (json.dumps(damaged),))
+    # (checksum '': a row from before checksums, so the config check itself is what refuses it)
+    db.execute("UPDATE runs SET config = ?, checksum = '' WHERE key = 'k1'", (json.dumps(damaged),))
     db.commit()
     db.close()
     with RunStore(path) as store, pytest.raises(
@@ -266,9 +268,10 @@ def test_a_store_under_a_file_gives_a_clear_error(tmp_path):
 def test_a_store_from_a_newer_hypolab_is_refused(tmp_path):
     path = tmp_path / "runs.sqlite"
     db = sqlite3.connect(path)
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # hypolab's marker: a store, of a later schema
     db.execute("PRAGMA user_version = 99")
     db.close()
-    with pytest.raises(StoreError, match="schema version 99; this hypolab reads version 2 or older"):
+    with pytest.raises(StoreError, match="schema version 99; this hypolab reads version 3 or older"):
         RunStore(path)
 
 

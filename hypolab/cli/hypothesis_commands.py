@@ -67,9 +67,16 @@ def plan(file: str, store_path: str | None) -> None:
     from hypolab.plan import plan as plan_runs
     from hypolab.hypothesis import load
 
+    from hypolab.errors import DataError
+    from hypolab.plan import timing_reason
+
     with cli_errors():
         h = load(file)
-    specs = plan_runs(h)
+    try:
+        specs = plan_runs(h)
+        unknown = None
+    except DataError as exc:  # a Keras set not downloaded yet: its content, part of every key, is unknown
+        specs, unknown = [], str(exc)
     click.echo(terminal_text(f"{file}: {h.claim}"))
     from hypolab.records import higher_is_better
 
@@ -81,16 +88,28 @@ def plan(file: str, store_path: str | None) -> None:
     click.echo(f"test {h.test.value}, pairing {h.pairing.value}, correction {h.correction.value}"
                + (", ordered dose series" if h.ordered else ""))
     click.echo(f"data {h.data.name} (validation {h.data.validation_split:g}, test {h.data.test_split:g}, "
-               f"split_seed {h.data.split_seed}" + (f", subset {h.data.subset}" if h.data.subset else "") + ")")
+               f"split_seed {h.data.split_seed}" + (f", subset {h.data.subset}" if h.data.subset else "") + ")"
+               + (f"; content {h.data.fingerprint[:30]}" if h.data.fingerprint and h.data.fingerprint != h.data.name else ""))
+    if h.baseline is not None:
+        click.echo(f"baseline {h.baseline.path} (sha256 {h.baseline.sha256[:12]}...)")
     click.echo("")
     _print_table(design_table(h))
     click.echo("")
-    keys = {spec.key for spec in specs}
-    click.echo(f"runs: {len(h.arms)} arms x {len(h.seeds)} seeds = {len(specs)} runs ({len(keys)} distinct run keys)")
+    runs = len(h.arms) * len(h.seeds)
+    if unknown is None:
+        keys = f"{len({spec.key for spec in specs})} distinct run keys"
+    else:
+        keys = "run keys known once the data can be read"
+    click.echo(f"runs: {len(h.arms)} arms x {len(h.seeds)} seeds = {runs} runs ({keys})")
     click.echo(f"seeds: {', '.join(str(s) for s in h.seeds)}")
+    engines = {spec.engine.value for spec in specs}
+    if engines:
+        click.echo(f"engine: {', '.join(sorted(engines))}" + (f"; {timing_reason(h)}" if timing_reason(h) else ""))
     for warning in h.warnings:
         click.echo(f"warning: {warning}")
-    if store_path is not None:
+    if unknown is not None:
+        click.echo(f"note: {unknown}")
+    if store_path is not None and unknown is None:
         for line in _power_lines(h, specs, store_path):
             click.echo(line)
 
@@ -197,17 +216,21 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
-    """Seeds per arm for 80% power at the margin, from the store's finished runs."""
-    if h.margin is None:
-        return ["power estimate skipped: the file has no 'margin' (the smallest effect of interest)."]
+    """What the store holds of the file (stale runs, registration), then seeds per arm for 80% power at the margin."""
     if not Path(store_path).is_file():
         return [f"power estimate skipped: no run store at {store_path} yet."]
+    from hypolab.cli.run_commands import standing_notes
+    from hypolab.pipeline.identity import look_up
     from hypolab.records import Pairing, RunStatus
     from hypolab.stats.power import family_alpha, seeds_needed
     from hypolab.store import RunStore
 
-    with cli_errors(), RunStore(store_path) as store:
-        results = store.results_for(spec.key for spec in specs)
+    with cli_errors(), RunStore(store_path, read_only=True) as store:
+        standing = look_up(h, store, specs)
+    results = standing.records
+    notes = standing_notes(standing)
+    if h.margin is None:
+        return [*notes, "power estimate skipped: the file has no 'margin' (the smallest effect of interest)."]
     values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
     for spec in specs:
         result = results.get(spec.key)
@@ -217,7 +240,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
         if value is not None and math.isfinite(value):
             values[spec.arm][spec.seed] = float(value)
     paired = h.pairing is Pairing.SEED
-    lines = [f"seeds per arm for {POWER:.0%} power at margin {h.margin:g} (from finished runs in {store_path}):"]
+    lines = [*notes, f"seeds per arm for {POWER:.0%} power at margin {h.margin:g} (from finished runs in {store_path}):"]
     control = values[h.control.name]
     # The level the analysis computes power at, so plan and report agree.
     level = family_alpha(h.alpha, h.correction.value, len(h.treatments))

@@ -40,7 +40,7 @@ def report(files: tuple[str, ...], store_path: str, reports_root: str) -> None:
     from hypolab.store import RunStore
 
     failed = 0
-    with cli_errors(), RunStore(store_path) as store:
+    with cli_errors(), RunStore(store_path, read_only=True) as store:
         for file in files:
             try:
                 lines = _render_one(file, store, store_path, Path(reports_root))
@@ -59,20 +59,21 @@ def report(files: tuple[str, ...], store_path: str, reports_root: str) -> None:
 def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[str]:
     from dataclasses import replace
 
-    from hypolab import pipeline, plan
+    from hypolab import pipeline
+    from hypolab.pipeline.identity import look_up
     from hypolab.hypothesis import load as load_hypothesis
     from hypolab.report import write_report
 
     h = load_hypothesis(file)
-    specs = plan.plan(h)
-    stored = store.results_for(s.key for s in specs)
-    missing = [s for s in specs if s.key not in stored]
+    standing = look_up(h, store)
+    specs, stored, missing = standing.specs, standing.records, standing.missing
     if missing:
         listed = ", ".join(f"{s.arm} seed {s.seed}" for s in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        why = "".join(f" They are missing because {reason}." for reason in standing.reasons)
         raise ReportError(
             f"{file}: {len(missing)} of {len(specs)} planned runs are not in the store {store_path} "
-            f"({listed}{more}). Expected every run of every arm; run 'hypolab test {file}' to train "
+            f"({listed}{more}).{why} Expected every run of every arm; run 'hypolab test {file}' to train "
             "them, or pass --store with the store that holds them."
         )
     # The store keeps the arm name of the hypothesis that first trained a run; show this file's.
@@ -81,9 +82,11 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
     command = shlex.join(["hypolab", "test", file, "--store", store_path])
     page = write_report(
         h, results, analysis, reports_root / h.name, command=command, index=False,
-        registered=store.first_registration(h.name),
+        registered=store.registration(h.name),
     )  # fmt: skip
     lines = [f"{h.name}: {len(results)} stored runs"]
+    if standing.registration.flagged:
+        lines.append(f"Warning: {standing.registration.summary()}. The verdicts below use the file as it reads now.")
     for comparison in analysis.comparisons:
         lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
                      f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip

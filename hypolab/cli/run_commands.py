@@ -76,6 +76,10 @@ def summary_lines(outcome, store_path: str) -> list[str]:
     h = outcome.hypothesis
     total = len(outcome.results)
     lines = [f"{h.name}: {total} runs ({outcome.trained} trained now, {total - outcome.trained} from the store {store_path})"]
+    for reason in outcome.stale:
+        lines.append(f"  stored runs not reused: {reason}")
+    if outcome.registration is not None and outcome.registration.flagged:
+        lines.append(f"Warning: {outcome.registration.summary()}. The verdicts below use the file as it reads now.")
     for result in outcome.unsuccessful:
         lines.append(f"  {result.status.value}: {result.arm}, seed {result.seed}: {result.error}")
     if outcome.analysis is None:
@@ -99,35 +103,70 @@ def status(file, store_path) -> None:
     """Show runs finished, diverged, failed, running and pending per arm.
 
     With FILE, counts FILE's planned runs as it reads now; without, every
-    hypothesis the store has seen, as last planned.
+    hypothesis the store has seen, each counted from its file as it reads
+    now (as last planned where the file cannot be read). Stored runs that no
+    longer match a file (other data, another baseline, an edited file) are
+    named with the reason. Never writes to the store.
     """
-    from hypolab.store import ArmStatus, RunStore
+    from hypolab.hypothesis import load as load_hypothesis
+    from hypolab.pipeline.identity import look_up
+    from hypolab.store import RunStore
 
     with cli_errors():
+        exists = Path(store_path).exists()
         if file is None:
-            if not Path(store_path).exists():
+            if not exists:
                 click.echo(f"No run store at {store_path} yet. Run 'hypolab test FILE' first, or pass --store.")
                 return
-            with RunStore(store_path) as store:
-                blocks = [(name, path, store.arm_status(name)) for name, path in store.hypotheses()]
+            with RunStore(store_path, read_only=True) as store:
+                blocks = [_registered_block(store, name, path) for name, path in store.hypotheses()]
             if not blocks:
                 click.echo(f"The run store {store_path} has no hypotheses yet.")
         else:
-            from hypolab import plan
-            from hypolab.hypothesis import load as load_hypothesis
-
             h = load_hypothesis(file)
-            planned = [(s.key, s.arm, s.seed) for s in plan.plan(h)]
-            if Path(store_path).exists():
-                with RunStore(store_path) as store:
-                    blocks = [(h.name, file, store.arm_status(h.name, planned))]
+            if exists:
+                with RunStore(store_path, read_only=True) as store:
+                    standing = look_up(h, store)
             else:  # nothing trained yet; do not create a store just to look
-                arms = {arm: sum(1 for _, a, _ in planned if a == arm) for _, arm, _ in planned}
-                blocks = [(h.name, file, [ArmStatus(h.name, arm, n, 0, 0, 0, 0) for arm, n in arms.items()])]
-    for name, path, rows in blocks:
+                standing = look_up(h, None)
+            blocks = [(h.name, file, standing.rows, standing_notes(standing))]
+    for name, path, rows, notes in blocks:
         click.echo(terminal_text(f"{name} ({path})"))
         for line in _table(rows):
             click.echo(terminal_text(f"  {line}"))
+        for note in notes:
+            click.echo(terminal_text(f"  {note}"))
+
+
+def _registered_block(store, name: str, path: str):
+    """A hypothesis the store has seen, counted from its file as it reads now where it can be read."""
+    from hypolab.errors import HypolabError
+    from hypolab.hypothesis import load as load_hypothesis
+    from hypolab.pipeline.identity import look_up
+
+    identity = store.plan_identity(name)
+    # The path as given when planned (relative to where that command ran), then its absolute form.
+    candidates = [Path(path)] + ([Path(identity.path)] if identity is not None and identity.path else [])
+    found = next((c for c in candidates if c.is_file()), None)
+    why = f"{path} is not there"
+    if found is not None:
+        try:
+            h = load_hypothesis(found)
+            if h.name == name:
+                standing = look_up(h, store)
+                return name, path, standing.rows, standing_notes(standing)
+            why = f"{found} is now named {h.name}"
+        except HypolabError as exc:
+            why = f"{found} does not load: {str(exc).splitlines()[0]}"
+    return name, path, store.arm_status(name), [f"counted as last planned: {why}"]
+
+
+def standing_notes(standing) -> list[str]:
+    """What ``status``, ``plan`` and ``test`` say below a hypothesis's counts: stale runs, registration."""
+    notes = [f"stored runs do not match the file: {reason}" for reason in standing.reasons]
+    if standing.registration.flagged:
+        notes.append(f"registration: {standing.registration.summary()}")
+    return notes
 
 
 def _table(rows) -> list[str]:

@@ -29,8 +29,10 @@ from hypolab.store import DEFAULT_STORE
               help="Where tune-<name>/ (the report and Keras Tuner's project) is written.")  # fmt: skip
 @click.option("--baselines", "baselines_root", type=click.Path(file_okay=False), default="baselines",
               show_default=True, help="Where <name>.yaml, the baseline file, is written.")  # fmt: skip
+@click.option("--force", is_flag=True,
+              help="Replace <name>.yaml even where hypotheses registered in --store built on it.")  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Print Keras Tuner's line per trial.")
-def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_root, verbose) -> None:
+def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_root, force, verbose) -> None:
     """Search a strong baseline for FILE (a search file) with Keras Tuner.
 
     Writes baselines/<name>.yaml (reuse it with `baseline:` in a hypothesis
@@ -54,6 +56,7 @@ def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_ro
             reports_root=reports_root, baselines_root=baselines_root,
             progress=make_progress() if confirm_runs else None, verbose=1 if verbose else 0,
             on_trial=None if verbose else _print_trial, command=shlex.join(["hypolab", *sys.argv[1:]]),
+            force=force,
         )  # fmt: skip
     for line in summary_lines(outcome):
         click.echo(line)

@@ -121,10 +121,10 @@ def load_keras_set(name: str) -> RawData:
             file is corrupt; the message says what to download and where to put it.
     """
     home = keras_home()
-    files = _cached_files(name, home)
+    files = cached_files(name, home)
     if files is None:
         _download(name, home)
-        files = _cached_files(name, home)
+        files = cached_files(name, home)
         if files is None:
             raise DataError(
                 f"{name}: the download finished but {_expected(name, home)} is missing."
@@ -153,7 +153,8 @@ def load_keras_set(name: str) -> RawData:
     )  # fmt: skip
 
 
-def _cached_files(name: str, home: Path) -> list[Path] | None:
+def cached_files(name: str, home: Path) -> list[Path] | None:
+    """The Keras cache files of ``mnist``, ``fashion_mnist`` or ``cifar10`` under ``home``, or None where any is missing."""
     datasets = home / "datasets"
     if name == "mnist":
         paths = [datasets / "mnist.npz"]

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from hypolab import datasets, device
+from hypolab.errors import DataError
+from hypolab.fingerprint import data_fingerprint
 from hypolab.executors.protocol import (
     EpochEnded,
     EventHandler,
@@ -43,14 +45,12 @@ from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
     Environment,
+    RUN_FAILURES,
     Outcome,
     describe_error,
     record,
     with_note,
 )
-
-#: The note of an arm trained one seed at a time because of ``--tensorboard``.
-TENSORBOARD_NOTE = "trained one seed at a time: --tensorboard logs need one model per run"
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,14 @@ class Worker:
             DataError: the data cannot be loaded.
         """
         self.environment()  # before data loading may import Keras: ``cpu`` hides the GPUs first
-        return self._datasets.get(data, base_dir)
+        dataset = self._datasets.get(data, base_dir)
+        if data.fingerprint is not None and data_fingerprint(data, base_dir) != data.fingerprint:
+            raise DataError(
+                f"data.name: {data.name!r} changed since its runs were planned (its content hash is now "
+                f"{data_fingerprint(data, base_dir)}, planned on {data.fingerprint}). Expected the data the run "
+                "keys were made for; run the command again to plan the runs of the data as it is now."
+            )
+        return dataset
 
     def pack_choice(
         self,
@@ -119,14 +126,17 @@ class Worker:
         """How many seeds of an arm train in one model here (see ``Executor.pack_choice``)."""
         if requested == 1:
             return PackChoice(size=1)
-        if self.settings.tensorboard_dir is not None:
-            return PackChoice(size=1, note=TENSORBOARD_NOTE)
         from hypolab import packing
 
         reason = packing.unsupported_reason(config)
         if reason is not None:
             return PackChoice(size=1, note=f"trained one seed at a time: {reason}")
-        return PackChoice(size=packing.pack_size(config, self.dataset(data, base_dir), runs, requested))
+        dataset = self.dataset(data, base_dir)
+        try:
+            return PackChoice(size=packing.pack_size(config, dataset, runs, requested))
+        except RUN_FAILURES as exc:  # a model that cannot even be sized fails each of its runs, with its message
+            return PackChoice(size=1, note=f"trained one seed at a time: sizing a pack failed "
+                                           f"({describe_error(exc, located=False)})")  # fmt: skip
 
     def train(self, unit: WorkUnit, emit: EventHandler) -> None:
         """Train one unit; emit ``RunsStarted``, ``EpochEnded`` and one ``RunFinished`` per spec.
@@ -157,8 +167,9 @@ class Worker:
         emit(RunsStarted(unit.keys))
         clock = Clock()
         try:
-            return packing.train_pack_in(environment, unit.specs, dataset, on_epoch=_epoch_reporter(unit.specs, emit))
-        except Exception as exc:  # as in train_in: a failure is recorded, the other units go on
+            return packing.train_pack_in(environment, unit.specs, dataset, on_epoch=_epoch_reporter(unit.specs, emit),
+                                         tensorboard_dir=self.settings.tensorboard_dir)  # fmt: skip
+        except RUN_FAILURES as exc:  # as in train_in: a failure is recorded, the other units go on
             failed = Outcome(status=RunStatus.FAILED, error=f"packed training failed: {describe_error(exc, located=False)}")
             return [record(spec, failed, environment, sizes=dataset.sizes, clock=clock) for spec in unit.specs]
 

@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
 from hypolab.records import Arm, DataConfig, Hypothesis
-from hypolab.hypothesis.baseline import Layer, load_baseline
+from hypolab.fingerprint import with_fingerprint
+from hypolab.hypothesis.baseline import Layer, check_tuned_data, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
 from hypolab.hypothesis.messages import Problem, kind_of
 from hypolab.hypothesis.naming import output_name
@@ -148,6 +149,22 @@ class _Loader:
         if control is not None or treatments:
             for error in check_arms(control, treatments, doc):
                 self.add(error)
+        data_config = None
+        if spec is not None:
+            data_config = with_fingerprint(DataConfig(
+                name=data_name or spec.data.name,
+                target=spec.data.target,
+                validation_split=spec.data.validation_split,
+                test_split=spec.data.test_split,
+                split_seed=spec.data.split_seed,
+                subset=spec.data.subset,
+            ))  # fmt: skip
+        baseline = next((layer for layer in layers if layer.ref is not None), None)
+        if baseline is not None and data_config is not None and data_name is not None:
+            errors, notes = check_tuned_data(doc, baseline, data_config)
+            for error in errors:
+                self.add(error)
+            warnings = [*warnings, *notes]
         for error in check_name(output_name(doc.file), doc):
             self.add(error)
 
@@ -170,19 +187,13 @@ class _Loader:
             ordered=spec.ordered,
             pack=spec.pack,
             failed_as_worst=spec.failed_runs == "worst",
-            data=DataConfig(
-                name=data_name or spec.data.name,
-                target=spec.data.target,
-                validation_split=spec.data.validation_split,
-                test_split=spec.data.test_split,
-                split_seed=spec.data.split_seed,
-                subset=spec.data.subset,
-            ),
+            data=data_config,
             base=base,
             control=_record(control, data, is_control=True),
             treatments=tuple(_record(arm, data, is_control=False) for arm in treatments),
             source=doc.text,
             warnings=tuple(warnings),
+            baseline=None if baseline is None else baseline.ref,
         )
 
     # -- base ---------------------------------------------------------------

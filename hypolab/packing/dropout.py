@@ -2,7 +2,7 @@
 
 A packed copy's dropout masks come from a counter-based hash (Wellons'
 ``lowbias32``) of a per-example, per-copy int32 key, fed with the data and
-drawn from the copy's seed (``hypolab.packing.fit.epoch_order``), of the
+drawn from the copy's seed (``hypolab.order.epoch_order``), of the
 layer's salt and of the element's position within the copy's example. No
 random state is shared between copies or advanced by other copies, so a
 copy's masks are the same whether it trains alone or in a pack of any size,

@@ -3,7 +3,8 @@
 - copy k starts from seed k's plain initial weights (``build_packed``);
 - each epoch, copy k sees the training data in its own order, and its dropout
   masks come from its own keys; both are drawn from
-  ``numpy.random.default_rng([seed, epoch])`` only (``epoch_order``), so a
+  ``numpy.random.default_rng([seed, epoch])`` only (``hypolab.order.epoch_order``,
+  the order every training path uses), so a
   seed trains the same alone or beside any other seeds, and an interrupted
   arm resumes exactly;
 - the loss is the sum of the copies' mean losses, so each copy's gradient is
@@ -29,6 +30,7 @@ import numpy as np
 
 from hypolab import models
 from hypolab.models.history import score_metric
+from hypolab.order import epoch_order
 from hypolab.packing.copies import CopyState, StopRule
 from hypolab.packing.evaluate import eval_batch_size, evaluate_copies
 from hypolab.packing.model import build_packed
@@ -44,24 +46,6 @@ from hypolab.records import Dataset, OptimizerSettings, Task, TrainingConfig
 from hypolab.run_record import Outcome
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
-
-
-def epoch_order(seed: int, epoch: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Copy ``seed``'s data order and dropout keys for one epoch.
-
-    Args:
-        seed: the run's seed.
-        epoch: 0-based epoch.
-        n: training examples.
-
-    Returns:
-        ``(order, keys)``: a permutation of ``range(n)`` and one int32 key per
-        position, drawn from ``numpy.random.default_rng([seed, epoch])`` only.
-    """
-    rng = np.random.default_rng([int(seed) % (1 << 63), int(epoch)])
-    order = rng.permutation(n).astype(np.int32)
-    keys = rng.integers(0, 1 << 32, size=n, dtype=np.uint32).view(np.int32)
-    return order, keys
 
 
 def compile_packed(
@@ -118,6 +102,7 @@ def fit_copies(
     copies: Sequence[CopyState],
     *,
     on_epoch: EpochCallback | None = None,
+    on_copy_epoch: Callable[[int, int, Mapping[str, float]], None] | None = None,
 ) -> TrainedPack:
     """Train one packed model whose copy k is ``copies[k].seed``; test each copy.
 
@@ -130,6 +115,8 @@ def fit_copies(
         copies: one fresh ``CopyState(seed=...)`` per seed.
         on_epoch: called with the 1-based epoch and the mean logs of the
             copies still training.
+        on_copy_epoch: called with ``(k, epoch, logs)`` for each copy k still
+            training after each 0-based epoch (its own logs: TensorBoard).
     """
     # The resolved config: the hypothesis stage filled every default.
     loss = models.loss_for(config.loss, dataset.task)
@@ -185,6 +172,8 @@ def fit_copies(
                     f"val_{score}": float(val_score[k]),
                 }
                 epoch_logs.append(logs)
+                if on_copy_epoch is not None and k < real:
+                    on_copy_epoch(k, epoch, logs)
                 copy.end_epoch(epoch, logs, rule, lambda k=k: net.copy_weights(k))
         if on_epoch is not None and epoch_logs:
             on_epoch(epoch + 1, {name: float(np.mean([l[name] for l in epoch_logs])) for name in epoch_logs[0]})

@@ -18,33 +18,14 @@ import math
 from collections.abc import Sequence
 
 from hypolab.device import available_memory
-from hypolab.records import CustomConfig, Dataset, RunSpec, TrainingConfig
-
-#: Optimizers whose update of a weight depends on the whole tensor (factored
-#: moments, trust ratios, orthogonalisation), which would couple the copies.
-COUPLING_OPTIMIZERS = ("adafactor", "lamb", "muon")
+from hypolab.plan import unsupported_reason
+from hypolab.records import Dataset, RunSpec, TrainingConfig
 
 #: Bytes per parameter per copy: weights, gradients, up to two moment slots,
 #: and the early-stopping snapshots (float32).
 _BYTES_PER_PARAM = 4 * 6
 #: Activation bytes per value: forward output, its gradient, masks and temporaries.
 _BYTES_PER_ACTIVATION = 4 * 4
-
-
-def unsupported_reason(config: TrainingConfig) -> str | None:
-    """Why an arm's config cannot be packed, or None where it can.
-
-    Example:
-
-    >>> unsupported_reason(replace(config, model=CustomConfig(builder="m:f", args={})))
-    "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"
-    """
-    if isinstance(config.model, CustomConfig):
-        return f"model.kind {config.model.kind.value!r}: a custom builder's model cannot be rebuilt with stacked weights"
-    optimizer = config.optimizer.name.lower()
-    if optimizer in COUPLING_OPTIMIZERS:
-        return f"optimizer {optimizer!r} updates a weight from the whole tensor, which would couple the seeds"
-    return None
 
 
 def supports(config: TrainingConfig) -> bool:

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import keras
@@ -19,14 +20,17 @@ from hypolab.device import placement, prepare
 from hypolab.errors import ModelError
 from hypolab.packing.copies import CopyState
 from hypolab.packing.fit import EpochCallback, fit_copies
-from hypolab.records import Dataset, RunResult, RunSpec, RunStatus
+from hypolab.runlogs import RunLog
+from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Timing
 from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
     Environment,
+    RUN_FAILURES,
     Outcome,
     describe_error,
     record,
+    seed_problem,
     utc_now,
 )
 
@@ -64,14 +68,25 @@ def train_pack_in(
     dataset: Dataset,
     *,
     on_epoch: EpochCallback | None = None,
+    tensorboard_dir: str | os.PathLike[str] | None = None,
 ) -> list[RunResult]:
     """Train the specs of one arm as one packed model where ``environment`` says (set up already).
 
+    Any number of seeds, one included: every ``mlp``/``cnn`` run trains here
+    (the ``packed`` engine), so a seed's numbers do not depend on how its arm
+    was split into packs.
+
+    Args:
+        tensorboard_dir: write each run's TensorBoard log there (``hypolab.runlogs``), from the
+            engine's epoch loop, one folder per copy; None writes none.
+
     Returns:
         One ``RunResult`` per spec, in order, with every field the plain
-        runner fills; ``notes`` say the run was packed and with how many seeds.
+        runner fills; ``notes`` say the run was packed and with how many seeds;
+        ``timing`` is ``own`` for a pack of one seed, ``shared`` otherwise.
         Like ``train_in`` it does not raise for a run's own failure: an
-        exception fails every run of the pack, a NaN loss diverges one copy.
+        exception (a ``sys.exit`` too) fails every run of the pack, a NaN loss
+        diverges one copy, a seed the backends cannot take fails that run alone.
 
     Raises:
         ModelError: the specs do not share one config, or the config cannot
@@ -80,29 +95,49 @@ def train_pack_in(
     specs = list(specs)
     _check_one_arm(specs)
     clock = Clock()
+    refused = {spec.key: problem for spec in specs if (problem := seed_problem(spec.seed)) is not None}
+    trainable = [spec for spec in specs if spec.key not in refused]
+    outcomes: dict[str, Outcome] = {key: Outcome(status=RunStatus.FAILED, error=problem) for key, problem in refused.items()}
+    if trainable:
+        outcomes.update(zip((s.key for s in trainable), _fit(environment, trainable, dataset, on_epoch, tensorboard_dir)))
+    finished_at = utc_now()
+    size = len(trainable)
+    seconds = clock.seconds() / max(size, 1)
+    timing = Timing.OWN if size == 1 else Timing.SHARED
+    if size == 1:
+        notes = ("packed engine: trained alone (one seed per model)",)
+    else:
+        notes = (f"packed: trained as one of {size} copies of one model "
+                 f"(seeds {', '.join(str(s.seed) for s in trainable)}); "
+                 f"train_seconds is the pack's wall time divided by {size}",)  # fmt: skip
+    return [
+        record(spec, outcomes[spec.key], environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
+               finished_at=finished_at, notes=notes if spec.key not in refused else (), engine=Engine.PACKED,
+               timing=timing)  # fmt: skip
+        for spec in specs
+    ]
+
+
+def _fit(environment: Environment, specs: list[RunSpec], dataset: Dataset, on_epoch: EpochCallback | None,
+         tensorboard_dir: str | os.PathLike[str] | None) -> list[Outcome]:  # fmt: skip
+    """Each spec's outcome of one packed training (every one failed where the pack as a whole failed)."""
     copies = [CopyState(seed=s.seed) for s in specs]
+    logs = [] if tensorboard_dir is None else [RunLog(spec, tensorboard_dir) for spec in specs]
     keras.backend.clear_session(free_memory=False)
     try:
         with placement(environment.device):
-            outcomes = fit_copies(specs[0].config, dataset, copies, on_epoch=on_epoch).outcomes
+            return fit_copies(specs[0].config, dataset, copies, on_epoch=on_epoch,
+                              on_copy_epoch=(lambda k, epoch, values: logs[k].epoch(epoch, values)) if logs else None,
+                              ).outcomes  # fmt: skip
     except ModelError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the pack's own failure is data, as for one run
+    except RUN_FAILURES as exc:  # the pack's own failure (a builder's sys.exit too) is data, as for one run
         error = describe_error(exc, located=False)
-        outcomes = [Outcome(status=RunStatus.FAILED, history=c.history, epochs_run=c.epochs, error=error) for c in copies]
-    keras.backend.clear_session(free_memory=False)
-    finished_at = utc_now()
-    seconds = clock.seconds() / len(specs)
-    notes = (
-        f"packed: trained as one of {len(specs)} copies of one model "
-        f"(seeds {', '.join(str(s.seed) for s in specs)}); "
-        f"train_seconds is the pack's wall time divided by {len(specs)}",
-    )
-    return [
-        record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
-               finished_at=finished_at, notes=notes)  # fmt: skip
-        for spec, outcome in zip(specs, outcomes)
-    ]
+        return [Outcome(status=RunStatus.FAILED, history=c.history, epochs_run=c.epochs, error=error) for c in copies]
+    finally:
+        for log in logs:
+            log.close()
+        keras.backend.clear_session(free_memory=False)
 
 
 def _check_one_arm(specs: Sequence[RunSpec]) -> None:

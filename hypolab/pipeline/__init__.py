@@ -30,10 +30,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from hypolab.errors import HypolabError
+from hypolab.errors import AnalysisError, HypolabError
 from hypolab.pipeline.training import execute
 from hypolab.progress import Progress
-from hypolab.records import Analysis, Hypothesis, RunOptions, RunResult, RunStatus
+from hypolab.records import (
+    Analysis,
+    Hypothesis,
+    Registration,
+    RegistrationCheck,
+    RunOptions,
+    RunResult,
+    RunStatus,
+    Timing,
+    is_timing_metric,
+)
 from hypolab.records.runs import DEFAULT_STORE, Device
 from hypolab.store import RunStore
 
@@ -50,6 +60,9 @@ class TestOutcome:
         analysis_error: why there is no analysis (e.g. too few finished runs).
         report_path: the report's ``index.html``, or None.
         report_note: why there is no report, or None.
+        registration: how the file (and its baseline) compares with its first registration.
+        stale: why stored runs of the file's earlier plan were not reused (other data,
+            another baseline, an edited file); empty where nothing was stale.
     """
 
     __test__ = False  # not a pytest test class
@@ -61,6 +74,8 @@ class TestOutcome:
     analysis_error: str | None = None
     report_path: Path | None = None
     report_note: str | None = None
+    registration: RegistrationCheck | None = None
+    stale: tuple[str, ...] = ()
 
     @property
     def unsuccessful(self) -> list[RunResult]:
@@ -158,20 +173,24 @@ def test(
     from hypolab.report.write import check_can_write
 
     check_can_write(h, Path(reports_root) / h.name)  # before training: a report it cannot write costs no run
+    stale = _stale_before(h, open_store if open_store is not None else options.store)
     trained_now = execute(h, options, progress=progress, store=open_store)
     results, trained = trained_now.results, trained_now.trained
+    from hypolab.hypothesis.registration import check_registration
+
+    registered = _registration(open_store if open_store is not None else options.store, h.name)
+    check = check_registration(h, registered)
     try:
         analysis = analyze_hypothesis(h, results)
     except HypolabError as exc:
         return TestOutcome(hypothesis=h, results=results, trained=trained, analysis_error=str(exc),
-                           report_note="no report without an analysis")  # fmt: skip
+                           report_note="no report without an analysis", registration=check, stale=stale)  # fmt: skip
     from hypolab.report import write_report
 
-    registered = _registration(open_store if open_store is not None else options.store, h.name)
     report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command,
                                registered=registered)  # fmt: skip
     return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
-                       report_path=report_path)  # fmt: skip
+                       report_path=report_path, registration=check, stale=stale)  # fmt: skip
 
 
 test.__test__ = False  # a library function, not a pytest test, wherever it is imported
@@ -228,6 +247,7 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
     """
     from hypolab import stats
 
+    check_one_path(h, results)
     values, seeds, failed = metric_values(h, results)
     return stats.analyze(
         values,
@@ -246,9 +266,57 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
     )
 
 
-def _registration(store: RunStore | str | os.PathLike[str], name: str) -> tuple[str, str] | None:
-    """The hypothesis file's text as first registered in the store, and when."""
+def check_one_path(h: Hypothesis, results: Sequence[RunResult]) -> None:
+    """Refuse an arm whose runs went through different training paths, or a timing from a shared clock.
+
+    Run keys hold the engine, so a plan never mixes engines; records from
+    elsewhere (the Python API, a store migrated from before engines were
+    recorded) might.
+
+    Raises:
+        AnalysisError: an arm mixes engines, or ``h.metric`` is a timing and
+            a run's time is a share of its pack's.
+    """
+    for arm in h.arms:
+        runs = [r for r in results if r.arm == arm.name]
+        engines = sorted({"unknown (a record from before hypolab recorded it)" if r.engine is None else r.engine.value
+                          for r in runs})  # fmt: skip
+        if len(engines) > 1:
+            by_engine = "; ".join(
+                f"{engine}: seeds {', '.join(str(r.seed) for r in runs if (r.engine.value if r.engine else engines[0]) == engine)}"
+                for engine in engines
+            )
+            raise AnalysisError(
+                f"arm {arm.name!r} of {h.name} mixes training paths ({by_engine}). Expected every run of an arm "
+                f"from one engine, so its seeds are comparable; retrain it with 'hypolab test {h.path} --rerun'."
+            )
+        if is_timing_metric(h.metric):
+            shared = [r.seed for r in runs if r.timing is not Timing.OWN]
+            if shared:
+                raise AnalysisError(
+                    f"arm {arm.name!r} of {h.name}: the metric {h.metric} of seeds {', '.join(map(str, shared))} is "
+                    "not the run's own measurement (a share of a pack's wall time, or not recorded). Expected "
+                    f"runs timed alone; retrain them with 'hypolab test {h.path} --rerun'."
+                )
+
+
+def _registration(store: RunStore | str | os.PathLike[str], name: str) -> Registration | None:
+    """The hypothesis file's text as first registered in the store, when, and on which baseline."""
     if isinstance(store, RunStore):
-        return store.first_registration(name)
-    with RunStore(store) as run_store:
-        return run_store.first_registration(name)
+        return store.registration(name)
+    with RunStore(store, read_only=True) as run_store:
+        return run_store.registration(name)
+
+
+def _stale_before(h: Hypothesis, store: RunStore | str | os.PathLike[str]) -> tuple[str, ...]:
+    """Why the runs of ``h``'s last registered plan will not be reused, read before this test replans it."""
+    from hypolab.pipeline.identity import look_up
+
+    if h.data.fingerprint is None:
+        return ()  # a Keras set not downloaded yet: nothing of it can be stored here
+    if isinstance(store, RunStore):
+        return tuple(look_up(h, store).reasons)
+    if not Path(store).is_file():
+        return ()
+    with RunStore(store, read_only=True) as run_store:
+        return tuple(look_up(h, run_store).reasons)

@@ -27,7 +27,10 @@ from hypolab.executors import (
     WorkUnit,
 )
 from hypolab.progress import NullProgress, Progress
-from hypolab.records import Hypothesis, RunOptions, RunResult, RunSpec, RunStatus
+from hypolab.fingerprint import text_sha256, with_fingerprint
+from hypolab.plan import timing_reason
+from hypolab.records import Engine, Hypothesis, PlanIdentity, RunOptions, RunResult, RunSpec, RunStatus
+from hypolab.run_record import utc_now
 from hypolab.store import Claim, RunStore, new_owner
 
 #: How often a waiting process looks again at runs another process trains.
@@ -71,33 +74,68 @@ def execute(
     from hypolab import executors
     from hypolab import plan as planning
 
-    specs = planning.plan(h)
-    run_store = store if store is not None else RunStore(options.store)
-    started = time.time()
+    owned = None  # an executor this call creates (and closes)
     try:
-        run_store.register_plan(h.name, h.path, specs)
-        run_store.register_source(h.name, h.source)
-        stored = run_store.results_for(s.key for s in specs)
-        todo = [s for s in specs if _needs_training(stored.get(s.key), options.rerun)]
-        trained = 0
-        if todo:
-            chosen = executor if executor is not None else executors.create(options)
-            try:
-                driver = _Driver(h, run_store, chosen, progress or NullProgress(), started=started, rerun=options.rerun)
-                driver.train(specs, todo, h.pack if options.pack is None else options.pack)
-                trained = len(driver.trained)
-            finally:
-                if executor is None:
-                    chosen.close()
-        results = run_store.results_for(s.key for s in specs)
-        missing = [s for s in specs if s.key not in results]
-        if missing:
-            raise HypolabError(f"{len(missing)} planned runs have no record after training (first: {missing[0].arm}, "
-                               f"seed {missing[0].seed}). Run the same command again to train them.")  # fmt: skip
-        return Trained(results=[replace(results[s.key], arm=s.arm) for s in specs], trained=trained)
+        if h.data.fingerprint is None:
+            # A Keras data set not downloaded yet: its content, part of every key, is known once it is.
+            owned = executor or executors.create(options)
+            owned.prepare(h.data, _base_dir(h))
+            h = replace(h, data=with_fingerprint(h.data))
+        specs = planning.plan(h)
+        run_store = store if store is not None else RunStore(options.store)
+        try:
+            trained = _train_missing(h, specs, run_store, options, progress, executor or owned)
+            results = run_store.results_for(s.key for s in specs)
+        finally:
+            if store is None:
+                run_store.close()
     finally:
-        if store is None:
-            run_store.close()
+        if owned is not None and executor is None:
+            owned.close()
+    missing = [s for s in specs if s.key not in results]
+    if missing:
+        raise HypolabError(f"{len(missing)} planned runs have no record after training (first: {missing[0].arm}, "
+                           f"seed {missing[0].seed}). Run the same command again to train them.")  # fmt: skip
+    return Trained(results=[replace(results[s.key], arm=s.arm) for s in specs], trained=trained)
+
+
+def _train_missing(h: Hypothesis, specs: list[RunSpec], run_store: RunStore, options: RunOptions,
+                   progress: Progress | None, executor: Executor | None) -> int:  # fmt: skip
+    """Register the plan, then train what the store lacks; return how many runs trained.
+
+    Without an ``executor``, the one ``options`` ask for is created (only where a run needs training).
+    """
+    from hypolab import executors
+
+    started = time.time()
+    run_store.register_plan(h.name, h.path, specs, plan_identity(h, specs))
+    run_store.register_source(h.name, h.source, h.baseline)
+    stored = run_store.results_for(s.key for s in specs)
+    todo = [s for s in specs if _needs_training(stored.get(s.key), options.rerun)]
+    if not todo:
+        return 0
+    chosen = executor if executor is not None else executors.create(options)
+    try:
+        driver = _Driver(h, run_store, chosen, progress or NullProgress(), started=started, rerun=options.rerun)
+        driver.train(specs, todo, h.pack if options.pack is None else options.pack)
+        return len(driver.trained)
+    finally:
+        if executor is None:
+            chosen.close()
+
+
+def plan_identity(h: Hypothesis, specs: Sequence[RunSpec]) -> PlanIdentity:
+    """What the plan of ``h`` rests on, registered with it (``RunStore.register_plan``)."""
+    return PlanIdentity(
+        hypothesis=h.name, path=str(Path(h.path).resolve()) if h.path else "",
+        data=specs[0].data if specs else h.data, baseline=h.baseline, source_sha256=text_sha256(h.source),
+        planned_at=utc_now(),
+    )  # fmt: skip
+
+
+def _base_dir(h: Hypothesis) -> str | None:
+    """Where a relative data file and a custom builder of ``h`` are found: its file's folder."""
+    return str(Path(h.path).parent) if h.path else None
 
 
 def _needs_training(record: RunResult | None, rerun: bool) -> bool:
@@ -136,7 +174,7 @@ class _Driver:
         self.started = started
         # --rerun: only records written from now on count as done.
         self.fresh_since = started if rerun else None
-        self.base_dir = str(Path(h.path).parent) if h.path else None
+        self.base_dir = _base_dir(h)
         self.choices: dict[str, PackChoice] = {}
         self.specs: dict[str, RunSpec] = {}
         self.deferred: list[RunSpec] = []
@@ -145,11 +183,13 @@ class _Driver:
     def train(self, specs: list[RunSpec], todo: list[RunSpec], requested: int | str) -> None:
         h = self.h
         self.specs = {spec.key: spec for spec in specs}
-        self.executor.prepare(h.data, self.base_dir)  # device and data errors surface before any claim
+        data = specs[0].data  # with its content fingerprint: the worker checks it still holds
+        self.executor.prepare(data, self.base_dir)  # device and data errors surface before any claim
+        timing = timing_reason(h)
         for arm in h.arms:
-            self.choices[arm.name] = self.executor.pack_choice(
-                arm.config, h.data, base_dir=self.base_dir, runs=len(h.seeds), requested=requested
-            )
+            choice = self.executor.pack_choice(arm.config, data, base_dir=self.base_dir, runs=len(h.seeds),
+                                               requested=1 if timing else requested)  # fmt: skip
+            self.choices[arm.name] = PackChoice(size=1, note=timing) if timing else choice
         packed = [choice.size for choice in self.choices.values() if choice.size > 1]
         # One round size for every arm keeps them balanced; unpacked arms train the round's seeds one by one.
         round_size = min(packed) if packed else 1
@@ -162,10 +202,17 @@ class _Driver:
                 time.sleep(POLL_SECONDS)
                 retry, self.deferred = self.deferred, []
                 self.executor.run(self._claimed(_rounds(h, retry, 1)), self._on_event)
-        finally:
+        except BaseException:
             heartbeat.stop()
-            self.store.release(self.owner)
             self.progress.close()
+            try:
+                self.store.release(self.owner)
+            except HypolabError:
+                pass  # the store fault being raised says more; the leases go stale with this process
+            raise
+        heartbeat.stop()
+        self.progress.close()
+        self.store.release(self.owner)
 
     def _claimed(self, rounds: Iterable[list[RunSpec]]) -> Iterator[WorkUnit]:
         """The rounds as units of work, each claimed when the executor asks for it.
@@ -184,10 +231,14 @@ class _Driver:
                     self.deferred.append(spec)
             if claimed:
                 choice = self.choices[claimed[0].arm]
-                # Even a lone seed of a packed arm (a remainder, a retry, a run taken
-                # over from another process) goes through the packed path: a seed's
-                # numbers must not depend on how its arm happened to be split.
-                yield WorkUnit(specs=tuple(claimed), packed=choice.size > 1, base_dir=self.base_dir, note=choice.note)
+                # Every run of a packed-engine config trains in the packed engine, alone or
+                # beside other seeds (a remainder, a retry, --pack 1, --tensorboard, a run
+                # taken over from another process): a seed's numbers must not depend on how
+                # its arm happened to be split. The engine is part of the key.
+                packed = claimed[0].engine is Engine.PACKED
+                groups = [claimed] if packed and choice.size > 1 else [[spec] for spec in claimed]
+                for group in groups:
+                    yield WorkUnit(specs=tuple(group), packed=packed, base_dir=self.base_dir, note=choice.note)
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, RunFinished):

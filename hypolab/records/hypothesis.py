@@ -139,6 +139,15 @@ METRICS: dict[str, bool] = {
 }
 
 
+def is_timing_metric(metric: str) -> bool:
+    """Whether ``metric`` measures time (``train_seconds``, ...): a value only one run trained alone can give.
+
+    A pack of seeds shares one wall clock, so a hypothesis about such a
+    metric trains one seed per model (``hypolab.plan.pack_for``).
+    """
+    return metric.endswith("_seconds")
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """Which data a hypothesis trains on and how it is split.
@@ -152,6 +161,12 @@ class DataConfig:
             where the file or data set has its own test arrays).
         split_seed: seed of the stratified splits, the same for every arm and seed.
         subset: optional number of training examples to keep (stratified).
+        fingerprint: what the data *is*, whatever path names it: ``sha256:<hex>``
+            of a ``.npz``/``.csv`` file's bytes, ``<name>:sha256:<hex>`` of the
+            Keras cache files of ``mnist``/``fashion_mnist``/``cifar10``,
+            ``digits`` for scikit-learn's digits (shipped with it, never
+            changes); None where not known yet (a Keras set not downloaded).
+            Set by ``hypolab.fingerprint.with_fingerprint``.
     """
 
     name: str = "digits"
@@ -160,6 +175,7 @@ class DataConfig:
     test_split: float = 0.2
     split_seed: int = 0
     subset: int | None = None
+    fingerprint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -169,7 +185,46 @@ class DataConfig:
             "test_split": self.test_split,
             "split_seed": self.split_seed,
             "subset": self.subset,
+            "fingerprint": self.fingerprint,
         }
+
+    def identity(self) -> dict[str, Any]:
+        """What a run key holds of the data: its content and the split settings, never the path.
+
+        The same file named from any working directory, or by an absolute
+        path, has one identity; an edited file has another.
+        """
+        return {
+            "source": self.fingerprint,
+            "target": self.target,
+            "validation_split": self.validation_split,
+            "test_split": self.test_split,
+            "split_seed": self.split_seed,
+            "subset": self.subset,
+        }
+
+    def test_split_identity(self) -> dict[str, Any]:
+        """What decides which examples are the test split: the data, its labels and the test settings.
+
+        A baseline tuned where this differs from a hypothesis's may have been
+        chosen on that hypothesis's test examples. ``validation_split`` and
+        ``subset`` never move an example into or out of the test split.
+        """
+        return {"source": self.fingerprint, "target": self.target, "test_split": self.test_split,
+                "split_seed": self.split_seed}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BaselineRef:
+    """The exact baseline file a hypothesis built on.
+
+    Args:
+        path: the baseline file as found (relative to the working directory or absolute).
+        sha256: the SHA-256 hex of its bytes when the hypothesis was loaded.
+    """
+
+    path: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -214,6 +269,7 @@ class Hypothesis:
         failed_as_worst: count a failed or diverged run as the worst value.
         source: the file's text as written (pre-registration).
         warnings: non-fatal remarks found while validating (e.g. few seeds).
+        baseline: the baseline file the base came from, with its content hash; None without one.
     """
 
     name: str
@@ -236,6 +292,7 @@ class Hypothesis:
     failed_as_worst: bool = False
     source: str = ""
     warnings: tuple[str, ...] = ()
+    baseline: BaselineRef | None = None
 
     @property
     def arms(self) -> tuple[Arm, ...]:

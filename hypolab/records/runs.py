@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from hypolab.records.hypothesis import DataConfig, Task
+from hypolab.records.hypothesis import BaselineRef, DataConfig, Task
 from hypolab.records.training import TrainingConfig
 
 #: Where runs train: ``auto`` uses a visible GPU, ``cpu`` hides the GPUs, ``gpu`` fails without one.
@@ -61,6 +61,31 @@ class RunStatus(str, enum.Enum):
     FAILED = "failed"
 
 
+class Engine(str, enum.Enum):
+    """The training loop a run goes through; part of its key (``hypolab.plan.engine_for``).
+
+    Decided by the resolved config alone, so one key always has one engine:
+    every ``mlp`` and ``cnn`` run trains in hypolab's packed loop, one seed or
+    many per model (``hypolab.packing``); the configs it cannot pack (a
+    ``custom`` builder, optimizers that couple copies) train with Keras's
+    ``model.fit`` on hypolab's own per-epoch data order (``hypolab.runner``).
+    """
+
+    PACKED = "packed"
+    KERAS_FIT = "keras_fit"
+
+
+class Timing(str, enum.Enum):
+    """What a record's ``train_seconds`` measures."""
+
+    #: The run's own wall time: it trained alone in its model.
+    OWN = "own"
+    #: The wall time of a pack of seeds divided by its size: one shared measurement, not this seed's.
+    SHARED = "shared"
+    #: Written before hypolab recorded it (a migrated store).
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
     """A loaded data set, split and scaled, shared by every run of a test.
@@ -106,7 +131,8 @@ class RunSpec:
         arm: the arm's name.
         seed: the run's seed (weights, dropout and data order).
         config: the arm's resolved config.
-        data: the data config.
+        data: the data config (with its ``fingerprint``).
+        engine: the training loop it goes through (part of the key).
     """
 
     key: str
@@ -115,6 +141,7 @@ class RunSpec:
     seed: int
     config: TrainingConfig
     data: DataConfig
+    engine: Engine = Engine.PACKED
 
 
 @dataclass(frozen=True)
@@ -145,6 +172,9 @@ class RunResult:
         error: the error text of a failed run, or the reason of a diverged one.
         diverged_epoch: 1-based epoch where the loss became NaN/inf.
         notes: remarks about how it was trained (e.g. packing fallback).
+        engine: the training loop that trained it; None in a record written
+            before hypolab recorded it (a migrated store).
+        timing: what ``train_seconds`` measures (the run's own time, or a share of its pack's).
     """
 
     key: str
@@ -168,3 +198,127 @@ class RunResult:
     error: str | None = None
     diverged_epoch: int | None = None
     notes: tuple[str, ...] = ()
+    engine: Engine | None = Engine.PACKED
+    timing: Timing = Timing.OWN
+
+
+@dataclass(frozen=True)
+class PlanIdentity:
+    """What a registered plan rested on, kept in the run store beside its keys.
+
+    ``hypolab status``, ``plan`` and ``report`` compare it with the file as it
+    reads now to say why stored runs no longer match (other data, another
+    baseline, an edited file).
+
+    Args:
+        hypothesis: the hypothesis name.
+        path: the file as given when it was planned.
+        data: the data config, with the content ``fingerprint`` it had.
+        baseline: the baseline file and its hash, or None.
+        source_sha256: SHA-256 of the hypothesis file's text.
+        planned_at: ISO-8601 UTC time of the plan.
+    """
+
+    hypothesis: str
+    path: str
+    data: DataConfig
+    baseline: BaselineRef | None
+    source_sha256: str
+    planned_at: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A hypothesis file's text as first registered in the run store, before its runs trained.
+
+    Args:
+        source: the file's text.
+        sha256: SHA-256 hex of ``source``.
+        registered_at: ISO-8601 UTC time.
+        baseline: the baseline it built on then (path and content hash), or
+            None (none used, or registered by a hypolab that did not record it).
+    """
+
+    source: str
+    sha256: str
+    registered_at: str
+    baseline: BaselineRef | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationCheck:
+    """How a hypothesis file (and its baseline) compares with its first registration.
+
+    Built by ``hypolab.hypothesis.registration.check_registration``; shown
+    wherever the verdict appears (the terminal, the page, ``summary.md``,
+    ``results.json``'s ``registration`` entry, the index of reports).
+
+    Args:
+        registered: whether the store holds a registration of this hypothesis.
+        registered_sha256: SHA-256 of the registered text, or None.
+        registered_at: when it was registered (ISO-8601 UTC), or None.
+        sha256: SHA-256 of the text as it reads now.
+        edited: the text differs from the registered one.
+        changed: which of claim, metric, direction, margin, alpha differ.
+        registered_baseline: the baseline the registered text built on, or None.
+        baseline: the baseline it builds on now, or None.
+    """
+
+    registered: bool
+    registered_sha256: str | None
+    registered_at: str | None
+    sha256: str
+    edited: bool
+    changed: tuple[str, ...] = ()
+    registered_baseline: BaselineRef | None = None
+    baseline: BaselineRef | None = None
+
+    @property
+    def baseline_changed(self) -> bool:
+        """The baseline's content (or which baseline) differs from the registered one."""
+        if not self.registered or (self.registered_baseline is None and self.baseline is None):
+            return False
+        return (self.registered_baseline and self.registered_baseline.sha256) != (self.baseline and self.baseline.sha256)
+
+    @property
+    def flagged(self) -> bool:
+        """Whether a verdict shown with this file must carry a warning."""
+        return self.edited or self.baseline_changed
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``registration`` entry of ``results.json``."""
+
+        def ref(value: BaselineRef | None) -> dict[str, str] | None:
+            return None if value is None else {"path": value.path, "sha256": value.sha256}
+
+        return {
+            "registered": self.registered, "registered_sha256": self.registered_sha256,
+            "registered_at": self.registered_at, "sha256": self.sha256, "edited": self.edited,
+            "changed": list(self.changed), "baseline_changed": self.baseline_changed,
+            "registered_baseline": ref(self.registered_baseline), "baseline": ref(self.baseline),
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RegistrationCheck:
+        def ref(value: Any) -> BaselineRef | None:
+            return None if value is None else BaselineRef(path=str(value["path"]), sha256=str(value["sha256"]))
+
+        return cls(registered=bool(data["registered"]), registered_sha256=data["registered_sha256"],
+                   registered_at=data["registered_at"], sha256=str(data["sha256"]), edited=bool(data["edited"]),
+                   changed=tuple(data["changed"]), registered_baseline=ref(data["registered_baseline"]),
+                   baseline=ref(data["baseline"]))  # fmt: skip
+
+    def summary(self) -> str:
+        """One line for the terminal, ``summary.md`` and the index, e.g. ``edited after registration (...)``."""
+        if not self.registered:
+            return "not registered: the run store holds no registration of this file"
+        parts = []
+        if self.edited:
+            what = f" (changed: {', '.join(self.changed)})" if self.changed else " (claim, metric, direction, margin and alpha unchanged)"
+            parts.append(f"edited after registration on {self.registered_at}{what}")
+        if self.baseline_changed:
+            then = self.registered_baseline.sha256[:12] if self.registered_baseline else "none"
+            now = self.baseline.sha256[:12] if self.baseline else "none"
+            path = (self.baseline or self.registered_baseline).path
+            parts.append(f"baseline {path} changed since registration (sha256 {then}... then, {now}... now)")
+        return "; ".join(parts) if parts else f"unchanged since registration on {self.registered_at}"

@@ -68,7 +68,7 @@ def report_href(name: str) -> str | None:
 
 def _entry(path: Path) -> dict[str, Any]:
     name = path.parent.name
-    entry: dict[str, Any] = {"name": name, "href": report_href(name), "claim": "", "problem": "",
+    entry: dict[str, Any] = {"name": name, "href": report_href(name), "claim": "", "problem": "", "flag": "",
                              "comparisons": [], "seeds": "", "rendered_at": None, "finished_at": ""}  # fmt: skip
     try:
         analysis, info = read_results(path)
@@ -76,7 +76,9 @@ def _entry(path: Path) -> dict[str, Any]:
         entry["problem"] = f"results.json could not be read: {exc}"
         return entry
     level = f"{100 * (1 - analysis.alpha):g}%"
+    flagged = info.registration is not None and info.registration.flagged
     entry.update(
+        flag=info.registration.summary() if flagged else "",
         claim=info.claim,
         rendered_at=info.rendered_at,
         finished_at=info.runs_finished_at or "",

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from hypolab.records import Analysis, Hypothesis, RunResult
+from hypolab.records import Analysis, Hypothesis, RegistrationCheck, RunResult
 from hypolab.report import csvcells, tables
 
 
@@ -36,6 +36,8 @@ class ReportInfo:
         runs_finished_at: when the last of them finished (ISO 8601), or None.
         rendered_at: when the report was rendered (ISO 8601, UTC).
         command: the command line that produced the runs.
+        registration: how the file compared with its registration when rendered
+            (``results.json``'s top-level ``registration`` entry); None where unknown.
     """
 
     hypothesis: str
@@ -48,32 +50,37 @@ class ReportInfo:
     runs_finished_at: str | None
     rendered_at: str
     command: str
+    registration: RegistrationCheck | None = None
 
     @classmethod
     def of(cls, h: Hypothesis, results: Sequence[RunResult], *, command: str,
-           rendered_at: str) -> ReportInfo:
+           rendered_at: str, registration: RegistrationCheck | None = None) -> ReportInfo:
         """The entry for ``h`` rendered from ``results``."""
         finished = [r.finished_at for r in results if r.finished_at]
         return cls(hypothesis=h.name, path=h.path, claim=h.claim, metric=h.metric,
                    seeds=tuple(h.seeds), arms=tuple(arm.name for arm in h.arms),
                    runs=len(results), runs_finished_at=max(finished) if finished else None,
-                   rendered_at=rendered_at, command=command)  # fmt: skip
+                   rendered_at=rendered_at, command=command, registration=registration)  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "seeds": list(self.seeds), "arms": list(self.arms)}
+        entry = {**asdict(self), "seeds": list(self.seeds), "arms": list(self.arms)}
+        del entry["registration"]  # its own top-level entry of results.json
+        return entry
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ReportInfo:
+    def from_dict(cls, data: Mapping[str, Any], registration: Mapping[str, Any] | None = None) -> ReportInfo:
         return cls(hypothesis=str(data["hypothesis"]), path=str(data["path"]),
                    claim=str(data["claim"]), metric=str(data["metric"]),
                    seeds=tuple(data["seeds"]), arms=tuple(data["arms"]), runs=int(data["runs"]),
                    runs_finished_at=data["runs_finished_at"], rendered_at=str(data["rendered_at"]),
-                   command=str(data["command"]))  # fmt: skip
+                   command=str(data["command"]),
+                   registration=None if registration is None else RegistrationCheck.from_dict(dict(registration)))  # fmt: skip
 
 
 def results_json(analysis: Analysis, info: ReportInfo) -> str:
-    """``results.json``: ``analysis.to_dict()`` plus the ``report`` entry, NaN/inf as null."""
-    data = {**analysis.to_dict(), "report": info.to_dict()}
+    """``results.json``: ``analysis.to_dict()``, the ``report`` entry and the ``registration`` entry, NaN/inf as null."""
+    data = {**analysis.to_dict(), "report": info.to_dict(),
+            "registration": None if info.registration is None else info.registration.to_dict()}  # fmt: skip
     return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"
 
 
@@ -89,13 +96,13 @@ def read_results(path: Path) -> tuple[Analysis, ReportInfo]:
     if not isinstance(data, dict) or not isinstance(data.get("report"), dict):
         raise ValueError("not a hypolab report's results: no 'report' entry")
     try:
-        return Analysis.from_dict(data), ReportInfo.from_dict(data["report"])
+        return Analysis.from_dict(data), ReportInfo.from_dict(data["report"], data.get("registration"))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ValueError(f"not the analysis hypolab writes ({type(exc).__name__}: {exc})") from None
 
 
 #: The columns of ``runs.csv``; ``value`` holds numbers, the others text.
-RUNS_CSV_COLUMNS = ("hypothesis", "arm", "seed", "key", "status", "metric", "value")
+RUNS_CSV_COLUMNS = ("hypothesis", "arm", "seed", "key", "status", "engine", "timing", "metric", "value")
 
 
 def runs_csv(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> str:

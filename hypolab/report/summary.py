@@ -25,6 +25,11 @@ def summary_markdown(context: Mapping[str, Any]) -> str:
     h = context["h"]
     lines = [f"# {escape(h.name)}: {context['overall']}", ""]
     lines += [f"> {escape(h.claim)}", ""]
+    registration = context.get("registration")
+    if registration is not None and registration.flagged:
+        lines += [f"**Warning: {escape(registration.summary())}.** The verdicts below use the file as it reads now.", ""]
+    elif registration is not None and registration.registered:
+        lines += [f"Registration: {escape(registration.summary())}.", ""]
     lines += [
         f"Metric `{h.metric}`, direction `{context['direction']}`, alpha {context['alpha']:g}, "
         f"margin {context['margin_text']}; seeds {context['seeds_text']}; "

@@ -115,7 +115,7 @@ def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str]
 
 
 def runs_csv_rows(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """``runs.csv``: one row per run and final metric, full precision.
+    """``runs.csv``: one row per run and final metric, full precision, with the run's engine and timing kind.
 
     A run without metrics (a failed one) still gets one row, with an empty
     metric, so that every run appears.
@@ -128,6 +128,8 @@ def runs_csv_rows(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -
             "seed": run.seed,
             "key": run.key,
             "status": RunStatus(run.status).value,
+            "engine": "" if run.engine is None else run.engine.value,
+            "timing": run.timing.value,  # what train_seconds measures: own, shared (a pack's) or unknown
         }
         metrics = run.metrics or {}
         if not metrics:

@@ -12,7 +12,8 @@ from typing import Any
 
 from hypolab import outputs
 from hypolab.errors import OutputError, ReportError
-from hypolab.records import Analysis, Hypothesis, RunResult
+from hypolab.fingerprint import text_sha256
+from hypolab.records import Analysis, Hypothesis, Registration, RunResult
 from hypolab.report import summary
 from hypolab.report.index import write_index
 from hypolab.report.page import build_context, registration_context
@@ -35,7 +36,7 @@ def write_report(
     *,
     command: str = "",
     index: bool = True,
-    registered: tuple[str, str] | None = None,
+    registered: tuple[str, str] | Registration | None = None,
 ) -> Path:
     """Write the report set of one hypothesis into ``out_dir`` and return ``index.html``.
 
@@ -57,8 +58,11 @@ def write_report(
         index: refresh the index of the parent folder.
         registered: ``(source, registered_at)``: the file's text as first
             registered in the run store before training
-            (``RunStore.first_registration``). Where the file now reads
-            otherwise, the page says so and shows what changed.
+            (``RunStore.first_registration``), or the ``Registration`` record
+            (``RunStore.registration``, which also holds the baseline used then).
+            Where the file (or its baseline) now reads otherwise, the page,
+            ``summary.md``, ``results.json`` (``registration``) and the index say
+            so, and the page shows what changed.
 
     Returns:
         The path of the written ``index.html``.
@@ -76,8 +80,15 @@ def write_report(
     check_report_folder(h, out)
     rendered_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     context = build_context(h, results, analysis, command=command, rendered_at=rendered_at)
-    context.update(registration_context(h.source, registered))
-    info = ReportInfo.of(h, results, command=command, rendered_at=rendered_at)
+    if isinstance(registered, tuple):
+        registered = Registration(source=registered[0], sha256=text_sha256(registered[0]), registered_at=registered[1])
+    from hypolab.hypothesis.registration import check_registration
+
+    check = check_registration(h, registered)
+    context.update(registration_context(h.source, None if registered is None else
+                                        (registered.source, registered.registered_at)))  # fmt: skip
+    context["registration"] = check
+    info = ReportInfo.of(h, results, command=command, rendered_at=rendered_at, registration=check)
     texts = (render("report.html.j2", context), results_json(analysis, info),
              runs_csv(results, [arm.name for arm in h.arms]), summary.summary_markdown(context))  # fmt: skip
     files = {out / name: text for name, text in zip(REPORT_FILES, texts)}

@@ -2,8 +2,10 @@
 
 A process *claims* a run before training it (a row of the ``leases`` table),
 refreshes its leases with a heartbeat, and drops them when the record is
-written. A lease whose process is gone (same host, dead PID) or whose
-heartbeat is older than the store's ``lease_seconds`` is stale.
+written. A lease whose process is gone (same host, dead PID, or a live PID
+that now belongs to another process: its start time differs from the one
+recorded with the lease) or whose heartbeat is older than the store's
+``lease_seconds`` is stale.
 """
 
 from __future__ import annotations
@@ -35,12 +37,37 @@ def new_owner() -> str:
 
 
 def is_live(lease: sqlite3.Row, now: float, lease_seconds: float) -> bool:
-    """Whether a lease's owner still trains its run: a recent heartbeat and, on this host, a live process."""
+    """Whether a lease's owner still trains its run: a recent heartbeat and, on this host, a live process.
+
+    The process must be the one that claimed: a PID the system gave to a new
+    process since (a reboot, a busy machine) has another start time.
+    """
     if now - lease["heartbeat_at"] > lease_seconds:
         return False
     if lease["host"] == socket.gethostname():
-        return _pid_alive(lease["pid"])
+        if not _pid_alive(lease["pid"]):
+            return False
+        recorded = lease["started"] if "started" in lease.keys() else ""
+        now_started = process_started(lease["pid"])
+        return not recorded or now_started is None or now_started == recorded
     return True
+
+
+def process_started(pid: int) -> str | None:
+    """When process ``pid`` started, as ``<boot id>:<start ticks>``; None where the system does not say.
+
+    Linux keeps both in ``/proc``: the boot id changes at every boot, the
+    start time (clock ticks since boot, field 22 of ``/proc/<pid>/stat``)
+    differs for every process that gets the same PID within one boot.
+    """
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
+            boot_id = boot.read().strip()
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return f"{boot_id}:{fields[19]}"  # fields after the name start at field 3
+    except (OSError, IndexError):
+        return None
 
 
 def counts_as_done(row: sqlite3.Row, fresh_since: float | None, retry_failed_before: float | None) -> bool:

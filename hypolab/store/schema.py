@@ -1,20 +1,39 @@
-"""The run store's SQLite file: its tables, opening (and migrating) it, write transactions.
+"""The run store's tables: the current schema, the older layouts it migrates, write transactions.
 
-``connect`` opens a store file in WAL mode and creates or migrates its tables;
-``WriteTransaction`` takes the write lock up front. ``SCHEMA_VERSION`` is
-SQLite's ``user_version`` of a current store.
+A current store is a SQLite file whose ``PRAGMA application_id`` is
+``APPLICATION_ID`` (hypolab's own marker, in the file header) and whose
+``user_version`` is ``SCHEMA_VERSION``. Stores written before the marker
+existed (versions 1 and 2) are recognised by their exact tables and columns
+(``LEGACY_RUN_COLUMNS``) and migrated by ``migrate`` when opened for writing;
+``hypolab.store.opening`` decides which a file is before anything is written.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
-from hypolab.errors import StoreError
+from hypolab.store.faults import store_fault
 
 #: Bumped when the tables change in a way older code cannot read.
-SCHEMA_VERSION = 2  # 2: registrations (the hypothesis text before training)
+#: 2: registrations (the hypothesis text before training).
+#: 3: the application_id marker; per-run engine, timing and checksum; the identity
+#:    of each plan (data fingerprint, baseline); the baseline of each registration;
+#:    the process start time of each lease.
+SCHEMA_VERSION = 3
+
+#: ``PRAGMA application_id`` of a hypolab run store: "HYLB" (bytes 68-71 of the file header).
+APPLICATION_ID = 0x48594C42
+
+#: Columns of the ``runs`` table of a version 1 or 2 store, exactly.
+LEGACY_RUN_COLUMNS = frozenset({
+    "id", "key", "current", "hypothesis", "arm", "seed", "status", "config", "data", "history",
+    "metrics", "best_epoch", "epochs_run", "trainable_params", "train_seconds", "device", "backend",
+    "versions", "started_at", "finished_at", "error", "diverged_epoch", "notes", "recorded_at",
+})  # fmt: skip
+#: Tables a version 1 (no registrations) or 2 store may hold.
+LEGACY_TABLES = frozenset({"runs", "plans", "leases", "registrations", "sqlite_sequence"})
+LEGACY_REQUIRED_TABLES = frozenset({"runs", "plans", "leases"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -54,6 +73,15 @@ CREATE TABLE IF NOT EXISTS plans (
     path TEXT NOT NULL,
     PRIMARY KEY (hypothesis, key)
 );
+CREATE TABLE IF NOT EXISTS plan_identity (
+    hypothesis TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    data TEXT NOT NULL,
+    baseline_path TEXT,
+    baseline_sha256 TEXT,
+    source_sha256 TEXT NOT NULL,
+    planned_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS registrations (
     hypothesis TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -68,102 +96,59 @@ CREATE TABLE IF NOT EXISTS leases (
     host TEXT NOT NULL,
     claimed_at REAL NOT NULL,
     heartbeat_at REAL NOT NULL
-);
+)
 """
 
+#: Columns added by version 3 to tables older stores already have: ``ALTER TABLE`` keeps their rows.
+_ADDED_COLUMNS = {
+    "runs": (
+        ("engine", "TEXT NOT NULL DEFAULT ''"),  # '': written before hypolab recorded it
+        ("timing", "TEXT NOT NULL DEFAULT 'unknown'"),
+        ("checksum", "TEXT NOT NULL DEFAULT ''"),
+    ),
+    "registrations": (("baseline_path", "TEXT"), ("baseline_sha256", "TEXT")),
+    "leases": (("started", "TEXT NOT NULL DEFAULT ''"),),
+}
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating it with its folder where missing) the store file at ``path``.
 
-    Raises:
-        StoreError: the file cannot be created, is not a SQLite database, is
-            someone else's database, or was written by a newer hypolab.
+def columns(db: sqlite3.Connection, table: str) -> set[str]:
+    """The column names of ``table`` (empty where it does not exist)."""
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def tables(db: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+
+
+def migrate(db: sqlite3.Connection, checksum_rows) -> None:
+    """Create the current tables (a new store) or bring an older hypolab store's up to date.
+
+    Runs inside the caller's write transaction. Rows are kept; records of a
+    version 1 or 2 store get ``engine`` '' and ``timing`` 'unknown' (their
+    training path and timing were not recorded) and a checksum of their
+    content as it reads now (``checksum_rows(db)``).
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE),
-        # so a claim's read and write happen under one write lock.
-        db = sqlite3.connect(path, timeout=60.0, isolation_level=None)
-        try:
-            db.row_factory = sqlite3.Row
-            _open_retrying_while_locked(db, path)
-        except BaseException:
-            db.close()
-            raise
-        return db
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(
-            f"Cannot open run store {path}: {exc}. Expected a hypolab SQLite run store "
-            "(or a path where one can be created); pass --store with another file."
-        ) from None
-    except FileExistsError:  # mkdir met a file where a parent folder should be
-        raise StoreError(
-            f"Cannot create run store {path}: one of its parent paths is a file, not a folder. "
-            "Expected a writable path; pass --store with another file."
-        ) from None
-    except OSError as exc:
-        raise StoreError(
-            f"Cannot create run store {path}: {exc.strerror or exc}. Expected a writable "
-            "path; pass --store with another file."
-        ) from None
-
-
-def _open_retrying_while_locked(db: sqlite3.Connection, path: Path, wait_seconds: float = 60.0) -> None:
-    """Switch to WAL and create or migrate the schema.
-
-    Two processes opening a new store at the same moment can see "database
-    is locked" from the journal-mode switch, which SQLite does not always
-    retry through the busy timeout: retry it here for up to ``wait_seconds``.
-    """
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"Run store {path} has schema version {version}; this hypolab reads "
-                    f"version {SCHEMA_VERSION} or older. Upgrade hypolab or pass --store with another file."
-                )
-            if version < SCHEMA_VERSION:
-                # Only a new or older file is written to here: opening a current store takes no write lock.
-                _create_schema(db, path)
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-def _create_schema(db: sqlite3.Connection, path: Path) -> None:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        # Under the write lock: another process may have created the schema meanwhile.
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = [r[0] for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        if version == 0 and tables:  # someone else's database: leave it as it is
-            raise StoreError(
-                f"Run store {path} is an SQLite database but not a hypolab run store "
-                f"(it has the tables {', '.join(tables)}). Expected a hypolab run store or "
-                "a new file; pass --store with another file."
-            )
-        if version < SCHEMA_VERSION:
-            # execute(), not executescript(): that would commit the lock away first.
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
+    # execute(), not executescript(): that would commit the caller's lock away first.
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    for table, added in _ADDED_COLUMNS.items():
+        present = columns(db, table)
+        for name, definition in added:
+            if name not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+    checksum_rows(db)
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 class WriteTransaction:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``: takes the write lock up front, so a
-    read-then-write (a claim) cannot interleave with another process's."""
+    read-then-write (a claim) cannot interleave with another process's.
+
+    A write that fails (a full disk, a read-only file, a damaged page) rolls
+    back whole and is raised as a ``StoreError`` that says what happened.
+    """
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db = db
@@ -172,12 +157,19 @@ class WriteTransaction:
     def __enter__(self) -> None:
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(
-                f"Run store {self._path} stayed locked: {exc}. Another process holds it; "
-                "retry, or pass --store with another file."
-            ) from None
+        except sqlite3.Error as exc:
+            raise store_fault(self._path, exc, writing=True) from None
 
-    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
-
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error as commit_error:
+                exc = commit_error
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite already rolled back (a full disk or I/O error does)
+        if isinstance(exc, sqlite3.Error):
+            raise store_fault(self._path, exc, writing=True) from None

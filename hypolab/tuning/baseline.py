@@ -34,6 +34,39 @@ def baseline_path(search: SearchSpec, root: str | Path = "baselines") -> Path:
     return Path(root) / f"{search.name}.yaml"
 
 
+def check_replaceable(path: Path, store: Any) -> None:
+    """Refuse to replace a baseline file that a hypothesis registered in ``store`` built on.
+
+    A registration keeps the SHA-256 of the baseline the hypothesis was
+    registered on; replacing that file would change the hypothesis's base
+    (and every run key) under it. ``hypolab tune --force`` replaces it anyway.
+
+    Raises:
+        TuningError: the file exists and registered hypotheses use its content.
+    """
+    if not path.is_file():
+        return
+    from hypolab.fingerprint import file_sha256
+    from hypolab.store import RunStore
+
+    digest = file_sha256(path)
+    if isinstance(store, RunStore):
+        users = store.hypotheses_on_baseline(digest)
+    elif Path(store).is_file():
+        with RunStore(store, read_only=True) as run_store:
+            users = run_store.hypotheses_on_baseline(digest)
+    else:
+        users = []
+    if users:
+        raise TuningError(
+            f"{path} is the baseline that registered hypotheses built on ({', '.join(users)}): replacing it "
+            "would change their base config, and every run key, under them. Expected a new baseline: "
+            "rename the search file (the baseline is named after it) or pass --baselines with another "
+            "folder; or pass --force to replace it (their status, plan, test and report will then say "
+            "that the baseline changed since registration)."
+        )
+
+
 def baseline_document(
     search: SearchSpec,
     ranked: Sequence[TrialSummary],

@@ -43,6 +43,7 @@ from hypolab.hypothesis.schema import DataSpec, TrainConfig
 from hypolab.hypothesis.translate import locate, translate
 from hypolab.hypothesis.validate import check_data
 from hypolab.hypothesis.yamlsource import Document, parse, read_file
+from hypolab.fingerprint import with_fingerprint
 from hypolab.records import DataConfig, TrainingConfig
 from hypolab.tuning import searchchecks
 from hypolab.tuning.searchschema import (
@@ -251,7 +252,9 @@ class _Loader:
         # file found relative to this file's folder.
         name, errors = check_data(data, self.doc, Path(self.doc.file).parent)
         self.add(errors)
-        return None if name is None else DataConfig(**{**data.model_dump(), "name": name})
+        # The content fingerprint goes into the baseline file, so a hypothesis using it can
+        # check that it was tuned on the same data and test split (hypothesis.baseline).
+        return None if name is None else with_fingerprint(DataConfig(**{**data.model_dump(), "name": name}))
 
     def space(self, value: Any) -> tuple[Param, ...] | None:
         """The space's records, each checked, in file order; None where any entry is invalid."""

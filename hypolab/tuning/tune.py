@@ -61,6 +61,7 @@ def tune(
     verbose: int = 0,
     on_trial: Any = None,
     command: str = "",
+    force: bool = False,
 ) -> TuneOutcome:
     """Search, optionally confirm, and write the baseline and the report.
 
@@ -79,6 +80,9 @@ def tune(
         on_trial: called with a ``search.TrialEvent`` after each trial this
             process runs (the CLI prints a line).
         command: the command line, recorded in the outputs.
+        force: replace ``<name>.yaml`` even where a hypothesis registered in
+            ``store`` built on it (its status, plan, test and report will then
+            say the baseline changed). Without it that is refused before the search.
 
     Raises:
         SpecErrors: the search file is invalid.
@@ -91,9 +95,13 @@ def tune(
     if top < 1:
         raise TuningError(f"--top must be a positive number of configs. Got {top} instead.")
 
+    from hypolab.tuning import baseline
+
+    if not force:
+        baseline.check_replaceable(baseline.baseline_path(search, baselines_root), store)
     # Keras loads here, once the search file is known to be valid.
     from hypolab import datasets, runner
-    from hypolab.tuning import baseline, report, trials
+    from hypolab.tuning import report, trials
     from hypolab.tuning import search as searching
     from hypolab.tuning.confirm import confirm as confirm_top
     from hypolab.tuning.hypermodel import TuningData
@@ -120,6 +128,8 @@ def tune(
     confirmation = None
     if confirm is not None:
         confirmation = confirm_top(search, ranked[:top], confirm, store=store, device=device, progress=progress)
+    if not force:  # checked again: a hypothesis may have registered on it while the search ran
+        baseline.check_replaceable(baseline.baseline_path(search, baselines_root), store)
     baseline_file = baseline.write_baseline(search, ranked, confirmation=confirmation, root=baselines_root, command=command)
     report_file = report.write_tune_report(
         search, summaries, ranked, outcome.paths.out_dir,
