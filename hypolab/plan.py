@@ -19,7 +19,16 @@ from typing import Any
 
 from hypolab.errors import DataError
 from hypolab.fingerprint import with_fingerprint
-from hypolab.records import CustomConfig, DataConfig, Engine, Hypothesis, RunSpec, TrainingConfig, is_timing_metric
+from hypolab.records import (
+    CnnConfig,
+    CustomConfig,
+    DataConfig,
+    Engine,
+    Hypothesis,
+    RunSpec,
+    TrainingConfig,
+    is_timing_metric,
+)
 
 #: Optimizers whose update of a weight depends on the whole tensor (factored
 #: moments, trust ratios, orthogonalisation), which would couple packed copies.
@@ -52,6 +61,21 @@ def engine_for(config: TrainingConfig) -> Engine:
     return Engine.PACKED if unsupported_reason(config) is None else Engine.KERAS_FIT
 
 
+def architecture_revision(config: TrainingConfig) -> int | None:
+    """The revision of the model this config builds, where it changed since run keys began; else None.
+
+    A change of what ``hypolab.models.build`` makes of an unchanged config
+    changes a run's numbers, so the keys of the configs it touches name the
+    revision (and their runs of before are not reused); other keys stay.
+
+    - 2: a ``cnn`` with ``batch_norm`` builds its Conv2D layers without a bias
+      (a bias before a batch norm gets no gradient; issue 17).
+    """
+    if isinstance(config.model, CnnConfig) and config.model.batch_norm:
+        return 2
+    return None
+
+
 def timing_reason(h: Hypothesis) -> str | None:
     """Why ``h`` trains one seed per model whatever its ``pack``: its metric is a time; None otherwise.
 
@@ -69,8 +93,9 @@ def run_key(config: TrainingConfig, data: DataConfig, seed: int, engine: Engine 
 
     The key is the first 16 hex digits of the SHA-256 of the canonical JSON
     (sorted keys, no spaces) of ``{"config": config.to_dict(), "data":
-    data.identity(), "engine": engine.value, "seed": seed}``: the data's
-    content fingerprint and split settings, not its path. Two hypotheses that
+    data.identity(), "engine": engine.value, "seed": seed}`` (plus
+    ``"architecture": n`` where ``architecture_revision`` names one): the
+    data's content fingerprint and split settings, not its path. Two hypotheses that
     need the same run share it; the arm and hypothesis names are deliberately
     not part of the key.
 
@@ -93,6 +118,9 @@ def run_key(config: TrainingConfig, data: DataConfig, seed: int, engine: Engine 
     data = with_identity(data)
     engine = engine_for(config) if engine is None else engine
     payload = {"config": config.to_dict(), "data": data.identity(), "engine": engine.value, "seed": int(seed)}
+    revision = architecture_revision(config)
+    if revision is not None:
+        payload["architecture"] = revision
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 

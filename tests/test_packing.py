@@ -196,6 +196,47 @@ def test_cnn_with_batch_norm_and_dropout_trains_the_same_alone_and_packed(digits
     _assert_same_copy(alone, 0, packed, 1)
 
 
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"kind": "cnn", "units": [12], "activation": "relu", "dropout": 0.2, "batch_norm": True, "filters": [3, 5],
+         "kernel_size": 3},
+        {"kind": "cnn", "units": [], "activation": "tanh", "dropout": 0.0, "batch_norm": False, "filters": [6],
+         "kernel_size": 2},
+        {"kind": "mlp", "units": [12, 5], "activation": "relu", "dropout": 0.3, "batch_norm": True},
+    ],
+    ids=["cnn-odd-widths-bn-dropout", "cnn-biased-even-kernel", "mlp-odd-widths-bn-dropout"],
+)  # fmt: skip
+def test_a_seed_alone_equals_the_seed_in_a_pack_at_widths_off_the_simd_lanes(digits, model):
+    # Widths that are no multiple of the SIMD width round otherwise in a reduction across K * width
+    # columns, or in an elementwise kernel's scalar tail, with K=1 than with K=2 (TensorFlow's CPU):
+    # the packed layers avoid both, so a copy's numbers are bit for bit its numbers alone.
+    config = _config(model=model, epochs=3)
+    alone = _fit(config, digits, [6])
+    _assert_same_copy(alone, 0, _fit(config, digits, [6, 1]), 0, atol=0)
+    _assert_same_copy(alone, 0, _fit(config, digits, [2, 3, 6]), 2, atol=0)
+
+
+def test_a_nan_in_one_cnn_copy_never_reaches_another(digits, monkeypatch):
+    build_plain = packing_model.plain_model
+
+    def poisoned(config, input_shape, num_classes, task, seed):
+        model = build_plain(config, input_shape, num_classes, task, seed)
+        if seed == 13:
+            (kernel,) = model.get_layer("conv_0").get_weights()
+            kernel[0, 0, 0, 0] = np.nan
+            model.get_layer("conv_0").set_weights([kernel])
+        return model
+
+    monkeypatch.setattr(packing_model, "plain_model", poisoned)
+    pack = _fit(CNN, digits, [4, 13, 6])
+    assert [o.status for o in pack.outcomes] == [RunStatus.FINISHED, RunStatus.DIVERGED, RunStatus.FINISHED]
+    monkeypatch.setattr(packing_model, "plain_model", build_plain)
+    healthy = _fit(CNN, digits, [4, 6])
+    _assert_same_copy(healthy, 0, pack, 0)
+    _assert_same_copy(healthy, 1, pack, 2)
+
+
 def test_gradient_clipping_and_weight_decay_stay_per_copy(digits):
     config = _config(
         optimizer={

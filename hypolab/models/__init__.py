@@ -19,7 +19,8 @@ that re-implements an architecture (seed packing) can map weights one to one.
     Input(input_shape)
     for j, filters_j in enumerate(filters):
         Conv2D(filters_j, kernel_size, padding="same")   name f"conv_{j}"
-            (no activation; use_bias=True)
+            (no activation; use_bias=not batch_norm: a bias before a batch norm
+            gets no gradient, and its runs' keys name this: ``plan.run_key``)
         [BatchNormalization()]                name f"conv_{j}_bn"         if batch_norm
         Activation(activation)                name f"conv_{j}_act"
         MaxPooling2D(pool)                    name f"conv_{j}_pool"

@@ -137,7 +137,6 @@ def _packed_twin(
                 in_channels=shape[-1],
                 filters=layer.filters,
                 kernel_size=layer.kernel_size,
-                image_shape=shape[:2],
                 strides=layer.strides,
                 padding=layer.padding,
                 dilation_rate=layer.dilation_rate,
