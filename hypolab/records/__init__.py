@@ -14,6 +14,7 @@ records never hold Keras objects, so this module imports nothing heavy.
 from __future__ import annotations
 
 from hypolab.records.analysis import Analysis, ArmSummary, Comparison, Verdict
+from hypolab.records.decision import DecisionInterval, DifferenceTest, SeedsEstimate
 from hypolab.records.hypothesis import (
     METRICS,
     Arm,
@@ -28,6 +29,7 @@ from hypolab.records.hypothesis import (
     higher_is_better,
 )
 from hypolab.records.runs import Dataset, RunResult, RunSpec, RunStatus
+from hypolab.records.series import DoseStep, JonckheereTest, SeriesAnalysis
 from hypolab.records.significance import (
     Conclusion,
     EquivalenceTest,
@@ -50,9 +52,13 @@ __all__ = [
     "Correction",
     "DataConfig",
     "Dataset",
+    "DecisionInterval",
+    "DifferenceTest",
     "Direction",
+    "DoseStep",
     "EquivalenceTest",
     "Hypothesis",
+    "JonckheereTest",
     "KruskalWallis",
     "MarginTest",
     "OmnibusTests",
@@ -61,6 +67,8 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "RunStatus",
+    "SeedsEstimate",
+    "SeriesAnalysis",
     "Task",
     "TestName",
     "TestResult",
