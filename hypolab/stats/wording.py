@@ -152,9 +152,12 @@ def sentence(
                 f"{reason}.{tail}")
     low, high = (None, None) if interval is None else (interval.low, interval.high)
     spread = None if low is None or high is None else (high - low) / 2
+    if resolution is not None:  # float rounding below the data's resolution is not data
+        if abs(difference) <= resolution:
+            difference = 0.0
+        if spread is not None and spread <= resolution:
+            spread = None
     dec = decimals_for(spread, difference, resolution)
-    if resolution is not None and abs(difference) <= resolution:
-        difference = 0.0
 
     def n(x: float | None) -> str:
         return "n/a" if x is None else _num(x, dec)
