@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
 
+from hypolab.records import SeedsEstimate
 from hypolab.stats.manytoone import chi_nodes
 
 ONE_SIDED = ("greater", "less")
@@ -229,3 +231,71 @@ def family_alpha(alpha: float, correction: str, comparisons: int) -> float:
     if correction in ("holm", "bonferroni", "dunnett") and comparisons > 1:
         return alpha / comparisons
     return alpha
+
+
+#: Below this many degrees of freedom an SD estimate is called uncertain.
+FEW_DF = 20
+
+
+def plan_seeds(
+    treatment: Sequence[float],
+    control: Sequence[float],
+    *,
+    margin: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    alternative: str = "two-sided",
+    paired: bool = False,
+    welch: bool = True,
+    confidence: float = 0.8,
+) -> SeedsEstimate:
+    """Seeds per arm for ``power`` at ``margin`` from pilot runs, and at the SD's upper bound.
+
+    The SD is the pooled SD of the two arms (of the per-seed differences when
+    ``paired``, values aligned by seed). An SD from a few runs is often too
+    small, and seeds planned with it then fall short of the power (with a
+    5-seed pilot, about 70% instead of 80%); ``seeds_needed_upper`` plans with
+    the SD's one-sided ``confidence`` upper bound instead (``sd_upper_bound``),
+    which reaches the power in at least ``confidence`` of pilots.
+
+    Args:
+        treatment, control: the pilot's per-seed values, n >= 2 each.
+        margin: the smallest effect of interest, > 0.
+        alpha: the per-comparison level (``family_alpha`` for several treatments).
+        power: the power wanted.
+        alternative: the claim's direction (``greater``, ``less``, ``two-sided``, ``equivalent``).
+        paired: a paired design.
+        welch: plan for Welch's t-test (the verdict's test for independent arms).
+        confidence: the level of the SD's upper bound.
+
+    Returns:
+        A ``SeedsEstimate``.
+
+    Raises:
+        ValueError: fewer than two values (pairs) to estimate the SD from.
+    """
+    t = np.asarray(treatment, dtype=np.float64)
+    c = np.asarray(control, dtype=np.float64)
+    if paired:
+        if t.size < 2 or t.size != c.size:
+            raise ValueError(f"need at least 2 pairs of values. Got {t.size} and {c.size}.")
+        sd, df = float(np.std(t - c, ddof=1)), t.size - 1
+    else:
+        if t.size < 2 or c.size < 2:
+            raise ValueError(f"need at least 2 values per arm. Got {t.size} and {c.size}.")
+        df = t.size + c.size - 2
+        sd = math.sqrt(((t.size - 1) * np.var(t, ddof=1) + (c.size - 1) * np.var(c, ddof=1)) / df)
+    upper = sd_upper_bound(sd, df, confidence)
+
+    def needed(at: float) -> int | None:
+        if at == 0:
+            return 2
+        try:
+            return seeds_needed(at, margin, alpha, power, alternative, paired=paired,
+                                welch=welch and not paired)
+        except ValueError:  # more than 10 million seeds
+            return None
+
+    return SeedsEstimate(sd=sd, df=int(df), seeds_needed=needed(sd), confidence=confidence,
+                         sd_upper=upper, seeds_needed_upper=needed(upper), power=power,
+                         alpha=alpha, few_runs=df < FEW_DF)
