@@ -194,21 +194,23 @@ def decision_interval(w: Work, a: Adjusted, s: Settings, verdict: Verdict, *,
 def _many_to_one_interval(a: Adjusted, s: Settings) -> DecisionInterval:
     m = a.many
     predicted, against = a.critical
+    safe = m.degrees(conservative=True)
     if s.direction is Direction.TWO_SIDED:
-        low_c = high_c = predicted
+        (low_c, low_df), (high_c, high_df) = (predicted, m.df), (predicted, m.df)
     elif s.direction is Direction.GREATER:
-        low_c, high_c = predicted, against
+        (low_c, low_df), (high_c, high_df) = (predicted, m.df), (against, safe)
     else:
-        low_c, high_c = against, predicted
+        (low_c, low_df), (high_c, high_df) = (against, safe), (predicted, m.df)
     low = m.estimate - low_c * m.standard_error
     high = m.estimate + high_c * m.standard_error
     low, high = clip(low, high, _difference_bounds(s.bounds))
-    low_conf, high_conf = (float(special.stdtr(m.df, low_c)), float(special.stdtr(m.df, high_c)))
+    low_conf = float(special.stdtr(low_df, low_c))
+    high_conf = float(special.stdtr(high_df, high_c))
     return DecisionInterval(
         low=finite_or_none(low), high=finite_or_none(high), low_confidence=low_conf,
         high_confidence=high_conf, confidence=low_conf + high_conf - 1, test="many_to_one",
-        note=f"simultaneous bounds of the many-to-one test ({m.df:g} df): each bound "
-             "holds for every treatment at once")
+        note=f"simultaneous bounds of the many-to-one test ({m.df:g} df; {safe:g} against the "
+             "claim): each bound holds for every treatment at once")
 
 
 def _difference_bounds(bounds: tuple[float | None, float | None]) -> tuple[float | None,

@@ -171,9 +171,9 @@ def _many_to_one(work: list[Work], control_values: np.ndarray, s: Settings):
         many[i] = m
         primary[i] = finite_or_none(m.pvalue(s.alternative))
         if opposite:
-            opposite_p[i] = finite_or_none(m.pvalue(opposite))
+            opposite_p[i] = finite_or_none(m.pvalue(opposite, conservative=True))
         critical[i] = (m.critical_value(s.alpha, two_sided=two_sided),
-                       m.critical_value(s.alpha_opposite) if opposite else None)
+                       m.critical_value(s.alpha_opposite, conservative=True) if opposite else None)
     return primary, opposite_p, many, critical
 
 
