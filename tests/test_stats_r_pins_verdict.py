@@ -56,6 +56,23 @@ R call is beside it; the functions it names are::
       f <- sd(d) / (sqrt(n) * sp); c(lo = lo * f, hi = hi * f)
     }
 
+    pageL <- function(m) { r <- t(apply(m, 1, rank)); sum(r %*% (1:ncol(m))) }  # m: seeds x arms
+    pexact <- function(m) {  # Page's L, exact: every within-seed permutation, convolved over seeds
+      k <- ncol(m); n <- nrow(m); L0 <- pageL(m)
+      perms <- as.matrix(expand.grid(rep(list(1:k), k)))
+      perms <- perms[apply(perms, 1, function(p) length(unique(p)) == k), ]
+      d <- table(apply(perms, 1, function(p) sum(p * (1:k)))); vals <- as.numeric(names(d))
+      dist <- c(`0` = 1)
+      for (s in 1:n) dist <- tapply(as.vector(outer(dist, as.numeric(d) / sum(d))),
+                                    as.vector(outer(as.numeric(names(dist)), vals, "+")), sum)
+      v <- as.numeric(names(dist)); c(L = L0, greater = sum(dist[v >= L0]), less = sum(dist[v <= L0]))
+    }
+    pnorm_ties <- function(m) {  # Page's L with ties: within-seed mid-ranks, tie-corrected variance
+      r <- t(apply(m, 1, rank)); k <- ncol(m); n <- nrow(m); L <- sum(r %*% (1:k))
+      v <- sum(k * (k^2 - 1) / 12 * rowSums((r - (k + 1) / 2)^2) / (k - 1))
+      z <- (L - n * k * (k + 1)^2 / 4) / sqrt(v); c(L = L, z = z, p = pnorm(z, lower.tail = FALSE))
+    }
+
 The brute-force exact JT of ``SMALL`` enumerates all 1,680 splits in R.
 """
 
@@ -67,7 +84,7 @@ from hypolab.stats.effsize import hedges_g, prob_superiority_ci
 from hypolab.stats.manytoone import many_to_one, mvt_cdf, mvt_quantile
 from hypolab.stats.multiplicity import dunnett_pvalues
 from hypolab.stats.power import power_at_margin, sd_upper_bound
-from hypolab.stats.trend import jonckheere, linear_trend
+from hypolab.stats.trend import jonckheere, linear_trend, page
 from hypolab.stats.ttests import bounds, paired_t, welch
 
 A_T = [0.9712, 0.9688, 0.9745, 0.9701, 0.9733, 0.9694, 0.9720, 0.9751, 0.9679, 0.9726]
@@ -88,6 +105,10 @@ SMALL = [[1.1, 2.3, 0.4], [2.0, 3.1, 1.7], [3.3, 2.9, 4.2]]
 CONTROL_D = [7.40, 8.50, 7.20, 8.24, 9.84, 8.32]  # scipy.stats.dunnett's example (Dunnett 1955)
 DRUGS = [[9.76, 8.80, 7.68, 9.36], [12.80, 9.68, 12.16, 9.20, 10.55]]
 ROOT_HALF = 0.5**0.5
+PAGE_A = [[0.900, 0.905, 0.898, 0.903, 0.911], [0.910, 0.902, 0.915, 0.906, 0.909],
+          [0.918, 0.921, 0.901, 0.924, 0.913]]  # arms x seeds; R's a is seeds x arms
+PAGE_B = [[0.90, 0.91, 0.92, 0.90, 0.93, 0.91], [0.91, 0.91, 0.93, 0.92, 0.93, 0.90],
+          [0.92, 0.93, 0.92, 0.94, 0.95, 0.92], [0.93, 0.92, 0.94, 0.94, 0.96, 0.93]]
 
 
 def m2o(l, alternative):
@@ -119,6 +140,12 @@ PINS = [
     ("jt g4 J ties", lambda: jonckheere("abc", G4).statistic, 100.5),  # R: jtn(g4)[["J"]]
     ("jt g4 z ties", lambda: jonckheere("abc", G4).z, 3.188935758936172),  # R: jtn(g4)[["z"]]
     ("jt g4 p ties", lambda: jonckheere("abc", G4).pvalue, 0.00071398803833841982),  # R: jtn(g4)[["p"]]
+    ("page L", lambda: page("abc", PAGE_A).statistic, 67),  # R: pexact(a)[["L"]]
+    ("page exact greater", lambda: page("abc", PAGE_A).pvalue, 0.018132716049382713),  # R: pexact(a)[["greater"]]
+    ("page exact less", lambda: page("abc", PAGE_A, alternative="less").pvalue, 0.99344135802469125),  # R: pexact(a)[["less"]]
+    ("page ties L", lambda: page("abcd", PAGE_B).statistic, 174.5),  # R: pnorm_ties(b)[["L"]]
+    ("page ties z", lambda: page("abcd", PAGE_B).z, 3.5864327680858592),  # R: pnorm_ties(b)[["z"]]
+    ("page ties p", lambda: page("abcd", PAGE_B).pvalue, 0.00016761622156344504),  # R: pnorm_ties(b)[["p"]]
     ("trend intercept", lambda: linear_trend("abc", G4).intercept, 0.94045833333333373),  # R: coef(lm(sapply(g4, mean) ~ I(0:2)))[1]
     ("trend slope", lambda: linear_trend("abc", G4).slope, 0.0079999999999997989),  # R: coef(lm(sapply(g4, mean) ~ I(0:2)))[2]
 ]

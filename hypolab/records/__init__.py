@@ -29,7 +29,7 @@ from hypolab.records.hypothesis import (
     higher_is_better,
 )
 from hypolab.records.runs import Dataset, RunResult, RunSpec, RunStatus
-from hypolab.records.series import DoseStep, JonckheereTest, SeriesAnalysis
+from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
     Conclusion,
     EquivalenceTest,
@@ -58,7 +58,6 @@ __all__ = [
     "DoseStep",
     "EquivalenceTest",
     "Hypothesis",
-    "JonckheereTest",
     "KruskalWallis",
     "MarginTest",
     "OmnibusTests",
@@ -69,6 +68,7 @@ __all__ = [
     "RunStatus",
     "SeedsEstimate",
     "SeriesAnalysis",
+    "SeriesTest",
     "Task",
     "TestName",
     "TestResult",

@@ -14,20 +14,22 @@ from hypolab.records.significance import Conclusion, Verdict, field_kwargs
 
 
 @dataclass(frozen=True)
-class JonckheereTest:
-    """The Jonckheere-Terpstra test of an ordered alternative over every arm of the series.
+class SeriesTest:
+    """The rank test of an ordered alternative over every arm of the series.
 
-    ``statistic`` is J, the number of pairs (lower dose, higher dose) in
-    which the higher dose's value is larger, ties counting 1/2, over every
-    pair of arms.
+    Independent runs: Jonckheere-Terpstra, ``statistic`` J, the number of
+    pairs (lower dose, higher dose) in which the higher dose's value is
+    larger, ties counting 1/2, over every pair of arms. Runs paired by seed:
+    Page's test, ``statistic`` L, the sum over seeds of each dose's rank
+    within the seed times its position in the series.
 
     Args:
-        test: ``jonckheere_terpstra``.
+        test: ``jonckheere_terpstra`` or ``page``.
         arms: the arms in dose order (control first).
         alternative: ``greater`` (the metric rises), ``less`` or ``two-sided``.
         statistic: J.
-        mean, sd: J's mean and SD under no trend (SD tie-corrected).
-        z: ``(J - mean) / sd``.
+        mean, sd: the statistic's mean and SD under no trend (SD tie-corrected).
+        z: ``(statistic - mean) / sd``.
         pvalue: for the claim's direction (two-sided for ``two-sided``).
         pvalue_opposite: one-sided against the claim (None unless ``greater``/``less``).
         method: ``exact`` (no ties) or ``normal approximation with tie correction``.
@@ -51,7 +53,7 @@ class JonckheereTest:
                 "method": self.method}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> JonckheereTest:
+    def from_dict(cls, data: dict[str, Any]) -> SeriesTest:
         kwargs = field_kwargs(cls, data)
         kwargs["arms"] = tuple(data["arms"])
         return cls(**kwargs)
@@ -112,7 +114,7 @@ class SeriesAnalysis:
         verdict: ``supported``, ``contradicted`` or ``inconclusive``.
         reason: why, in plain words.
         sentence: the series verdict in one sentence.
-        test: the Jonckheere-Terpstra test over every arm.
+        test: the rank test over every arm (Jonckheere-Terpstra; Page's when paired).
         steps: each dose against the previous one.
         step_correction: the correction applied across the steps.
         alpha, alpha_contradicted: the levels of the two directions.
@@ -121,7 +123,7 @@ class SeriesAnalysis:
     verdict: Verdict
     reason: str
     sentence: str
-    test: JonckheereTest
+    test: SeriesTest
     steps: tuple[DoseStep, ...]
     step_correction: str
     alpha: float
@@ -136,7 +138,7 @@ class SeriesAnalysis:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SeriesAnalysis:
         return cls(verdict=Verdict(data["verdict"]), reason=data["reason"], sentence=data["sentence"],
-                   test=JonckheereTest.from_dict(data["test"]),
+                   test=SeriesTest.from_dict(data["test"]),
                    steps=tuple(DoseStep.from_dict(s) for s in data["steps"]),
                    step_correction=data["step_correction"], alpha=data["alpha"],
                    alpha_contradicted=data["alpha_contradicted"])

@@ -13,6 +13,7 @@ from typing import Any
 
 from hypolab.records import Analysis, Comparison, DecisionInterval, SeriesAnalysis
 from hypolab.report.numbers import fmt, fmt_p
+from hypolab.stats.labels import label
 
 
 def headline(analysis: Analysis) -> dict[str, str] | None:
@@ -84,9 +85,9 @@ def series_context(series: SeriesAnalysis) -> dict[str, Any]:
         "verdict": series.verdict.value,
         "sentence": series.sentence,
         "reason": series.reason,
-        "test": (f"Jonckheere-Terpstra J = {fmt(test.statistic)} (expected {fmt(test.mean)} "
-                 f"without a trend){z}, p {fmt_p(test.pvalue)}, {test.method}; over "
-                 f"{' → '.join(test.arms)}"),
+        "test": (f"{label(test.test).statistic} = {fmt(test.statistic)} (expected "
+                 f"{fmt(test.mean)} without a trend){z}, p {fmt_p(test.pvalue)}, {test.method}; "
+                 f"over {' → '.join(test.arms)}"),
         "steps": steps,
         "correction": series.step_correction,
         "alpha_contradicted": f"{series.alpha_contradicted:g}",

@@ -174,7 +174,9 @@ def analyze(
             pairs = None if pairing is not Pairing.SEED else [
                 _align(samples, seed_of, upper, lower) for lower, upper in zip(usable, usable[1:])]
             series = analyze_series(usable, [samples[n] for n in usable], pairs,
-                                    [c for c in comparisons if c.treatment in usable], settings)
+                                    [c for c in comparisons if c.treatment in usable], settings,
+                                    blocks=None if pairing is not Pairing.SEED else
+                                    _blocks(samples, seed_of, usable))
             if len(usable) < len(names):
                 notes.append("the dose series leaves out "
                              f"{', '.join(n for n in names if n not in usable)} "
@@ -191,6 +193,15 @@ def analyze(
                     test=test, pairing=pairing, correction=correction, control=control,
                     notes=tuple(notes), verdict=verdict, verdict_reason=reason,
                     alpha_contradicted=settings.alpha_opposite, series=series)
+
+
+def _blocks(samples, seed_of, names) -> list[np.ndarray] | None:
+    """Each arm's values on the seeds every arm of ``names`` has, aligned (Page's test)."""
+    if seed_of is None:
+        return [samples[n] for n in names]
+    common = sorted(set.intersection(*(set(seed_of[n]) for n in names)))
+    index = {n: {s: i for i, s in enumerate(seed_of[n])} for n in names}
+    return [samples[n][[index[n][s] for s in common]] for n in names]
 
 
 def _clipped(arms, samples, alpha, bounds, metric) -> list[str]:

@@ -48,6 +48,7 @@ LABELS: dict[str, TestLabel] = {
                              "many-to-one t-test (multivariate t)"),
     "jonckheere_terpstra": TestLabel("Jonckheere-Terpstra", "Jonckheere-Terpstra J", "J",
                                      "Jonckheere-Terpstra trend test"),
+    "page": TestLabel("Page", "Page L", "L", "Page's trend test (within seeds)"),
     "welch_anova": TestLabel("Welch ANOVA", "Welch ANOVA F", "F", "Welch's one-way ANOVA"),
     "kruskal_wallis": TestLabel("Kruskal-Wallis", "Kruskal-Wallis H", "H",
                                 "Kruskal-Wallis H test"),

@@ -3,8 +3,9 @@
 The rule (also in ``docs/verdict.md``), with the error budget of ``budget``:
 
 - ``greater``/``less`` ("the metric rises/falls with the dose"): the
-  Jonckheere-Terpstra test over every arm in file order (``trend.jonckheere``)
-  decides. **supported** when it is significant in the claimed direction
+  Jonckheere-Terpstra test over every arm in file order (``trend.jonckheere``;
+  Page's test, ``trend.page``, on the seeds every arm has when runs are
+  paired by seed) decides. **supported** when it is significant in the claimed direction
   (p < alpha) and no step from one dose to the next goes significantly the
   other way; **contradicted** when it is significant against the claim (p <
   ``alpha_contradicted``); otherwise **inconclusive**, with the reason (a
@@ -43,7 +44,7 @@ from hypolab.records import (
 from hypolab.stats import multiplicity
 from hypolab.stats.budget import decision_levels
 from hypolab.stats.family import OPPOSITE, Settings
-from hypolab.stats.trend import jonckheere
+from hypolab.stats.trend import jonckheere, page
 from hypolab.stats.ttests import bounds, paired_t, student, welch
 from hypolab.stats.verdict import conclusion
 from hypolab.stats.wording import p_clause
@@ -53,7 +54,8 @@ _RISES = {"greater": "rises", "less": "falls"}
 
 def analyze_series(names: Sequence[str], samples: Sequence[np.ndarray],
                    pairs: Sequence[tuple[np.ndarray, np.ndarray]] | None,
-                   comparisons: Sequence[Comparison], s: Settings) -> SeriesAnalysis:
+                   comparisons: Sequence[Comparison], s: Settings,
+                   blocks: Sequence[np.ndarray] | None = None) -> SeriesAnalysis:
     """The series verdict over ``names`` (dose order, control first, each n >= 2).
 
     Args:
@@ -62,8 +64,15 @@ def analyze_series(names: Sequence[str], samples: Sequence[np.ndarray],
         pairs: per step, the two arms' values aligned by seed (paired designs), else None.
         comparisons: each dose against the control (for ``equivalent`` claims).
         s: the analysis settings.
+        blocks: paired designs: each arm's values on the seeds every arm has, aligned
+            (Page's test); None for independent runs (Jonckheere-Terpstra).
     """
-    test = jonckheere(names, samples, alternative=s.alternative)
+    if blocks is not None:
+        test = page(names, blocks, alternative=s.alternative)
+        label_name, symbol = "Page", "L"
+    else:
+        test = jonckheere(names, samples, alternative=s.alternative)
+        label_name, symbol = "Jonckheere-Terpstra", "J"
     steps = _steps(names, samples, pairs, s)
     words = s.metric.replace("_", " ")
     series = " → ".join(names)
@@ -76,10 +85,11 @@ def analyze_series(names: Sequence[str], samples: Sequence[np.ndarray],
         p = (f"{p_clause(test.pvalue_opposite)} against the prediction" if against
              else p_clause(test.pvalue))
         z = "" if test.z is None else f", z = {test.z:.2f}"
-        return (f"Jonckheere-Terpstra J = {test.statistic:g}{z}, {sides} {p}, {test.method}; "
-                f"{seeds}")
+        return f"{label_name} {symbol} = {test.statistic:g}{z}, {sides} {p}, {test.method}; {seeds}"
 
     verdict, reason, text = _decide(test, steps, comparisons, s, words, series, stats_text)
+    reason = reason.replace("Jonckheere-Terpstra", label_name)
+    text = text.replace("Jonckheere-Terpstra", label_name)
     correction = s.other.value
     return SeriesAnalysis(verdict=verdict, reason=reason, sentence=text, test=test,
                           steps=tuple(steps), step_correction=correction, alpha=s.alpha,
@@ -90,7 +100,7 @@ def _decide(test, steps, comparisons, s: Settings, words, series, stats_text):
     if s.direction is Direction.EQUIVALENT:
         return _decide_equivalence(comparisons, words, series, stats_text)
     if test.pvalue is None:
-        reason = "every value of every arm is the same, so no trend can be tested"
+        reason = f"no trend can be tested: {test.method}"
         return (Verdict.INCONCLUSIVE, reason,
                 f"The data do not show a trend of {words} along {series}: {reason}.")
     if s.alternative == "two-sided":

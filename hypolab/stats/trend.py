@@ -1,6 +1,7 @@
-"""Trend over an ordered dose series: the Jonckheere-Terpstra test and a linear contrast.
+"""Trend over an ordered dose series: Jonckheere-Terpstra, Page's test and a linear contrast.
 
-The series verdict rests on Jonckheere-Terpstra (``jonckheere``): it uses
+The series verdict rests on Jonckheere-Terpstra (``jonckheere``; for runs
+paired by seed Page's test, ``page``, its counterpart within seeds): it uses
 every arm (each pair of doses, the middle ones too), asks only that the
 metric tend to rise (or fall) with the dose, not that it rise in equal
 steps, and is exact without ties; ``stats.series`` turns it into the verdict.
@@ -20,13 +21,14 @@ Analyzing Data*, ch. 5 (contrasts with unequal variances).
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
 
-from hypolab.records import JonckheereTest, TrendTest
+from hypolab.records import SeriesTest, TrendTest
 from hypolab.stats.ranks import rank_sum_counts
 from hypolab.stats.ttests import t_pvalue
 from hypolab.stats.values import as_sample, spread, tie_keys, tolerance
@@ -82,7 +84,7 @@ def jonckheere(
     samples: Sequence[Sequence[float]],
     *,
     alternative: str = "greater",
-) -> JonckheereTest:
+) -> SeriesTest:
     """The Jonckheere-Terpstra test of a trend along the arms in the order given.
 
     ``J = sum_{i < j} #{(x in arm i, y in arm j): y > x}`` (ties 1/2) over every
@@ -103,7 +105,7 @@ def jonckheere(
             or ``two-sided``.
 
     Returns:
-        A ``JonckheereTest``; ``z`` and the p-values are None where every value
+        A ``SeriesTest``; ``z`` and the p-values are None where every value
         is the same.
 
     Example:
@@ -131,7 +133,7 @@ def jonckheere(
     sd = math.sqrt(max(float(variance), 0.0))
     opposite = {"greater": "less", "less": "greater"}.get(alternative)
     if sd == 0:
-        return JonckheereTest(test="jonckheere_terpstra", arms=tuple(names),
+        return SeriesTest(test="jonckheere_terpstra", arms=tuple(names),
                               alternative=alternative, statistic=float(j_stat), mean=mean, sd=0.0,
                               z=None, pvalue=None, pvalue_opposite=None,
                               method="every value is the same, so the test is undefined")
@@ -145,7 +147,7 @@ def jonckheere(
         tails = {"greater": float(special.ndtr(-z)), "less": float(special.ndtr(z))}
         method = "normal approximation with tie correction"
     tails["two-sided"] = min(1.0, 2 * min(tails["greater"], tails["less"]))
-    return JonckheereTest(test="jonckheere_terpstra", arms=tuple(names),
+    return SeriesTest(test="jonckheere_terpstra", arms=tuple(names),
                           alternative=alternative, statistic=float(j_stat), mean=mean, sd=sd,
                           z=float((j_stat - mean) / sd), pvalue=tails[alternative],
                           pvalue_opposite=None if opposite is None else tails[opposite],
@@ -165,3 +167,96 @@ def _exact_pmf(sizes: tuple[int, ...]) -> np.ndarray:
         pmf = np.convolve(pmf, counts / counts.sum())
         before += n
     return pmf
+
+
+def page(
+    names: Sequence[str],
+    samples: Sequence[Sequence[float]],
+    *,
+    alternative: str = "greater",
+) -> SeriesTest:
+    """Page's test of a trend along the arms, for runs paired by seed (blocks).
+
+    Within each seed the arms' values are ranked (mid-ranks for ties;
+    values closer than ``values.tolerance`` tie) and ``L = sum_seeds sum_j
+    (j + 1) r_sj`` over the arms in dose order j = 0..k-1 (Page 1963). Under
+    no trend the ranks are exchangeable within each seed: ``E L = n k (k +
+    1)^2 / 4`` and, with ties, ``Var L = sum_seeds S_c S_r / (k - 1)``,
+    ``S_c = k (k^2 - 1) / 12`` the spread of the positions and ``S_r`` that of
+    the seed's ranks (``n k^2 (k + 1)(k^2 - 1) / 144`` without ties). Without
+    ties the p-value is exact (the seeds' null distributions convolved; k up
+    to 7), otherwise the normal approximation.
+
+    Args:
+        names: arm names in dose order (control first).
+        samples: per-seed values of each arm, aligned by seed (same length n >= 2).
+        alternative: ``greater`` (rising), ``less`` or ``two-sided``.
+
+    Returns:
+        A ``SeriesTest`` with ``test`` ``page``.
+
+    Example:
+        >>> page("abc", [[1, 2], [3, 4], [5, 6]]).statistic  # ranks 1, 2, 3 in both seeds
+        28.0
+    """
+    arrays = np.array([as_sample(s, "arm") for s in samples], dtype=np.float64)
+    k, n = arrays.shape
+    if n < 2:
+        return SeriesTest(test="page", arms=tuple(names), alternative=alternative,
+                          statistic=0.0, mean=0.0, sd=0.0, z=None, pvalue=None,
+                          pvalue_opposite=None,
+                          method=f"{n} seed(s) have a run of every arm; Page's test needs 2")
+    tol = tolerance(*arrays)
+    ranks = np.array([_ranks(tie_keys(arrays[:, s], tol)) for s in range(n)])  # (n, k)
+    positions = np.arange(1, k + 1, dtype=np.float64)
+    statistic = float(np.sum(ranks * positions))
+    mean = n * k * (k + 1) ** 2 / 4
+    s_c = k * (k**2 - 1) / 12
+    variance = float(np.sum(s_c * np.sum((ranks - (k + 1) / 2) ** 2, axis=1) / (k - 1)))
+    sd = math.sqrt(max(variance, 0.0))
+    opposite = {"greater": "less", "less": "greater"}.get(alternative)
+    if sd == 0:
+        return SeriesTest(test="page", arms=tuple(names), alternative=alternative,
+                          statistic=statistic, mean=mean, sd=0.0, z=None, pvalue=None,
+                          pvalue_opposite=None,
+                          method="every seed ranks the arms alike by ties, so the test is undefined")
+    untied = bool(np.all(np.sort(ranks, axis=1) == positions))
+    if untied and k <= 7:
+        pmf, low = _page_pmf(k, n)
+        index = int(round(statistic)) - low
+        tails = {"greater": float(pmf[index:].sum()), "less": float(pmf[: index + 1].sum())}
+        method = "exact"
+    else:
+        z = (statistic - mean) / sd
+        tails = {"greater": float(special.ndtr(-z)), "less": float(special.ndtr(z))}
+        method = "normal approximation with tie correction"
+    tails["two-sided"] = min(1.0, 2 * min(tails["greater"], tails["less"]))
+    return SeriesTest(test="page", arms=tuple(names), alternative=alternative,
+                      statistic=statistic, mean=mean, sd=sd, z=float((statistic - mean) / sd),
+                      pvalue=tails[alternative],
+                      pvalue_opposite=None if opposite is None else tails[opposite], method=method)
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Mid-ranks 1..k of ``x``."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(x.size)
+    ranks[order] = np.arange(1, x.size + 1)
+    for value in np.unique(x):
+        tied = x == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+@functools.lru_cache(maxsize=32)
+def _page_pmf(k: int, n: int) -> tuple[np.ndarray, int]:
+    """The exact null distribution of L over n untied seeds, and its smallest value."""
+    positions = np.arange(1, k + 1)
+    sums = np.array([int(np.dot(positions, p)) for p in itertools.permutations(positions)])
+    low_one = int(sums.min())
+    one = np.bincount(sums - low_one).astype(np.float64)
+    one /= one.sum()
+    pmf = np.array([1.0])
+    for _ in range(n):
+        pmf = np.convolve(pmf, one)
+    return pmf, n * low_one
