@@ -10,7 +10,6 @@ same rates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,8 +152,6 @@ def lower_limit(rate: float, reps: int, confidence: float = 0.99) -> float:
     k = round(rate * reps)
     return 0.0 if k <= 0 else float(stats.beta.ppf(1 - confidence, k, reps - k + 1))
 
-
-CellFn = Callable[..., Rates]
 
 
 def draw_many(kind: str, rng: np.random.Generator, reps: int, arms: int, n: int, *,

@@ -131,27 +131,37 @@ def jonckheere(
                 / (36 * total * (total - 1) * (total - 2))
                 + np.sum(n * (n - 1)) * np.sum(ties * (ties - 1)) / (8 * total * (total - 1)))
     sd = math.sqrt(max(float(variance), 0.0))
+    if sd == 0:
+        return _result("jonckheere_terpstra", names, alternative, j_stat, mean, 0.0,
+                       method="every value is the same, so the test is undefined")
+    exact = None
+    if np.all(ties == 1) and total <= EXACT_UP_TO:
+        exact = (_exact_pmf(tuple(int(x) for x in n)), int(round(j_stat)))
+    return _result("jonckheere_terpstra", names, alternative, j_stat, mean, sd, exact=exact)
+
+
+def _result(test: str, names: Sequence[str], alternative: str, statistic: float, mean: float,
+            sd: float, *, exact: tuple[np.ndarray, int] | None = None,
+            method: str = "") -> SeriesTest:
+    """The ``SeriesTest`` of a rank statistic: exact tails from ``(pmf, index)``, else normal."""
     opposite = {"greater": "less", "less": "greater"}.get(alternative)
     if sd == 0:
-        return SeriesTest(test="jonckheere_terpstra", arms=tuple(names),
-                              alternative=alternative, statistic=float(j_stat), mean=mean, sd=0.0,
-                              z=None, pvalue=None, pvalue_opposite=None,
-                              method="every value is the same, so the test is undefined")
-    if np.all(ties == 1) and total <= EXACT_UP_TO:
-        pmf = _exact_pmf(tuple(int(x) for x in n))
-        k = int(round(j_stat))
-        tails = {"greater": float(pmf[k:].sum()), "less": float(pmf[: k + 1].sum())}
+        return SeriesTest(test=test, arms=tuple(names), alternative=alternative,
+                          statistic=float(statistic), mean=mean, sd=0.0, z=None, pvalue=None,
+                          pvalue_opposite=None, method=method)
+    z = (statistic - mean) / sd
+    if exact is not None:
+        pmf, index = exact
+        tails = {"greater": float(pmf[index:].sum()), "less": float(pmf[: index + 1].sum())}
         method = "exact"
     else:
-        z = (j_stat - mean) / sd
         tails = {"greater": float(special.ndtr(-z)), "less": float(special.ndtr(z))}
         method = "normal approximation with tie correction"
     tails["two-sided"] = min(1.0, 2 * min(tails["greater"], tails["less"]))
-    return SeriesTest(test="jonckheere_terpstra", arms=tuple(names),
-                          alternative=alternative, statistic=float(j_stat), mean=mean, sd=sd,
-                          z=float((j_stat - mean) / sd), pvalue=tails[alternative],
-                          pvalue_opposite=None if opposite is None else tails[opposite],
-                          method=method)
+    return SeriesTest(test=test, arms=tuple(names), alternative=alternative,
+                      statistic=float(statistic), mean=mean, sd=sd, z=float(z),
+                      pvalue=tails[alternative],
+                      pvalue_opposite=None if opposite is None else tails[opposite], method=method)
 
 
 #: The exact null distribution is used without ties up to this many values in all.
@@ -202,10 +212,8 @@ def page(
     arrays = np.array([as_sample(s, "arm") for s in samples], dtype=np.float64)
     k, n = arrays.shape
     if n < 2:
-        return SeriesTest(test="page", arms=tuple(names), alternative=alternative,
-                          statistic=0.0, mean=0.0, sd=0.0, z=None, pvalue=None,
-                          pvalue_opposite=None,
-                          method=f"{n} seed(s) have a run of every arm; Page's test needs 2")
+        return _result("page", names, alternative, 0.0, 0.0, 0.0,
+                       method=f"{n} seed(s) have a run of every arm; Page's test needs 2")
     tol = tolerance(*arrays)
     ranks = np.array([_ranks(tie_keys(arrays[:, s], tol)) for s in range(n)])  # (n, k)
     positions = np.arange(1, k + 1, dtype=np.float64)
@@ -214,27 +222,14 @@ def page(
     s_c = k * (k**2 - 1) / 12
     variance = float(np.sum(s_c * np.sum((ranks - (k + 1) / 2) ** 2, axis=1) / (k - 1)))
     sd = math.sqrt(max(variance, 0.0))
-    opposite = {"greater": "less", "less": "greater"}.get(alternative)
     if sd == 0:
-        return SeriesTest(test="page", arms=tuple(names), alternative=alternative,
-                          statistic=statistic, mean=mean, sd=0.0, z=None, pvalue=None,
-                          pvalue_opposite=None,
-                          method="every seed ranks the arms alike by ties, so the test is undefined")
-    untied = bool(np.all(np.sort(ranks, axis=1) == positions))
-    if untied and k <= 7:
+        return _result("page", names, alternative, statistic, mean, 0.0,
+                       method="every seed ranks the arms alike by ties, so the test is undefined")
+    exact = None
+    if bool(np.all(np.sort(ranks, axis=1) == positions)) and k <= 7:  # no ties
         pmf, low = _page_pmf(k, n)
-        index = int(round(statistic)) - low
-        tails = {"greater": float(pmf[index:].sum()), "less": float(pmf[: index + 1].sum())}
-        method = "exact"
-    else:
-        z = (statistic - mean) / sd
-        tails = {"greater": float(special.ndtr(-z)), "less": float(special.ndtr(z))}
-        method = "normal approximation with tie correction"
-    tails["two-sided"] = min(1.0, 2 * min(tails["greater"], tails["less"]))
-    return SeriesTest(test="page", arms=tuple(names), alternative=alternative,
-                      statistic=statistic, mean=mean, sd=sd, z=float((statistic - mean) / sd),
-                      pvalue=tails[alternative],
-                      pvalue_opposite=None if opposite is None else tails[opposite], method=method)
+        exact = (pmf, int(round(statistic)) - low)
+    return _result("page", names, alternative, statistic, mean, sd, exact=exact)
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
