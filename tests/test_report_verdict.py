@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-from types import SimpleNamespace
 
 from report_cases import analysis_of, make_hypothesis, make_results
 
 from hypolab.cli.run_commands import summary_lines
+from hypolab.pipeline import TestOutcome
 from hypolab.report import write_report
 from hypolab.report.verdicts import headline_line
 
@@ -60,9 +60,7 @@ def test_summary_and_index_lead_with_the_series_verdict(tmp_path):
 
 def test_the_terminal_prints_the_series_verdict_first(tmp_path):
     h, results, analysis, page = _dose(tmp_path)
-    outcome = SimpleNamespace(hypothesis=h, results=results, trained=0, unsuccessful=[],
-                              analysis=analysis, analysis_error=None, report_path=page,
-                              report_note=None)
+    outcome = TestOutcome(hypothesis=h, results=results, trained=0, analysis=analysis, report_path=page)
     lines = summary_lines(outcome, "runs.sqlite")
     assert lines[1] == headline_line(analysis)
     assert lines[1].startswith("Verdict (dose series): supported. Along batch 128 → batch 16")

@@ -90,9 +90,9 @@ def summary_lines(outcome, store_path: str) -> list[str]:
         first = headline_line(outcome.analysis)  # the dose series' or hypothesis' verdict first
         if first:
             lines.append(first)
-        for comparison in outcome.analysis.to_dict()["comparisons"]:
-            lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "
-                         f"{comparison['verdict']}. {comparison['sentence']}")  # fmt: skip
+        for comparison in outcome.analysis.comparisons:
+            lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
+                         f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
     if outcome.report_path is not None:
         lines.append(f"Report: {outcome.report_path}")
     elif outcome.report_note:
