@@ -28,7 +28,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from hypolab.errors import AnalysisError, HypolabError
 from hypolab.pipeline.training import execute
