@@ -85,9 +85,14 @@ def summary_lines(outcome, store_path: str) -> list[str]:
     if outcome.analysis is None:
         lines.append(f"No analysis: {outcome.analysis_error}")
     else:
-        for comparison in outcome.analysis.to_dict()["comparisons"]:
-            lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "
-                         f"{comparison['verdict']}. {comparison['sentence']}")  # fmt: skip
+        from hypolab.report.verdicts import headline_line
+
+        first = headline_line(outcome.analysis)  # the dose series' or hypothesis' verdict first
+        if first:
+            lines.append(first)
+        for comparison in outcome.analysis.comparisons:
+            lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
+                         f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
     if outcome.report_path is not None:
         lines.append(f"Report: {outcome.report_path}")
     elif outcome.report_note:

@@ -15,6 +15,7 @@ never hold Keras objects, so this module imports nothing heavy.
 from __future__ import annotations
 
 from hypolab.records.analysis import Analysis, ArmSummary, Comparison, Verdict
+from hypolab.records.decision import DecisionInterval, DifferenceTest, SeedsEstimate
 from hypolab.records.hypothesis import (
     METRICS,
     Arm,
@@ -42,6 +43,7 @@ from hypolab.records.runs import (
     RunStatus,
     Timing,
 )
+from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
     Conclusion,
     EquivalenceTest,
@@ -80,7 +82,10 @@ __all__ = [
     "CustomConfig",
     "DataConfig",
     "Dataset",
+    "DecisionInterval",
+    "DifferenceTest",
     "Direction",
+    "DoseStep",
     "EarlyStoppingSettings",
     "Engine",
     "EquivalenceTest",
@@ -101,6 +106,9 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "RunStatus",
+    "SeedsEstimate",
+    "SeriesAnalysis",
+    "SeriesTest",
     "Task",
     "TestName",
     "TestResult",
