@@ -15,7 +15,7 @@ import click
 
 from hypolab.cli.errors import check_folder, cli_errors, terminal_text
 from hypolab.records import RunOptions, RunStatus
-from hypolab.records.runs import DEFAULT_STORE, DEVICES
+from hypolab.records.runs import DEFAULT_STORE, DEVICES, EXECUTORS
 
 _STORE_HELP = "The run store (SQLite file) shared by every hypothesis."
 
@@ -33,7 +33,7 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @click.command(name="test")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--store", "store_path", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE),
               show_default=True, help=_STORE_HELP)  # fmt: skip
 @click.option("--rerun", is_flag=True, help="Retrain every run, even those in the store (old records are kept as history).")
@@ -46,11 +46,21 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
 @click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Where the report folder <name>/ is written.")  # fmt: skip
-def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root) -> None:
-    """Train every arm of FILE for every seed, analyse and report.
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="local trains in this process; ray runs each pack as a Ray task (pip install 'hypolab[ray]').")  # fmt: skip
+@click.option("--ray-address", default=None, metavar="auto|HOST:PORT",
+              help="With --executor ray: join this running cluster (default: start a local Ray instance).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --executor ray: at most N packs at once (default: as many as the cluster's CPUs or GPUs hold).")  # fmt: skip
+@click.option("--gpus-per-unit", type=click.FloatRange(min=0), default=None, metavar="F",
+              help="With --executor ray: GPUs per pack, a fraction shares one (default: 1 where GPUs exist).")  # fmt: skip
+def test(files, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root, executor, ray_address,
+         workers, gpus_per_unit) -> None:  # fmt: skip
+    """Train every arm of each FILE for every seed, analyse and report.
 
     Runs already in the store are reused (--rerun retrains them). Interrupted?
-    Run the same command again: it trains only what is missing.
+    Run the same command again: it trains only what is missing. Several files
+    train one after another through one executor, a run two files share once.
     """
     # TensorFlow's C++ start-up chatter would bury the progress lines; the user's own setting wins.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -60,15 +70,38 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
         if folder is not None:
             check_folder(option, folder)
     options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
-                         deterministic=deterministic)  # fmt: skip
+                         deterministic=deterministic, executor=executor, ray_address=ray_address, workers=workers,
+                         gpus_per_unit=gpus_per_unit)  # fmt: skip
+    command = shlex.join(["hypolab", *sys.argv[1:]])
     with cli_errors():
         from hypolab import pipeline
         from hypolab.progress import make_progress
 
-        outcome = pipeline.test(file, options=options, progress=make_progress(), reports_root=reports_root,
-                                command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
-    for line in summary_lines(outcome, store_path):
-        click.echo(terminal_text(line))
+        if len(files) == 1:
+            outcomes = [pipeline.test(files[0], options=options, progress=make_progress(), reports_root=reports_root,
+                                      command=command)]  # fmt: skip
+        else:
+            outcomes = pipeline.test_files(files, options=options, progress=make_progress(),
+                                           reports_root=reports_root, command=command)  # fmt: skip
+    for outcome in outcomes:
+        for line in summary_lines(outcome, store_path):
+            click.echo(terminal_text(line))
+    if len(outcomes) > 1:
+        click.echo(f"{len(outcomes)} hypotheses:")
+        for outcome in outcomes:
+            click.echo(terminal_text(f"  {one_line(outcome)}"))
+
+
+def one_line(outcome) -> str:
+    """A hypothesis's outcome in one line: its name, each verdict, its runs and its report."""
+    h = outcome.hypothesis
+    if outcome.analysis is None:
+        verdicts = "no analysis"
+    else:
+        verdicts = "; ".join(f"{c['treatment']} vs {c['control']}: {c['verdict']}"
+                             for c in outcome.analysis.to_dict()["comparisons"])  # fmt: skip
+    report = outcome.report_path if outcome.report_path is not None else "no report"
+    return f"{h.name}: {verdicts} ({len(outcome.results)} runs, {outcome.trained} trained now; {report})"
 
 
 def summary_lines(outcome, store_path: str) -> list[str]:

@@ -13,6 +13,8 @@ file never train a run twice, hands the claimed runs to an executor
 a test trains travels as one ``RunOptions`` record (or as the keyword
 arguments that build it).
 
+``test_files`` tests several files through one executor (``hypolab test FILE...``).
+
 Example:
 
     from hypolab.pipeline import run_hypothesis, test
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 from hypolab.errors import AnalysisError, HypolabError
+from hypolab.executors import Executor
 from hypolab.pipeline.training import execute
 from hypolab.progress import Progress
 from hypolab.records import (
@@ -173,8 +176,71 @@ def test(
     from hypolab.report.write import check_can_write
 
     check_can_write(h, Path(reports_root) / h.name)  # before training: a report it cannot write costs no run
+    return _test_loaded(h, options, open_store=open_store, progress=progress, reports_root=reports_root,
+                        command=command)  # fmt: skip
+
+
+test.__test__ = False  # a library function, not a pytest test, wherever it is imported
+
+
+def test_files(
+    sources: Sequence[str | os.PathLike[str] | Hypothesis],
+    *,
+    options: RunOptions | None = None,
+    progress: Progress | None = None,
+    reports_root: str | os.PathLike[str] = "reports",
+    command: str = "",
+) -> list[TestOutcome]:
+    """Test several hypotheses with one executor: what ``hypolab test FILE...`` does.
+
+    Every file is loaded and every report folder checked before any run
+    trains. The files then train one after another through one executor
+    (one device set-up, each data config loaded once per worker; with Ray,
+    one cluster), so a run that two files plan is trained once and found in
+    the store by the next; the index of reports is refreshed once, at the end.
+
+    Args:
+        sources: hypothesis files (or loaded hypotheses), in order.
+        options: how to train (store, device, executor...); None: the defaults.
+        progress, reports_root, command: as for ``test``.
+
+    Returns:
+        One ``TestOutcome`` per source, in order.
+
+    Raises:
+        SpecErrors: a file is invalid (nothing trained).
+        ReportError: a report folder cannot be written (nothing trained).
+    """
+    from hypolab.executors import create_lazily
+    from hypolab.report import write_index
+    from hypolab.report.write import check_can_write
+
+    options = options if options is not None else RunOptions()
+    hypotheses = [load_hypothesis(source) for source in sources]
+    for h in hypotheses:
+        check_can_write(h, Path(reports_root) / h.name)
+    executor = create_lazily(options)
+    try:
+        with RunStore(options.store) as run_store:
+            outcomes = [_test_loaded(h, options, open_store=run_store, progress=progress, reports_root=reports_root,
+                                     command=command, executor=executor, index=False)
+                        for h in hypotheses]  # fmt: skip
+    finally:
+        executor.close()
+    if any(outcome.report_path is not None for outcome in outcomes):
+        write_index(reports_root)
+    return outcomes
+
+
+test_files.__test__ = False
+
+
+def _test_loaded(h: Hypothesis, options: RunOptions, *, open_store: RunStore | None, progress: Progress | None,
+                 reports_root: str | os.PathLike[str], command: str, executor: Executor | None = None,
+                 index: bool = True) -> TestOutcome:  # fmt: skip
+    """Train (through ``executor``, or one ``options`` ask for), analyse and report ``h``."""
     stale = _stale_before(h, open_store if open_store is not None else options.store)
-    trained_now = execute(h, options, progress=progress, store=open_store)
+    trained_now = execute(h, options, progress=progress, store=open_store, executor=executor)
     results, trained = trained_now.results, trained_now.trained
     from hypolab.hypothesis.registration import check_registration
 
@@ -187,13 +253,10 @@ def test(
                            report_note="no report without an analysis", registration=check, stale=stale)  # fmt: skip
     from hypolab.report import write_report
 
-    report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command,
+    report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command, index=index,
                                registered=registered)  # fmt: skip
     return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
                        report_path=report_path, registration=check, stale=stale)  # fmt: skip
-
-
-test.__test__ = False  # a library function, not a pytest test, wherever it is imported
 
 
 def _either(options: RunOptions | None, given: RunOptions, open_store: RunStore | None) -> RunOptions:

@@ -74,6 +74,8 @@ def execute(
     from hypolab import executors
     from hypolab import plan as planning
 
+    if executor is None:
+        executors.check(options)  # before the store or the data are touched
     owned = None  # an executor this call creates (and closes)
     try:
         if h.data.fingerprint is None:

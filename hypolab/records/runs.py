@@ -17,6 +17,10 @@ from hypolab.records.training import TrainingConfig
 Device = Literal["auto", "cpu", "gpu"]
 DEVICES: tuple[Device, ...] = ("auto", "cpu", "gpu")
 
+#: How units of work execute: ``local`` in this process, ``ray`` as Ray tasks (``hypolab.executors``).
+ExecutorKind = Literal["local", "ray"]
+EXECUTORS: tuple[ExecutorKind, ...] = ("local", "ray")
+
 #: Where ``hypolab test`` keeps runs unless ``--store`` says otherwise.
 DEFAULT_STORE = Path("reports") / "runs.sqlite"
 
@@ -38,6 +42,15 @@ class RunOptions:
             None for the hypothesis file's ``pack``. ``1`` trains one seed at a time.
         tensorboard_dir: write TensorBoard logs of every trained run there; None writes none.
         deterministic: ask the backend for deterministic GPU ops.
+        executor: ``local`` trains in this process; ``ray`` runs each unit of
+            work as a Ray task (``pip install "hypolab[ray]"``).
+        ray_address: with ``ray``: None starts a local Ray instance sized to
+            this machine; ``auto`` or ``HOST:PORT`` joins a running cluster.
+        workers: with ``ray``: at most this many units train at once; None:
+            as many as the cluster's CPUs (GPUs) hold.
+        gpus_per_unit: with ``ray``: the GPUs each unit asks Ray for (a
+            fraction shares one); None: 1 where the device may be a GPU and
+            the cluster has GPUs, else 0.
 
     Example:
 
@@ -51,6 +64,10 @@ class RunOptions:
     pack: int | Literal["auto"] | None = None
     tensorboard_dir: str | os.PathLike[str] | None = None
     deterministic: bool = False
+    executor: ExecutorKind = "local"
+    ray_address: str | None = None
+    workers: int | None = None
+    gpus_per_unit: float | None = None
 
 
 class RunStatus(str, enum.Enum):
