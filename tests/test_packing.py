@@ -434,3 +434,27 @@ def test_train_pack_rejects_specs_of_different_arms(digits):
         ModelError, match=r"train_pack needs distinct seeds\. Got \[0, 0\]"
     ):
         train_pack(_specs(MLP, [0, 0]), digits, device="cpu")
+
+
+def test_auto_measures_a_heavy_model_once_per_device_and_packs_only_where_packing_is_not_slower(digits, monkeypatch,
+                                                                                               tmp_path):
+    from hypolab import probes
+    from hypolab.packing import choose_pack, probe
+
+    monkeypatch.setenv("HYPOLAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(probe, "PROBE_MACS", 0)  # every model counts as heavy here
+    steps = []
+    real = probe._seconds_per_step
+    monkeypatch.setattr(probe, "_seconds_per_step", lambda c, d, k: steps.append(k) or real(c, d, k))
+    size, why = choose_pack(CNN, digits, DATA, 6, "auto", device="cpu", memory_bytes=8 << 30)
+    assert steps == [1, 6] and size in (1, 6)
+    assert why.startswith(f"auto: {size} seed") and "6 copies" in why and "one copy" in why
+    assert [p.size for p in probes.recorded(CNN, DATA)] == [size]
+    again = choose_pack(CNN, digits, DATA, 6, "auto", device="cpu", memory_bytes=8 << 30)
+    assert steps == [1, 6] and again[0] == size and "(measured 20" in again[1]  # from the cache, not measured again
+    # Where packing measures slower per seed than one copy, auto trains one seed per model.
+    monkeypatch.setattr(probe, "_seconds_per_step", lambda c, d, k: 0.01 * k * 1.2 if k > 1 else 0.01)
+    slow, why = choose_pack(CNN, digits, DATA, 6, "auto", device="gpu:0 (test)", memory_bytes=8 << 30)
+    assert slow == 1 and why.startswith("auto: 1 seed per model, measured on gpu:0 (test)")
+    assert [p.device for p in probes.recorded(CNN, DATA)] == ["cpu", "gpu:0 (test)"]
+    assert choose_pack(MLP, digits, DATA, 6, 3, device="cpu", memory_bytes=0) == (3, None)  # asked for: no measuring

@@ -104,6 +104,14 @@ def plan(file: str, store_path: str | None) -> None:
     engines = {spec.engine.value for spec in specs}
     if engines:
         click.echo(f"engine: {', '.join(sorted(engines))}" + (f"; {timing_reason(h)}" if timing_reason(h) else ""))
+    if specs and not timing_reason(h):
+        from hypolab.probes import plan_lines
+        from hypolab.records import Engine
+
+        packed = {spec.arm for spec in specs if spec.engine is Engine.PACKED}
+        arms = [(arm.name, arm.config) for arm in h.arms if arm.name in packed]
+        for line in plan_lines(arms, specs[0].data, len(h.seeds), h.pack):
+            click.echo(terminal_text(line))
     for warning in h.warnings:
         click.echo(f"warning: {warning}")
     if unknown is not None:

@@ -132,8 +132,11 @@ class Worker:
         if reason is not None:
             return PackChoice(size=1, note=f"trained one seed at a time: {reason}")
         dataset = self.dataset(data, base_dir)
+        where = self.environment().device
         try:
-            return PackChoice(size=packing.pack_size(config, dataset, runs, requested))
+            size, why = packing.choose_pack(config, dataset, data, runs, requested, device=where,
+                                            memory_bytes=device.device_memory(where) // 2)  # fmt: skip
+            return PackChoice(size=size, why=why)
         except RUN_FAILURES as exc:  # a model that cannot even be sized fails each of its runs, with its message
             return PackChoice(size=1, note=f"trained one seed at a time: sizing a pack failed "
                                            f"({describe_error(exc, located=False)})")  # fmt: skip
