@@ -195,3 +195,19 @@ def test_each_unit_asks_ray_for_its_memory_at_most_the_largest_node_s(ray_instan
     results = pipeline.run_hypothesis(path, options=options)
     assert {r.status for r in results} == {RunStatus.FINISHED}
     _assert_same_numbers(results, {k: v for k, v in local_results.items() if v.seed < 2})
+
+
+@pytest.mark.slow
+def test_several_files_share_one_ray_instance_and_a_shared_run_trains_once(ray_instance, local_results, tmp_path):
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(BN_DROPOUT)
+    second.write_text(BN_DROPOUT.replace("batch_size: 40", "batch_size: 24"))  # the same control arm: shared runs
+    options = RunOptions(store=tmp_path / "runs.sqlite", device="cpu", executor="ray")
+    outcomes = pipeline.test_files([first, second], options=options, reports_root=tmp_path / "reports")
+    assert [o.trained for o in outcomes] == [6, 3]  # the second file's control runs came from the store
+    _assert_same_numbers(outcomes[0].results, local_results)
+    control = {r.key for r in outcomes[0].results if r.arm == "small batch"}
+    assert control == {r.key for r in outcomes[1].results if r.arm == "small batch"}
+    with RunStore(tmp_path / "runs.sqlite", read_only=True) as store:
+        assert len(store.all_records()) == 9  # each run once
+    assert (tmp_path / "reports" / "index.html").exists() and ray_instance.is_initialized()
