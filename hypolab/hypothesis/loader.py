@@ -27,6 +27,7 @@ from hypolab.hypothesis.validate import (
     ResolvedArm,
     check_arms,
     check_data,
+    check_metrics,
     check_name,
     check_settings,
     seed_list,
@@ -158,7 +159,12 @@ class _Loader:
                 test_split=spec.data.test_split,
                 split_seed=spec.data.split_seed,
                 subset=spec.data.subset,
+                task=spec.data.task,
+                split_column=spec.data.split_column,
             ))  # fmt: skip
+            if control is not None and len(treatments) == len(data.get("treatments") or ()) and not self.errors:
+                for error in check_metrics(spec, doc, data_config, self.folder, [control, *treatments]):
+                    self.add(error)
         baseline = next((layer for layer in layers if layer.ref is not None), None)
         if baseline is not None and data_config is not None and data_name is not None:
             errors, notes = check_tuned_data(doc, baseline, data_config)
@@ -194,6 +200,9 @@ class _Loader:
             source=doc.text,
             warnings=tuple(warnings),
             baseline=None if baseline is None else baseline.ref,
+            secondary_metrics=tuple(spec.secondary_metrics),
+            declared_better=dict(spec.higher_is_better),
+            save_models=spec.save_models,
         )
 
     # -- base ---------------------------------------------------------------

@@ -30,6 +30,7 @@ from hypolab.records.hypothesis import (
     higher_is_better,
     is_timing_metric,
 )
+from hypolab.records.metrics import MetricSpec
 from hypolab.records.runs import (
     Dataset,
     Engine,
@@ -42,6 +43,7 @@ from hypolab.records.runs import (
     RunStatus,
     Timing,
 )
+from hypolab.records.schedules import LearningRateSchedule, ReduceLROnPlateauSettings
 from hypolab.records.significance import (
     Conclusion,
     EquivalenceTest,
@@ -86,7 +88,9 @@ __all__ = [
     "EquivalenceTest",
     "Hypothesis",
     "KruskalWallis",
+    "LearningRateSchedule",
     "MarginTest",
+    "MetricSpec",
     "MlpConfig",
     "ModelConfig",
     "ModelKind",
@@ -94,6 +98,7 @@ __all__ = [
     "OptimizerSettings",
     "Pairing",
     "PlanIdentity",
+    "ReduceLROnPlateauSettings",
     "Registration",
     "RegistrationCheck",
     "RobustnessCheck",
