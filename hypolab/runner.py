@@ -35,20 +35,21 @@ from hypolab import models, runlogs
 from hypolab.device import placement, prepare, prepare_device
 from hypolab.models.history import best_epoch_index, final_metrics, score_metric
 from hypolab.order import epoch_order
-from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Task
+from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Task, TrainingConfig
 from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
     Environment,
     RUN_FAILURES,
     Outcome,
+    data_notes,
     describe_error,
     divergence_error,
     record,
     seed_problem,
 )
 
-__all__ = ["EpochCallback", "prepare_device", "train_in", "train_one"]
+__all__ = ["EpochCallback", "EpochWatcher", "SeedOrder", "prepare_device", "train_in", "train_one", "training_callbacks"]
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
@@ -101,7 +102,7 @@ def train_in(
     """
     clock = Clock()
     keras.backend.clear_session(free_memory=False)
-    watcher = _EpochWatcher(on_epoch)
+    watcher = EpochWatcher(on_epoch)
     problem = seed_problem(spec.seed)
     if problem is not None:
         outcome = Outcome(status=RunStatus.FAILED, error=problem)
@@ -116,30 +117,28 @@ def train_in(
     seconds = clock.seconds()
     keras.backend.clear_session(free_memory=False)
     return record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
-                  engine=Engine.KERAS_FIT)  # fmt: skip
+                  engine=Engine.KERAS_FIT, notes=data_notes(dataset))  # fmt: skip
 
 
-def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, tensorboard_dir, base_dir) -> Outcome:
+def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: EpochWatcher, tensorboard_dir, base_dir) -> Outcome:
     config = spec.config  # resolved: the hypothesis stage filled every default
     batch_size, epochs = config.batch_size, config.epochs
     task = Task(dataset.task)
     loss = models.loss_for(config.loss, task)
 
     model = models.build(config.model, dataset.input_shape, dataset.num_classes, task, base_dir=base_dir)
-    model.compile(optimizer=models.make_optimizer(config.optimizer), loss=loss, metrics=models.metrics_for(task))
-    callbacks: list[keras.callbacks.Callback] = [watcher]
-    early = models.early_stopping(config.early_stopping)
-    if early is not None:
-        callbacks.append(early)
+    model.compile(optimizer=models.make_optimizer(config.optimizer), loss=loss,
+                  metrics=models.compiled_metrics(config.metrics, dataset))  # fmt: skip
+    callbacks, early = training_callbacks(config, watcher)
     if tensorboard_dir is not None:
         callbacks.append(_tensorboard(spec, Path(tensorboard_dir)))
     # Evaluation batches never change the numbers (no dropout, BatchNorm in inference
     # mode; means weighted by batch size), only the number of steps: use big ones.
     eval_batch_size = max(batch_size, _EVAL_BATCH_SIZE)
     model.fit(
-        SeedOrder(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=spec.seed),
+        SeedOrder(dataset.x_train, dataset.standardised(dataset.y_train), batch_size=batch_size, seed=spec.seed),
         epochs=epochs,
-        validation_data=(dataset.x_val, dataset.y_val),
+        validation_data=(dataset.x_val, dataset.standardised(dataset.y_val)),
         validation_batch_size=eval_batch_size,
         shuffle=False,  # hypolab's order, the same as the packed engine's
         callbacks=callbacks,
@@ -162,14 +161,28 @@ def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, t
         best_index = best_epoch_index(history["val_loss"], "val_loss")
     # Restored best weights are exactly the weights validated at that epoch.
     final = best_index if early is not None and early.restore_best_weights else epochs_run - 1
-    metrics = final_metrics(history, final, score)
-    test = model.evaluate(dataset.x_test, dataset.y_test, batch_size=eval_batch_size, verbose=0, return_dict=True)
+    metrics = final_metrics(history, final, score, config.metrics)
+    test = model.evaluate(dataset.x_test, dataset.standardised(dataset.y_test), batch_size=eval_batch_size,
+                          verbose=0, return_dict=True)  # fmt: skip
     metrics["test_loss"] = float(test["loss"])
-    metrics[f"test_{score}"] = float(test[score])
+    for name in (score, *config.metric_names()):
+        metrics[f"test_{name}"] = float(test[name])
     return Outcome(
         status=RunStatus.FINISHED, history=history, metrics=metrics, epochs_run=epochs_run, trainable_params=params,
-        best_epoch=None if best_index is None else best_index + 1,
+        best_epoch=None if best_index is None else best_index + 1, model=model,
     )  # fmt: skip
+
+
+def training_callbacks(config: TrainingConfig, watcher: EpochWatcher
+                       ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:  # fmt: skip
+    """hypolab's callbacks of one run: early stopping, ``ReduceLROnPlateau``, then the watcher.
+
+    The watcher comes last, so the history it keeps holds the ``learning_rate``
+    that ``ReduceLROnPlateau`` logs. Returns the callbacks and the early stopping (or None).
+    """
+    early = models.early_stopping(config.early_stopping)
+    plateau = models.reduce_lr_on_plateau(config.reduce_lr_on_plateau)
+    return [c for c in (early, plateau) if c is not None] + [watcher], early
 
 
 class SeedOrder(keras.utils.PyDataset):
@@ -200,8 +213,8 @@ class SeedOrder(keras.utils.PyDataset):
         self.order = epoch_order(self.seed, self.epoch, len(self.y))[0]
 
 
-class _EpochWatcher(keras.callbacks.Callback):
-    """Keeps the history as floats, reports epochs, and stops on a NaN/inf loss.
+class EpochWatcher(keras.callbacks.Callback):
+    """hypolab's callback of every run: keeps the history as floats, reports epochs, stops on a NaN/inf loss.
 
     Checked per epoch, not per batch: a NaN or inf in any batch makes the
     epoch's mean loss NaN/inf too, and a per-batch check would force a device

@@ -28,6 +28,7 @@ from hypolab.run_record import (
     Environment,
     RUN_FAILURES,
     Outcome,
+    data_notes,
     describe_error,
     record,
     seed_problem,
@@ -110,6 +111,7 @@ def train_pack_in(
         notes = (f"packed: trained as one of {size} copies of one model "
                  f"(seeds {', '.join(str(s.seed) for s in trainable)}); "
                  f"train_seconds is the pack's wall time divided by {size}",)  # fmt: skip
+    notes = (*notes, *data_notes(dataset))
     return [
         record(spec, outcomes[spec.key], environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
                finished_at=finished_at, notes=notes if spec.key not in refused else (), engine=Engine.PACKED,

@@ -38,6 +38,8 @@ class RunOptions:
             None for the hypothesis file's ``pack``. ``1`` trains one seed at a time.
         tensorboard_dir: write TensorBoard logs of every trained run there; None writes none.
         deterministic: ask the backend for deterministic GPU ops.
+        save_models: write each trained run's final model as ``.keras`` next to the store
+            (``hypolab.store.models_dir``); the file's ``save_models: true`` does too.
 
     Example:
 
@@ -51,6 +53,7 @@ class RunOptions:
     pack: int | Literal["auto"] | None = None
     tensorboard_dir: str | os.PathLike[str] | None = None
     deterministic: bool = False
+    save_models: bool = False
 
 
 class RunStatus(str, enum.Enum):
@@ -68,11 +71,14 @@ class Engine(str, enum.Enum):
     every ``mlp`` and ``cnn`` run trains in hypolab's packed loop, one seed or
     many per model (``hypolab.packing``); the configs it cannot pack (a
     ``custom`` builder, optimizers that couple copies) train with Keras's
-    ``model.fit`` on hypolab's own per-epoch data order (``hypolab.runner``).
+    ``model.fit`` on hypolab's own per-epoch data order (``hypolab.runner``);
+    a config with ``trainer`` is trained by the user's own function
+    (``hypolab.user_trainer``).
     """
 
     PACKED = "packed"
     KERAS_FIT = "keras_fit"
+    TRAINER = "trainer"
 
 
 class Timing(str, enum.Enum):
@@ -92,7 +98,9 @@ class Dataset:
 
     Arrays are numpy arrays; ``x_*`` are float32 with the scaling fitted on the
     training split only, ``y_*`` are int labels (classification) or float32
-    targets (regression).
+    targets in the data's own units (regression). hypolab's engines train on
+    regression targets standardised with the training split's ``target_mean``
+    and ``target_std`` (``standardised``) and report metrics in the data's units.
 
     Args:
         name: the DataConfig name.
@@ -101,6 +109,9 @@ class Dataset:
         num_classes: number of classes (1 for regression).
         input_shape: shape of one example, e.g. ``(64,)`` or ``(28, 28, 1)``.
         class_names: label names where known.
+        target_mean, target_std: regression: mean and standard deviation of the
+            training targets (0 and 1 for classification).
+        data: the data config it was loaded from (a trainer of your own may load its own data from it).
     """
 
     name: str
@@ -114,6 +125,13 @@ class Dataset:
     num_classes: int
     input_shape: tuple[int, ...]
     class_names: tuple[str, ...] = ()
+    target_mean: float = 0.0
+    target_std: float = 1.0
+    data: DataConfig | None = None
+
+    def standardised(self, y: Any) -> Any:
+        """Regression targets ``y`` (an array) as the engines train on them: ``(y - target_mean) / target_std``."""
+        return (y - self.target_mean) / self.target_std if self.task is Task.REGRESSION else y
 
     @property
     def sizes(self) -> dict[str, int]:
