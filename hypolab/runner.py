@@ -49,7 +49,9 @@ from hypolab.run_record import (
     seed_problem,
 )
 
-__all__ = ["EpochCallback", "EpochWatcher", "SeedOrder", "prepare_device", "train_in", "train_one", "training_callbacks"]
+__all__ = [
+    "EpochCallback", "EpochWatcher", "SeedOrder", "prepare_device", "saved", "train_in", "train_one", "training_callbacks",
+]  # fmt: skip
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
@@ -65,6 +67,7 @@ def train_one(
     on_epoch: EpochCallback | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Set the device up, then train, validate and test one seeded run of an arm.
 
@@ -77,11 +80,14 @@ def train_one(
             with the arm and seed as hparams; None writes none.
         base_dir: the hypothesis file's folder, where a custom builder's
             module may live.
+        models_dir: write the finished run's final model there as ``<key>.keras``
+            (``hypolab.models.saving``); None writes none.
 
     Returns:
         A ``RunResult`` with status finished, diverged or failed.
     """
-    return train_in(prepare(device), spec, dataset, on_epoch=on_epoch, tensorboard_dir=tensorboard_dir, base_dir=base_dir)
+    return train_in(prepare(device), spec, dataset, on_epoch=on_epoch, tensorboard_dir=tensorboard_dir, base_dir=base_dir,
+                    models_dir=models_dir)
 
 
 def train_in(
@@ -92,6 +98,7 @@ def train_in(
     on_epoch: EpochCallback | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Train, validate and test one seeded run where ``environment`` says (set up already).
 
@@ -115,9 +122,20 @@ def train_in(
             outcome = Outcome(status=RunStatus.FAILED, history=watcher.history, epochs_run=watcher.epochs,
                               error=describe_error(exc))  # fmt: skip
     seconds = clock.seconds()
+    notes = data_notes(dataset) + saved(outcome, models_dir, spec, dataset, ours=True)
     keras.backend.clear_session(free_memory=False)
     return record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
-                  engine=Engine.KERAS_FIT, notes=data_notes(dataset))  # fmt: skip
+                  engine=Engine.KERAS_FIT, notes=notes)  # fmt: skip
+
+
+def saved(outcome: Outcome, models_dir: str | os.PathLike[str] | None, spec: RunSpec, dataset: Dataset, *,
+          ours: bool) -> tuple[str, ...]:  # fmt: skip
+    """The note of a finished run's model saved to ``models_dir`` (none where not asked, or not finished)."""
+    if models_dir is None or outcome.status is not RunStatus.FINISHED or outcome.model is None:
+        return ()
+    from hypolab.models.saving import save_model
+
+    return (save_model(outcome.model, models_dir, spec.key, dataset, ours=ours),)
 
 
 def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: EpochWatcher, tensorboard_dir, base_dir) -> Outcome:

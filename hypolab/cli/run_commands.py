@@ -44,9 +44,11 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--tensorboard", "tensorboard_dir", type=click.Path(file_okay=False), default=None,
               help="Write TensorBoard logs of every trained run here (arm and seed as hparams).")  # fmt: skip
 @click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
+@click.option("--save-models", is_flag=True,
+              help="Write each trained run's final model as .keras next to the store (STORE.models/KEY.keras).")  # fmt: skip
 @click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Where the report folder <name>/ is written.")  # fmt: skip
-def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root) -> None:
+def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, save_models, reports_root) -> None:
     """Train every arm of FILE for every seed, analyse and report.
 
     Runs already in the store are reused (--rerun retrains them). Interrupted?
@@ -60,7 +62,7 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
         if folder is not None:
             check_folder(option, folder)
     options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
-                         deterministic=deterministic)  # fmt: skip
+                         deterministic=deterministic, save_models=save_models)  # fmt: skip
     with cli_errors():
         from hypolab import pipeline
         from hypolab.progress import make_progress
@@ -88,6 +90,9 @@ def summary_lines(outcome, store_path: str) -> list[str]:
         for comparison in outcome.analysis.to_dict()["comparisons"]:
             lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "
                          f"{comparison['verdict']}. {comparison['sentence']}")  # fmt: skip
+    from hypolab.cli.report_command import secondary_lines
+
+    lines += secondary_lines(outcome.secondary)
     if outcome.report_path is not None:
         lines.append(f"Report: {outcome.report_path}")
     elif outcome.report_note:

@@ -23,6 +23,9 @@ DEFAULT_STORE = Path("reports") / "runs.sqlite"
 #: Every seed is below this, 2**32: NumPy's and the Keras backends' seed range.
 SEED_LIMIT = 2**32
 
+#: How a run's notes name the ``.keras`` file its final model was saved to (``--save-models``).
+MODEL_NOTE = "model saved to "
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -218,6 +221,11 @@ class RunResult:
     notes: tuple[str, ...] = ()
     engine: Engine | None = Engine.PACKED
     timing: Timing = Timing.OWN
+
+    @property
+    def model_path(self) -> str | None:
+        """The ``.keras`` file the run's final model was saved to (``--save-models``), from its notes; or None."""
+        return next((note[len(MODEL_NOTE):] for note in self.notes if note.startswith(MODEL_NOTE)), None)
 
 
 @dataclass(frozen=True)

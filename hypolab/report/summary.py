@@ -54,6 +54,12 @@ def summary_markdown(context: Mapping[str, Any]) -> str:
             f"| {escape(r['treatment'])} vs {escape(r['control'])} | {r['test']} | {r['pvalue']} "
             f"| {r['pvalue_adjusted']} | {r['difference']} {r['ci']} | {r['verdict']} |"
         )
+    for extra in context.get("secondary", ()):
+        lines += ["", f"Secondary metric `{extra['metric']}` (two-sided, correction `{extra['correction']}`; "
+                      "not part of the verdict):"]  # fmt: skip
+        for row, sentence in zip(extra["rows"], extra["sentences"]):
+            lines.append(f"- {escape(row['treatment'])} vs {escape(row['control'])}: difference {row['difference']} "
+                         f"{row['ci']}, adjusted p {row['pvalue_adjusted']}. {escape(sentence)}")  # fmt: skip
     failures = context["failures"]
     lines.append("")
     if failures:
