@@ -165,8 +165,7 @@ class Worker:
             train = user_trainer.train_in if spec.engine is Engine.TRAINER else runner.train_in
             result = train(
                 environment, spec, dataset, on_epoch=_epoch_reporter((spec,), emit),
-                tensorboard_dir=self.settings.tensorboard_dir, base_dir=unit.base_dir,
-                models_dir=self.settings.models_dir,
+                tensorboard_dir=self.settings.tensorboard_dir, base_dir=unit.base_dir, **self._saving(),
             )  # fmt: skip
             emit(RunFinished(with_note(result, unit.note)))
 
@@ -177,11 +176,14 @@ class Worker:
         clock = Clock()
         try:
             return packing.train_pack_in(environment, unit.specs, dataset, on_epoch=_epoch_reporter(unit.specs, emit),
-                                         tensorboard_dir=self.settings.tensorboard_dir,
-                                         models_dir=self.settings.models_dir)  # fmt: skip
+                                         tensorboard_dir=self.settings.tensorboard_dir, **self._saving())  # fmt: skip
         except RUN_FAILURES as exc:  # as in train_in: a failure is recorded, the other units go on
             failed = Outcome(status=RunStatus.FAILED, error=f"packed training failed: {describe_error(exc, located=False)}")
             return [record(spec, failed, environment, sizes=dataset.sizes, clock=clock) for spec in unit.specs]
+
+    def _saving(self) -> dict[str, str]:
+        """The trainers' ``models_dir`` argument, only where models are saved (a trainer need not take it otherwise)."""
+        return {} if self.settings.models_dir is None else {"models_dir": self.settings.models_dir}
 
     def close(self) -> None:
         """Forget the loaded data sets."""
