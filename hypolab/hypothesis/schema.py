@@ -32,7 +32,14 @@ from hypolab.hypothesis.vocabulary import (
 )
 from hypolab.hypothesis.markers import Expected, Limit, Unknown
 from hypolab.hypothesis.text import CLAIM_LAYOUT, visible_problem
-from hypolab.hypothesis.trainingschema import MetricEntry, MonitorName, ReduceLROnPlateauConfig, TrainerPath
+from hypolab.hypothesis.trainingschema import (
+    FUNCTION_PATH,
+    MetricEntry,
+    MonitorName,
+    ReduceLROnPlateauConfig,
+    TrainerPath,
+    schedule_json_schema,
+)
 from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, ModelKind, Pairing, TestName
 from hypolab.records.hypothesis import TASK_CHOICES
 from hypolab.records.runs import SEED_LIMIT
@@ -185,11 +192,7 @@ class CnnModel(BaseModel):
     batch_norm: bool = Field(False, description="BatchNormalization after each conv and Dense layer.")
 
 
-BuilderPath = Annotated[
-    str,
-    Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"),
-    Expected("'module:function', e.g. 'mypkg.models:build'"),
-]
+BuilderPath = Annotated[str, Field(pattern=FUNCTION_PATH), Expected("'module:function', e.g. 'mypkg.models:build'")]
 
 
 class CustomModel(BaseModel):
@@ -227,7 +230,8 @@ class OptimizerConfig(BaseModel):
 
     name: OptimizerName = Field("adam", description="Keras optimizer name (keras.optimizers.get).")
     learning_rate: PositiveFloat | None = Field(
-        None, description="Learning rate; defaults to Keras's default for the optimizer."
+        None, description="Learning rate, or a Keras schedule {schedule: cosine_decay, <argument>: ...}; "
+        "defaults to Keras's default for the optimizer.", json_schema_extra=schedule_json_schema,
     )
 
 

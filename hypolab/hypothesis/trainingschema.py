@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hypolab.hypothesis.markers import Expected, Limit
 from hypolab.hypothesis.metrics import LOG_NAME
+from hypolab.records.schedules import SCHEDULES
 
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
@@ -28,10 +29,7 @@ MetricEntry = Annotated[
                       "<argument>: <value>}."),
 ]  # fmt: skip
 
-TrainerPath = Annotated[
-    str,
-    Field(pattern=FUNCTION_PATH, json_schema_extra={"examples": ["mypkg.train:fit"]}),
-]
+TrainerPath = Annotated[str, Field(pattern=FUNCTION_PATH), Expected("'module:function', e.g. 'mypkg.train:fit'")]
 
 #: What a monitor is: a logged name (``val_auc``); which names a config logs is checked in ``resolve``.
 MonitorName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", json_schema_extra={
@@ -60,3 +58,11 @@ class ReduceLROnPlateauConfig(BaseModel):
         0, description="Epochs after a reduction before counting again."
     )
     min_lr: _NonNegative = Field(0.0, description="The learning rate never goes below this.")
+
+
+def schedule_json_schema(schema: dict[str, Any]) -> None:
+    """The JSON Schema of ``optimizer.learning_rate``: a number, or a schedule by name (its arguments checked by hypolab)."""
+    schema.setdefault("anyOf", []).append({
+        "type": "object", "required": ["schedule"],
+        "properties": {"schedule": {"type": "string", "enum": sorted(SCHEDULES)}},
+    })  # fmt: skip
