@@ -178,7 +178,8 @@ def _split(source, index, y, fraction, config, stratify, what):
         raise DataError(
             f"{source}: cannot make a stratified {what} split of {fraction} from {n} examples "
             f"({_classes_summary(y[index])}): {exc} Use more data, "
-            f"a larger data.{what}_split, or drop the rare classes."
+            f"a larger data.{what}_split, or drop the rare classes; if the labels are quantities to "
+            "predict rather than classes, set data.task: regression."
         ) from exc
     return np.sort(kept), np.sort(held)
 

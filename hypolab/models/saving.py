@@ -48,6 +48,7 @@ def save_model(model: keras.Model, models_dir: str | os.PathLike[str], key: str,
     folder = Path(models_dir)
     target = folder / f"{key}.keras"
     if ours:
+        model = _uncompiled(model)
         inputs = keras.Input(tuple(dataset.input_shape), name="inputs")
         outputs = model(inputs)
         if dataset.task is Task.REGRESSION:
@@ -66,3 +67,19 @@ def save_model(model: keras.Model, models_dir: str | os.PathLike[str], key: str,
                 os.unlink(temporary)
         return f"model not saved: {type(exc).__name__}: {exc}"
     return f"{MODEL_NOTE}{target.resolve()}"
+
+
+def _uncompiled(model: keras.Model) -> keras.Model:
+    """A copy of ``model`` without its compile settings (hypolab's metric wrappers are not Keras's to load).
+
+    A model that cannot be cloned (a subclassed builder's) is kept as it is.
+    """
+    if not getattr(model, "compiled", False):
+        return model
+    try:
+        # Rebuilt from its config, not clone_model, which would copy the compile settings too.
+        fresh = type(model).from_config(model.get_config())
+        fresh.set_weights(model.get_weights())
+    except Exception:  # noqa: BLE001 - a subclassed custom model: saved as it is
+        return model
+    return fresh
