@@ -140,9 +140,10 @@ def _outcome(spec: RunSpec, returned: Any, watcher: EpochWatcher, dataset: Datas
                         "keras.callbacks.History (what model.fit returns) or a mapping of final metrics.")  # fmt: skip
     epochs = watcher.epochs or len(history.get("loss", ()))
     params = models.count_trainable(model) if isinstance(model, keras.Model) else 0
-    losses = history.get("loss", [])
+    # A NaN loss, per epoch or returned as the final one, is divergence as in every engine.
+    losses = history.get("loss") or ([final["loss"]] if "loss" in final else [])
     if watcher.diverged_epoch is not None or (losses and not math.isfinite(losses[-1])):
-        epoch = watcher.diverged_epoch or len(losses)
+        epoch = watcher.diverged_epoch or max(epochs, 1)
         value = watcher.diverged_value or str(losses[-1])
         return Outcome(status=RunStatus.DIVERGED, history=history, epochs_run=epochs, trainable_params=params,
                        diverged_epoch=epoch, error=divergence_error(value, epoch))  # fmt: skip
