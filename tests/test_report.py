@@ -207,8 +207,11 @@ def test_the_page_shows_the_analysis_apa_string_with_the_stats_labels(single, tm
 
 def test_the_robustness_panel_shows_which_test_disagrees(disagreeing):
     _, _, analysis, page = disagreeing
-    assert analysis.comparisons[0].verdict_reason.startswith("tests disagree: Welch is significant")
+    # Issue 12: the panel is flagged, not a veto; the verdict rests on the primary test.
+    assert analysis.comparisons[0].verdict.value == "supported"
+    assert analysis.comparisons[0].disagreement.startswith("Welch is significant")
     html = page.read_text(encoding="utf-8")
+    assert "<strong>Robustness flag:</strong> Welch is significant" in html
     panel = html[html.index("<h3>Robustness</h3>"):]
     panel = panel[: panel.index("</table>")]
     assert panel.count("<tr") == 5  # header, the primary test, the three others
@@ -222,8 +225,9 @@ def test_effect_sizes_are_shown_with_their_intervals(single):
     _, _, analysis, page = single
     html = page.read_text(encoding="utf-8")
     comparison = analysis.comparisons[0]
-    assert (round(comparison.hedges_g, 2), round(comparison.hedges_g_ci[0], 2)) == (4.11, 2.52)
-    assert "4.11 [2.52, 5.67]" in html  # Hedges' g with its CI
+    # The noncentral-t interval of the effect, without J on its limits (issue 12).
+    assert (round(comparison.hedges_g, 2), round(comparison.hedges_g_ci[0], 2)) == (4.11, 2.63)
+    assert "4.11 [2.63, 5.92]" in html  # Hedges' g with its CI
     assert "BCa bootstrap CI" in html and "+2.6%" in html  # relative change 0.0261
 
 
@@ -342,8 +346,10 @@ def test_index_lists_every_report_and_links_to_it(tmp_path):
     assert 'href="one/index.html"' in html and 'href="two/index.html"' in html
     assert "Claim &lt;one&gt;" in html and "b16 vs batch 128" in html
     assert "10 per arm" in html
+    # The interval that decided the verdict: lower bound at 95%, upper at 99.5%.
     assert re.search(r"v-supported\">supported</span> batch 4 vs batch 128: <span class=\"effect\">"
-                     r"0\.0\d+ \(95% CI 0\.0\d+ to 0\.0\d+\)", html)  # fmt: skip
+                     r"0\.0\d+ \[0\.0\d+, 0\.0\d+\] \(94\.5%: lower bound 95%, upper 99\.5%\)",
+                     html)  # fmt: skip
     assert "broken" not in html  # written before the broken folder appeared
     page = write_index(tmp_path)
     html = page.read_text(encoding="utf-8")
@@ -390,8 +396,9 @@ def test_real_analysis_of_tied_values_renders(tmp_path):
     analysis = analyze_hypothesis(h, results)
     assert analysis.comparisons[0].hedges_g is None  # undefined for identical arms
     html = write_report(h, results, analysis, tmp_path / h.name).read_text(encoding="utf-8")
-    assert "v-inconclusive" in html
-    assert "The data do not show that batch 4 is higher than batch 128" in html
+    # Every seed of both arms gave 0.93: the permutation TOST shows them equivalent (issue 12).
+    assert "v-equivalent" in html
+    assert "batch 4 is equivalent to batch 128 within +-0.01" in html
 
 
 def test_equivalence_hypothesis_shows_its_tost_result_openly(tmp_path):

@@ -68,7 +68,8 @@ def test_one_table_names_every_test_and_its_statistic():
     assert label("wilcoxon").statistic == "Wilcoxon V" and label("wilcoxon").symbol == "V"
     assert label("mannwhitney").statistic == "Mann-Whitney U"
     assert {"welch", "student", "paired_t", "mannwhitney", "wilcoxon", "permutation", "tost_welch",
-            "tost_paired_t", "welch_anova", "kruskal_wallis", "linear_contrast"} == set(LABELS)  # fmt: skip
+            "tost_paired_t", "tost_permutation", "many_to_one", "jonckheere_terpstra", "page", "welch_anova",
+            "kruskal_wallis", "linear_contrast"} == set(LABELS)  # fmt: skip
     assert label("new_test").title == "new_test"  # a name the table lacks stands for itself
 
 

@@ -1,10 +1,14 @@
 """The analysis records: typed nested results, and the JSON they give, unchanged.
 
 ``tests/test_stats_records.json`` holds ``Analysis.to_dict()`` of each case
-below as hypolab wrote it before the nested results (TOST, the robustness
-panel, the omnibus and trend tests) became records: the JSON of
-``results.json`` and ``hypolab analyze --json`` must stay exactly that (same
-keys in the same order, same nesting, same values).
+below: the JSON of ``results.json`` and ``hypolab analyze --json`` must stay
+exactly that (same keys in the same order, same nesting, same values). It was
+written when the nested results became records and rewritten for issue 12,
+whose rule changed values it names (the contradicted level, the panel no
+longer vetoing, Welch's power, Hedges' g's interval, paired effect sizes,
+TOST as the p-value of equivalence claims, the Welch-type many-to-one test,
+the permutation TOST of constant arms) and added keys after the old ones;
+``BEFORE_ISSUE_12`` keeps the keys written before, which stay first, in order.
 """
 
 from __future__ import annotations
@@ -89,6 +93,37 @@ def _close(new, old, path="$"):
 def test_to_dict_is_the_json_hypolab_has_always_written(name):
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))[name]
     _close(json.loads(json.dumps(CASES[name]().to_dict(), allow_nan=False)), golden)
+
+
+#: The keys each record wrote before issue 12, in order; they stay, first, in that order.
+BEFORE_ISSUE_12 = {
+    "analysis": ["metric", "direction", "alpha", "margin", "arms", "comparisons", "omnibus",
+                 "trend", "test", "pairing", "correction", "control", "notes"],
+    "arm": ["name", "n", "n_failed", "mean", "std", "median", "ci_low", "ci_high",
+            "failed_as_worst"],
+    "comparison": ["control", "treatment", "test", "test_reason", "statistic", "df", "pvalue",
+                   "pvalue_adjusted", "difference", "ci_low", "ci_high", "hedges_g",
+                   "cliffs_delta", "prob_superiority", "power_at_margin", "seeds_needed",
+                   "verdict", "sentence", "verdict_reason", "apa", "seeds_per_arm",
+                   "relative_change", "bootstrap_ci", "hedges_g_ci", "prob_superiority_ci",
+                   "alternative", "correction", "tost", "robustness", "n_pairs"],
+    "tost": ["test", "margin", "pvalue", "lower", "upper", "ci_level", "ci_low", "ci_high",
+             "nonequivalence_pvalue", "pvalue_adjusted", "nonequivalence_pvalue_adjusted"],
+    "robustness": ["test", "statistic", "df", "pvalue", "pvalue_adjusted", "pvalue_opposite",
+                   "pvalue_opposite_adjusted", "method", "conclusion", "agrees",
+                   "can_reach_alpha"],
+    "trend": ["test", "arms", "coefficients", "alternative", "estimate", "slope", "statistic",
+              "df", "pvalue"],
+}
+
+
+def test_every_key_written_before_issue_12_is_still_written_first_in_order():
+    data = CASES["ordered-family"]().to_dict()
+    comparison = data["comparisons"][0]
+    for kind, keys in (("analysis", data), ("arm", data["arms"][0]),
+                       ("comparison", comparison), ("tost", comparison["tost"]),
+                       ("robustness", comparison["robustness"][0]), ("trend", data["trend"])):
+        assert list(keys)[:len(BEFORE_ISSUE_12[kind])] == BEFORE_ISSUE_12[kind], kind
 
 
 @pytest.mark.parametrize("name", list(CASES))

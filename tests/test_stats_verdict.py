@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hypolab.records import Direction, Verdict
-from hypolab.stats.verdict import Evidence, decide
+from hypolab.records import DecisionInterval, Direction, Verdict
+from hypolab.stats.verdict import Evidence, decide, decision_of, hypothesis_verdict
 from hypolab.stats.wording import apa, decimals_for, format_p, sentence
 
 GREATER = Direction.GREATER
@@ -22,15 +22,21 @@ def evidence(**kwargs) -> Evidence:
 CASES = [
     ("significant-as-predicted", evidence(pvalue=0.01), Verdict.SUPPORTED,
      "significant in the predicted direction"),
-    ("significant-opposite", evidence(pvalue=0.99, pvalue_opposite=0.01),
-     Verdict.CONTRADICTED, "opposite direction"),
+    ("significant-opposite", evidence(pvalue=0.99, pvalue_opposite=0.001),
+     Verdict.CONTRADICTED, "opposite direction (adjusted p = .001, below 0.005"),
+    # The opposite direction spends min(alpha / 10, 0.005), not alpha (docs/verdict.md).
+    ("opposite-below-alpha-is-not-enough", evidence(pvalue=0.99, pvalue_opposite=0.01),
+     Verdict.INCONCLUSIVE, "not significant (adjusted p = .990)"),
+    ("opposite-level-follows-alpha", evidence(alpha=0.01, pvalue=0.99, pvalue_opposite=0.0015),
+     Verdict.INCONCLUSIVE, "not significant"),
     ("at-alpha-is-not-significant", evidence(pvalue=0.05), Verdict.INCONCLUSIVE,
      "not significant"),
+    # The panel is shown and flagged but never overrides the primary test.
     ("tests-disagree", evidence(pvalue=0.01, disagreement="Welch is significant but ..."),
-     Verdict.INCONCLUSIVE, "tests disagree: Welch"),
+     Verdict.SUPPORTED, "; the robustness panel disagrees: Welch is significant but"),
     ("opposite-but-tests-disagree",
-     evidence(pvalue=0.99, pvalue_opposite=0.01, disagreement="x"),
-     Verdict.INCONCLUSIVE, "tests disagree"),
+     evidence(pvalue=0.99, pvalue_opposite=0.001, disagreement="x"),
+     Verdict.CONTRADICTED, "the robustness panel disagrees: x"),
     ("too-many-failures", evidence(pvalue=0.001, problem="too many failed runs: 3 of 10"),
      Verdict.INCONCLUSIVE, "too many failed runs"),
     ("equivalent-by-tost", evidence(tost_pvalue=0.01), Verdict.EQUIVALENT,
@@ -89,28 +95,90 @@ def test_apa_string_names_the_adjustment_and_unequal_seeds():
     assert text == "Mann-Whitney U = 85, p = .012, holm-adjusted p = .025, 9 and 10 seeds"
 
 
-def test_supported_sentence_reads_like_the_issue_example():
+def interval(low, high, low_confidence=0.95, high_confidence=0.995, test="welch"):
+    return DecisionInterval(low=low, high=high, low_confidence=low_confidence,
+                            high_confidence=high_confidence,
+                            confidence=low_confidence + high_confidence - 1, test=test)
+
+
+def test_supported_sentence_gives_the_bound_the_verdict_rests_on():
     text = sentence(verdict=Verdict.SUPPORTED, reason="", direction=GREATER,
                     treatment="batch 4", control="batch 128", metric="accuracy",
-                    difference=0.2104, ci=(0.1801, 0.2407), alpha=0.05,
+                    difference=0.2104, interval=interval(0.1801, 0.2512),
                     stats_text="Welch t(13.1) = 9.41, p < .001, g = 4.1, 10 seeds per arm")
-    assert text == ("batch 4 is higher than batch 128 by 0.210 accuracy (95% CI 0.180 to "
-                    "0.241; Welch t(13.1) = 9.41, p < .001, g = 4.1, 10 seeds per arm).")
+    assert text == ("batch 4 is higher than batch 128 by 0.210 accuracy (by at least 0.180 "
+                    "with 95% confidence; Welch t(13.1) = 9.41, p < .001, g = 4.1, 10 seeds "
+                    "per arm).")
 
 
-def test_lower_results_show_the_interval_as_a_magnitude():
+def test_contradicted_sentence_gives_the_bound_against_the_prediction_as_a_magnitude():
     text = sentence(verdict=Verdict.CONTRADICTED, reason="", direction=GREATER,
                     treatment="t", control="c", metric="test_accuracy", difference=-0.05,
-                    ci=(-0.08, -0.02), alpha=0.05, stats_text="s")
-    assert text == ("t is lower than c by 0.050 test accuracy (95% CI 0.020 to 0.080; s), "
-                    "the opposite of the prediction.")
+                    interval=interval(-0.07, -0.02), stats_text="s")
+    assert text == ("t is lower than c by 0.050 test accuracy (by at least 0.020 with 99.5% "
+                    "confidence; s), the opposite of the prediction.")
+
+
+def test_inconclusive_sentence_shows_both_bounds_with_their_joint_level():
+    text = sentence(verdict=Verdict.INCONCLUSIVE, reason="not significant", direction=GREATER,
+                    treatment="t", control="c", metric="loss", difference=0.004,
+                    interval=interval(-0.002, 0.013), stats_text="s")
+    assert "(94.5% CI -0.0020 to 0.0130; s); inconclusive: not significant." in text
+
+
+def test_a_difference_below_the_data_resolution_reads_zero():
+    # Found by the audit: a 5e-12 difference printed as 0.0000000000.
+    text = sentence(verdict=Verdict.INCONCLUSIVE, reason="r", direction=GREATER,
+                    treatment="t", control="c", metric="accuracy", difference=5e-12,
+                    interval=interval(5e-12, 5e-12), stats_text="s", resolution=1e-9)
+    assert "the difference is 0.000 accuracy" in text
+    assert decimals_for(1e-12, 5e-12, resolution=1e-9) == 9
+
+
+def test_the_decision_p_value_is_the_one_of_the_verdicts_test():
+    e = evidence(pvalue=0.99, pvalue_opposite=0.001)
+    assert decision_of(e, decide(e)[0]) == (0.001, 0.005, "opposite")
+    e = evidence(pvalue=0.01)
+    assert decision_of(e, decide(e)[0]) == (0.01, 0.05, "predicted")
+    e = evidence(direction=Direction.EQUIVALENT, tost_pvalue=0.02)
+    assert decision_of(e, decide(e)[0]) == (0.02, 0.05, "tost")
+    e = evidence(problem="too few values")
+    assert decision_of(e, decide(e)[0]) == (None, None, "")
+
+
+HYPOTHESIS_CASES = [
+    ("one", [("a", Verdict.CONTRADICTED)], Verdict.CONTRADICTED, "the one comparison (a)"),
+    ("any-supported", [("a", Verdict.SUPPORTED), ("b", Verdict.INCONCLUSIVE)], Verdict.SUPPORTED,
+     "1 of 2 treatments supported (supported: a; inconclusive: b)"),
+    ("any-contradicted", [("a", Verdict.CONTRADICTED), ("b", Verdict.EQUIVALENT)],
+     Verdict.CONTRADICTED, "1 of 2 treatments contradicted"),
+    ("both-ways", [("a", Verdict.SUPPORTED), ("b", Verdict.CONTRADICTED)],
+     Verdict.INCONCLUSIVE, "the treatments disagree"),
+    ("all-equivalent", [("a", Verdict.EQUIVALENT), ("b", Verdict.EQUIVALENT)],
+     Verdict.EQUIVALENT, "all 2 treatments equivalent"),
+    ("some-equivalent", [("a", Verdict.EQUIVALENT), ("b", Verdict.INCONCLUSIVE)],
+     Verdict.INCONCLUSIVE, "no treatment is supported or contradicted"),
+]
+
+
+@pytest.mark.parametrize(("verdicts", "verdict", "reason"), [c[1:] for c in HYPOTHESIS_CASES],
+                         ids=[c[0] for c in HYPOTHESIS_CASES])
+def test_a_hypothesis_gets_one_verdict_by_the_documented_rule(verdicts, verdict, reason):
+    got, why = hypothesis_verdict(verdicts)
+    assert got is verdict and reason in why
+
+
+def test_a_dose_series_verdict_is_the_hypothesis_verdict():
+    got, why = hypothesis_verdict([("a", Verdict.SUPPORTED)], (Verdict.INCONCLUSIVE, "no trend"))
+    assert got is Verdict.INCONCLUSIVE and why == "the dose series as a whole: no trend"
 
 
 @pytest.mark.parametrize("direction", list(Direction), ids=[d.value for d in Direction])
 def test_non_significant_results_are_never_worded_as_no_effect(direction):
     text = sentence(verdict=Verdict.INCONCLUSIVE, reason="not significant",
                     direction=direction, treatment="t", control="c", metric="loss",
-                    difference=0.0001, ci=(-0.01, 0.01), alpha=0.05, stats_text="s")
+                    difference=0.0001, interval=interval(-0.01, 0.01, 0.975, 0.975),
+                    stats_text="s")
     assert "no effect" not in text.lower()
     assert "no difference" not in text.lower()
     assert text.startswith("The data do not show that t is ")

@@ -188,7 +188,7 @@ def _p(x: float | None) -> str:
 
 
 def render(analysis: Analysis) -> str:
-    """The analysis as a plain-text table followed by the verdict sentences."""
+    """The analysis as plain text: the tables, the hypothesis' verdict first, then each sentence."""
     from hypolab.stats.labels import label  # lazily: hypolab.stats loads SciPy
 
     lines = [(f"metric: {analysis.metric}   direction: {analysis.direction.value}   "
@@ -200,13 +200,22 @@ def render(analysis: Analysis) -> str:
         rows.append((a.name, str(a.n), str(a.n_failed), _fmt(a.mean), _fmt(a.std),
                      _fmt(a.median), f"{_fmt(a.ci_low)} to {_fmt(a.ci_high)}"))
     lines += _table(rows) + [""]
-    rows = [("treatment", "test", "difference", ci, "p", "p adj", "g", "verdict")]
+    rows = [("treatment", "test", "difference", "decision interval", "p", "p adj", "g",
+             "verdict")]
     for c in analysis.comparisons:
-        rows.append((c.treatment, c.test or "-", _fmt(c.difference),
-                     f"{_fmt(c.ci_low)} to {_fmt(c.ci_high)}", _p(c.pvalue),
-                     _p(c.pvalue_adjusted), _fmt(c.hedges_g, 2), c.verdict.value))
+        rows.append((c.treatment, c.test or "-", _fmt(c.difference), _interval(c.decision_interval),
+                     _p(c.pvalue), _p(c.pvalue_adjusted), _fmt(c.hedges_g, 2), c.verdict.value))
     lines += _table(rows) + [""]
+    lines.append(f"verdict: {analysis.verdict.value} ({analysis.verdict_reason})")
+    if analysis.series is not None:
+        lines.append(f"series: {analysis.series.sentence}")
     lines += [c.sentence for c in analysis.comparisons]
+    if analysis.series is not None:
+        for step in analysis.series.steps:
+            lines.append(f"step {step.lower} -> {step.upper}: {step.conclusion.value}, "
+                         f"difference {_fmt(step.difference)}, {step.test} p = {_p(step.pvalue)}, "
+                         f"{analysis.series.step_correction}-adjusted p = "
+                         f"{_p(step.pvalue_adjusted)}")
     if analysis.omnibus is not None:
         w, k = analysis.omnibus.welch_anova, analysis.omnibus.kruskal_wallis
         lines += ["", (f"omnibus: {label(w.test).statistic} = {_fmt(w.statistic)}, "
@@ -216,7 +225,17 @@ def render(analysis: Analysis) -> str:
         t = analysis.trend
         lines.append(f"trend ({t.alternative}): slope {_fmt(t.slope)} per step, "
                      f"t({_fmt(t.df, 3)}) = {_fmt(t.statistic)}, p = {_p(t.pvalue)}")
+    if analysis.comparisons:
+        lines += ["", ("decision interval: each bound at the one-sided level its verdict was "
+                       "decided at (docs/verdict.md)")]
+    lines += [f"note: {note}" for note in analysis.notes]
     return "\n".join(lines)
+
+
+def _interval(interval) -> str:
+    if interval is None or interval.low is None:
+        return "-"
+    return f"{_fmt(interval.low)} to {_fmt(interval.high)} ({interval.confidence * 100:.4g}%)"
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:

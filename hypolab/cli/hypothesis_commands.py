@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import statistics
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -247,8 +246,8 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
         return [f"power estimate skipped: no run store at {store_path} yet."]
     from hypolab.cli.run_commands import standing_notes
     from hypolab.pipeline.identity import look_up
-    from hypolab.records import Pairing, RunStatus
-    from hypolab.stats.power import family_alpha, seeds_needed
+    from hypolab.records import Pairing, RunStatus, TestName
+    from hypolab.stats.power import family_alpha, plan_seeds
     from hypolab.store import RunStore
 
     with cli_errors(), RunStore(store_path, read_only=True) as store:
@@ -272,28 +271,26 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     level = family_alpha(h.alpha, h.correction.value, len(h.treatments))
     for arm in h.treatments:
         treated = values[arm.name]
-        sd = _sd(control, treated, paired=paired)
-        if sd is None:
+        seeds = sorted(set(control) & set(treated)) if paired else None
+        try:
+            est = plan_seeds([treated[s] for s in seeds] if paired else list(treated.values()),
+                             [control[s] for s in seeds] if paired else list(control.values()),
+                             margin=h.margin, alpha=level, power=POWER, alternative=h.direction.value,
+                             paired=paired, welch=h.test is not TestName.STUDENT)
+        except ValueError:
             lines.append(f"  {arm.name} vs {h.control.name}: needs at least 2 finished runs per arm "
                          f"(have {len(treated)} and {len(control)}).")
             continue
-        try:
-            needed = seeds_needed(sd, h.margin, level, POWER, h.direction.value, paired=paired)
-        except ValueError:  # the margin is tiny next to the SD
-            needed = "more than 10 million"
-        lines.append(f"  {arm.name} vs {h.control.name}: {needed} (SD {sd:.4g}; "
+        needed = "more than 10 million" if est.seeds_needed is None else est.seeds_needed
+        lines.append(f"  {arm.name} vs {h.control.name}: {needed} (SD {est.sd:.4g}; "
                      f"{len(treated)} + {len(control)} finished runs; the file has {len(h.seeds)})")
+        if est.few_runs:
+            upper = ("more than 10 million" if est.seeds_needed_upper is None
+                     else est.seeds_needed_upper)
+            lines.append(f"    the SD rests on {est.df} degrees of freedom, so it is uncertain: if it is "
+                         f"as large as its {est.confidence:.0%} upper bound {est.sd_upper:.4g}, {upper} "
+                         f"seeds per arm are needed (planning with {upper} reaches {POWER:.0%} power "
+                         f"in at least {est.confidence:.0%} of such pilots).")
     return lines
 
 
-def _sd(control: dict[int, float], treated: dict[int, float], *, paired: bool) -> float | None:
-    if paired:
-        common = sorted(set(control) & set(treated))
-        if len(common) < 2:
-            return None
-        return statistics.stdev(treated[s] - control[s] for s in common)
-    if len(control) < 2 or len(treated) < 2:
-        return None
-    n_c, n_t = len(control), len(treated)
-    pooled = ((n_c - 1) * statistics.variance(control.values()) + (n_t - 1) * statistics.variance(treated.values())) / (n_c + n_t - 2)
-    return math.sqrt(pooled)

@@ -85,9 +85,14 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
         h, results, analysis, reports_root / h.name, command=command, index=False,
         registered=store.registration(h.name), secondary=secondary,
     )  # fmt: skip
+    from hypolab.report.verdicts import headline_line
+
     lines = [f"{h.name}: {len(results)} stored runs"]
     if standing.registration.flagged:
         lines.append(f"Warning: {standing.registration.summary()}. The verdicts below use the file as it reads now.")
+    first = headline_line(analysis)  # the dose series' or hypothesis' verdict first
+    if first:
+        lines.append(first)
     for comparison in analysis.comparisons:
         lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
                      f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip

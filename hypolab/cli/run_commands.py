@@ -87,9 +87,14 @@ def summary_lines(outcome, store_path: str) -> list[str]:
     if outcome.analysis is None:
         lines.append(f"No analysis: {outcome.analysis_error}")
     else:
-        for comparison in outcome.analysis.to_dict()["comparisons"]:
-            lines.append(f"Verdict ({comparison['treatment']} vs {comparison['control']}): "
-                         f"{comparison['verdict']}. {comparison['sentence']}")  # fmt: skip
+        from hypolab.report.verdicts import headline_line
+
+        first = headline_line(outcome.analysis)  # the dose series' or hypothesis' verdict first
+        if first:
+            lines.append(first)
+        for comparison in outcome.analysis.comparisons:
+            lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
+                         f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
     from hypolab.cli.report_command import secondary_lines
 
     lines += secondary_lines(outcome.secondary)

@@ -18,7 +18,7 @@ Example:
     from hypolab.pipeline import run_hypothesis, test
     results = run_hypothesis("hypotheses/batchsize.yaml", device="cpu")
     outcome = test("hypotheses/batchsize.yaml", options=RunOptions(device="cpu", pack=1))
-    outcome.analysis.to_dict()["comparisons"][0]["sentence"]
+    outcome.analysis.comparisons[0].sentence
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from hypolab.errors import AnalysisError, HypolabError
 from hypolab.pipeline.training import execute
@@ -72,7 +72,7 @@ class TestOutcome:
     hypothesis: Hypothesis
     results: list[RunResult]
     trained: int
-    analysis: Any = None
+    analysis: Analysis | None = None
     analysis_error: str | None = None
     report_path: Path | None = None
     report_note: str | None = None

@@ -15,6 +15,7 @@ never hold Keras objects, so this module imports nothing heavy.
 from __future__ import annotations
 
 from hypolab.records.analysis import Analysis, ArmSummary, Comparison, Verdict
+from hypolab.records.decision import DecisionInterval, DifferenceTest, SeedsEstimate
 from hypolab.records.hypothesis import (
     METRICS,
     Arm,
@@ -44,6 +45,7 @@ from hypolab.records.runs import (
     Timing,
 )
 from hypolab.records.schedules import LearningRateSchedule, ReduceLROnPlateauSettings
+from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
     Conclusion,
     EquivalenceTest,
@@ -82,7 +84,10 @@ __all__ = [
     "CustomConfig",
     "DataConfig",
     "Dataset",
+    "DecisionInterval",
+    "DifferenceTest",
     "Direction",
+    "DoseStep",
     "EarlyStoppingSettings",
     "Engine",
     "EquivalenceTest",
@@ -106,6 +111,9 @@ __all__ = [
     "RunResult",
     "RunSpec",
     "RunStatus",
+    "SeedsEstimate",
+    "SeriesAnalysis",
+    "SeriesTest",
     "Task",
     "TestName",
     "TestResult",

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any
 
+from hypolab.records.decision import DecisionInterval, DifferenceTest
 from hypolab.records.hypothesis import Correction, Direction, Pairing, TestName
+from hypolab.records.series import SeriesAnalysis
 from hypolab.records.significance import (
     EquivalenceTest,
     OmnibusTests,
     RobustnessCheck,
     TrendTest,
+    Verdict,
     field_kwargs,
 )
 
-
-class Verdict(str, enum.Enum):
-    """The one verdict of a comparison (rule: ``docs/verdict.md``)."""
-
-    SUPPORTED = "supported"
-    CONTRADICTED = "contradicted"
-    EQUIVALENT = "equivalent"
-    INCONCLUSIVE = "inconclusive"
+__all__ = ["Analysis", "ArmSummary", "Comparison", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +29,8 @@ class ArmSummary:
         n: values analysed (finished runs, plus failed ones counted as worst).
         n_failed: failed or diverged runs of the arm.
         mean, std, median: sample mean, standard deviation (n - 1) and median.
-        ci_low, ci_high: t-based confidence interval of the mean at 1 - alpha.
+        ci_low, ci_high: t-based confidence interval of the mean at 1 - alpha,
+            cut at the metric's bounds where it has them (accuracy: [0, 1]).
         failed_as_worst: True where failed runs were counted as the worst value.
     """
 
@@ -72,13 +68,17 @@ class Comparison:
 
     The fields up to ``sentence`` are the fixed JSON of issue 4; the others add
     detail. Differences are treatment minus control; ``ci_low``/``ci_high`` are
-    the two-sided 1 - alpha interval of the difference from the primary test.
+    the two-sided 1 - alpha interval of the difference from the primary test,
+    unadjusted; ``decision_interval`` is the one that agrees with the verdict.
+    Every field is described in ``docs/analysis-json.md``.
 
     Args:
         control, treatment: the arm names.
         test: the primary test that ran; ``test_reason`` says why.
-        statistic, df, pvalue: the primary test (p unadjusted).
-        pvalue_adjusted: p after the family's correction.
+        statistic, df, pvalue: the claim's own test (p unadjusted): the primary
+            test in the predicted direction, or TOST for ``equivalent`` claims
+            (statistic and df of its one-sided test with the larger p).
+        pvalue_adjusted: that p after the family's correction.
         difference: mean difference (paired: mean of per-seed differences).
         ci_low, ci_high: CI of the difference at 1 - alpha.
         hedges_g: standardised mean difference, small-sample corrected.
@@ -100,6 +100,16 @@ class Comparison:
         tost: the equivalence test where a margin is given.
         robustness: the other reasonable tests and whether they agree.
         n_pairs: pairs analysed where runs are paired by seed.
+        pvalue_opposite, pvalue_opposite_adjusted: the primary test one-sided
+            against the prediction (None unless ``greater``/``less``).
+        decision_pvalue: the adjusted p-value that decided the verdict (of the
+            claim's test where nothing was significant).
+        decision_alpha: the level ``decision_pvalue`` was compared with.
+        decided_by: which test decided: ``predicted``, ``opposite``, ``tost``,
+            ``nonequivalence`` ("" where the data could not carry a verdict).
+        decision_interval: the interval of the difference that agrees with the verdict.
+        difference_test: the two-sided difference test beside TOST (``equivalent`` claims).
+        disagreement: which robustness tests reach another conclusion ("" if none).
     """
 
     control: str
@@ -132,6 +142,14 @@ class Comparison:
     tost: EquivalenceTest | None = None
     robustness: tuple[RobustnessCheck, ...] = ()
     n_pairs: int | None = None
+    pvalue_opposite: float | None = None
+    pvalue_opposite_adjusted: float | None = None
+    decision_pvalue: float | None = None
+    decision_alpha: float | None = None
+    decided_by: str = ""
+    decision_interval: DecisionInterval | None = None
+    difference_test: DifferenceTest | None = None
+    disagreement: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,6 +183,14 @@ class Comparison:
             "tost": None if self.tost is None else self.tost.to_dict(),
             "robustness": [r.to_dict() for r in self.robustness],
             "n_pairs": self.n_pairs,
+            "pvalue_opposite": self.pvalue_opposite,
+            "pvalue_opposite_adjusted": self.pvalue_opposite_adjusted,
+            "decision_pvalue": self.decision_pvalue,
+            "decision_alpha": self.decision_alpha,
+            "decided_by": self.decided_by,
+            "decision_interval": _record(self.decision_interval),
+            "difference_test": _record(self.difference_test),
+            "disagreement": self.disagreement,
         }
 
     @classmethod
@@ -180,6 +206,10 @@ class Comparison:
             kwargs["tost"] = EquivalenceTest.from_dict(kwargs["tost"])
         if "robustness" in kwargs:
             kwargs["robustness"] = tuple(RobustnessCheck.from_dict(r) for r in kwargs["robustness"])
+        for key, kind in (("decision_interval", DecisionInterval),
+                          ("difference_test", DifferenceTest)):
+            if kwargs.get(key) is not None:
+                kwargs[key] = kind.from_dict(kwargs[key])
         return cls(**kwargs)
 
 
@@ -189,7 +219,8 @@ class Analysis:
 
     ``to_dict()`` is the JSON of issue 4 (``hypolab analyze --json`` and the
     report's input); the fixed keys are ``metric``, ``direction``, ``alpha``,
-    ``margin``, ``arms``, ``comparisons``, ``omnibus`` and ``trend``.
+    ``margin``, ``arms``, ``comparisons``, ``omnibus`` and ``trend``. Every key
+    is described in ``docs/analysis-json.md``.
 
     Args:
         metric: the metric compared.
@@ -203,6 +234,11 @@ class Analysis:
         test, pairing, correction: the settings the analysis ran with.
         control: the control arm's name.
         notes: remarks about the analysis (e.g. failed runs dropped).
+        verdict: the one verdict of the hypothesis (the series verdict for a
+            dose series; rule: ``docs/verdict.md``).
+        verdict_reason: why, in plain words.
+        alpha_contradicted: the level of the tests against the prediction.
+        series: the dose series' verdict and tests where ``ordered``, else None.
     """
 
     metric: str
@@ -218,6 +254,10 @@ class Analysis:
     correction: Correction = Correction.HOLM
     control: str = ""
     notes: tuple[str, ...] = ()
+    verdict: Verdict = Verdict.INCONCLUSIVE
+    verdict_reason: str = ""
+    alpha_contradicted: float | None = None
+    series: SeriesAnalysis | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -234,6 +274,10 @@ class Analysis:
             "correction": self.correction.value,
             "control": self.control,
             "notes": list(self.notes),
+            "verdict": self.verdict.value,
+            "verdict_reason": self.verdict_reason,
+            "alpha_contradicted": self.alpha_contradicted,
+            "series": _record(self.series),
         }
 
     @classmethod
@@ -252,7 +296,15 @@ class Analysis:
             correction=Correction(data.get("correction", "holm")),
             control=data.get("control", ""),
             notes=tuple(data.get("notes", ())),
+            verdict=Verdict(data.get("verdict", "inconclusive")),
+            verdict_reason=data.get("verdict_reason", ""),
+            alpha_contradicted=data.get("alpha_contradicted"),
+            series=_optional(SeriesAnalysis, data.get("series")),
         )
+
+
+def _record(record: Any) -> dict[str, Any] | None:
+    return None if record is None else record.to_dict()
 
 
 def _optional(cls: Any, data: dict[str, Any] | None) -> Any:

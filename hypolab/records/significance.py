@@ -14,6 +14,15 @@ from typing import Any, ClassVar
 from hypolab.records.hypothesis import TestName
 
 
+class Verdict(str, enum.Enum):
+    """The one verdict of a comparison, a dose series or a hypothesis (rule: ``docs/verdict.md``)."""
+
+    SUPPORTED = "supported"
+    CONTRADICTED = "contradicted"
+    EQUIVALENT = "equivalent"
+    INCONCLUSIVE = "inconclusive"
+
+
 class Conclusion(str, enum.Enum):
     """What one test says on its own, after the family's correction."""
 
@@ -41,6 +50,7 @@ class TestResult:
             difference where the test gives one.
         estimate: the difference the test estimates (mean difference).
         note: why a value is missing, e.g. ``both arms are constant``.
+        standard_error: the estimate's standard error, for t-tests (None otherwise).
     """
 
     __test__ = False  # not a pytest test class
@@ -55,6 +65,7 @@ class TestResult:
     ci_high: float | None = None
     estimate: float | None = None
     note: str = ""
+    standard_error: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +79,7 @@ class TestResult:
             "ci_high": self.ci_high,
             "estimate": self.estimate,
             "note": self.note,
+            "standard_error": self.standard_error,
         }
 
     @classmethod
@@ -290,6 +302,8 @@ class TrendTest:
         estimate: the contrast, ``sum c_i mean_i``.
         slope: the least-squares change of the mean per step.
         statistic, df, pvalue: the test (None where every arm is constant).
+        intercept: the fitted mean at the first arm (step 0), so that arm i's
+            fitted mean is ``intercept + slope * i``.
     """
 
     test: str
@@ -301,6 +315,7 @@ class TrendTest:
     statistic: float | None
     df: float | None
     pvalue: float | None
+    intercept: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -313,6 +328,7 @@ class TrendTest:
             "statistic": self.statistic,
             "df": self.df,
             "pvalue": self.pvalue,
+            "intercept": self.intercept,
         }
 
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 
 from hypolab.records import Comparison, EquivalenceTest, MarginTest
 from hypolab.report.numbers import fmt, fmt_df, fmt_p, fmt_percent, is_number
+from hypolab.report.verdicts import decision_text, interval_text
 from hypolab.stats.labels import label
 
 
@@ -37,6 +38,10 @@ def statistics_rows(comparisons: Sequence[Comparison]) -> list[dict[str, Any]]:
                 "pvalue_adjusted": _p(c.pvalue_adjusted),
                 "difference": fmt(c.difference),
                 "ci": f"[{fmt(c.ci_low)}, {fmt(c.ci_high)}]",
+                "decision_interval": interval_text(c.decision_interval),
+                "decision": decision_text(c),
+                "interval_note": "" if c.decision_interval is None else c.decision_interval.note,
+                "disagreement": c.disagreement,
                 "relative": _relative(c.relative_change),
                 "bootstrap_ci": _interval(c.bootstrap_ci).strip(),
                 "alternative": c.alternative,
@@ -60,13 +65,18 @@ _STAT_LINES = (
     ("test", "test", "code"), ("why this test", "test_reason", "reason"),
     ("alternative", "alternative", "text"), ("pairs", "n_pairs", "text"),
     ("statistic", "statistic", "num"), ("df", "df", "num"), ("p", "pvalue", "num"),
-    ("adjusted p", "pvalue_adjusted", "num"), ("difference", "difference", "num"),
+    ("adjusted p", "pvalue_adjusted", "num"),
+    ("adjusted p that decided, against its level", "decision", "num"),
+    ("difference", "difference", "num"),
+    ("interval that decided the verdict", "decision_interval", "num"),
+    ("about that interval", "interval_note", "reason"),
     ("CI of the difference", "ci", "num"), ("relative change", "relative", "num"),
     ("BCa bootstrap CI (seeded; runs narrow below ~20 seeds)", "bootstrap_ci", "num"), ("Hedges' g [CI]", "hedges_g", "num"),
     ("Cliff's δ", "cliffs_delta", "num"), ("P(treatment > control) [CI]", "prob_superiority", "num"),
     ("power at margin", "power_at_margin", "num"),
     ("seeds needed (80% power)", "seeds_needed", "num"), ("verdict", "verdict", "verdict"),
     ("why this verdict", "verdict_reason", "reason"),
+    ("robustness panel disagrees", "disagreement", "reason"),
 )  # fmt: skip
 
 
@@ -82,7 +92,7 @@ def statistics_table(rows: Sequence[dict[str, Any]], ci_level: str) -> list[dict
         if not any(cell not in ("", "—") for cell in cells) and kind != "verdict":
             continue
         if key == "ci":
-            text = f"{ci_level} CI of the difference"
+            text = f"{ci_level} CI of the difference (two-sided, unadjusted)"
         lines.append({"label": text, "kind": kind, "cells": cells,
                       "titles": [row["test_title"] for row in rows] if key == "test" else []})  # fmt: skip
     return lines

@@ -13,13 +13,16 @@ from hypolab.report.numbers import fmt
 from hypolab.errors import ReportError
 from hypolab.report.render import GENERATOR, render, write_text, written_by_hypolab
 from hypolab.report.results import read_results
+from hypolab.report.verdicts import headline, interval_text
 
 
 def write_index(reports_root: str | os.PathLike[str]) -> Path:
     """Write ``reports_root/index.html`` listing each ``<name>/results.json`` found there.
 
-    Each row shows the hypothesis (linking to its report), its claim, every
-    comparison's verdict with the difference and CI, the seeds and the dates.
+    Each row shows the hypothesis (linking to its report), its claim, its
+    one verdict first where it has several comparisons or a dose series, then
+    every comparison's verdict with the difference and the interval that
+    decided it, the seeds and the dates.
     A folder whose ``results.json`` cannot be read is listed with the reason
     rather than left out.
 
@@ -69,16 +72,17 @@ def report_href(name: str) -> str | None:
 def _entry(path: Path) -> dict[str, Any]:
     name = path.parent.name
     entry: dict[str, Any] = {"name": name, "href": report_href(name), "claim": "", "problem": "", "flag": "",
-                             "comparisons": [], "seeds": "", "rendered_at": None, "finished_at": ""}  # fmt: skip
+                             "comparisons": [], "seeds": "", "rendered_at": None, "finished_at": "",
+                             "headline": None}  # fmt: skip
     try:
         analysis, info = read_results(path)
     except (OSError, ValueError) as exc:
         entry["problem"] = f"results.json could not be read: {exc}"
         return entry
-    level = f"{100 * (1 - analysis.alpha):g}%"
     flagged = info.registration is not None and info.registration.flagged
     entry.update(
         flag=info.registration.summary() if flagged else "",
+        headline=headline(analysis),
         claim=info.claim,
         rendered_at=info.rendered_at,
         finished_at=info.runs_finished_at or "",
@@ -87,7 +91,7 @@ def _entry(path: Path) -> dict[str, Any]:
             {
                 "label": f"{c.treatment} vs {c.control}",
                 "verdict": c.verdict.value,
-                "effect": f"{fmt(c.difference)} ({level} CI {fmt(c.ci_low)} to {fmt(c.ci_high)})",
+                "effect": f"{fmt(c.difference)} {interval_text(c.decision_interval)}",
             }
             for c in analysis.comparisons
         ],

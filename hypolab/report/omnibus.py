@@ -49,7 +49,9 @@ def trend_text(trend: TrendTest) -> dict[str, str]:
     else:
         result = f"t({fmt_df(trend.df)}) = {fmt(trend.statistic)}, p {fmt_p(trend.pvalue)}"
     text = (f"{label(trend.test).title} over {series} (coefficients {weights}), {sides}: "
-            f"{claim}. Slope {fmt(trend.slope)} per step; {result}.")
+            f"{claim}. Slope {fmt(trend.slope)} per step; {result}. Shown for its slope, the "
+            "fitted line of the dose-response plot; the series verdict rests on the rank test "
+            "over every arm (Jonckheere-Terpstra; Page's when paired by seed).")
     return {"test": trend.test, "text": text}
 
 

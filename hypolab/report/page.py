@@ -2,8 +2,9 @@
 
 ``build_context`` turns the three inputs into plain values for the template
 (text already rounded, figures as ``data:`` URIs), in the page's order:
-verdict, claim, design, results, learning curves, several treatments,
-statistics, failures, reproducibility.
+verdict (the hypothesis' or the dose series' first), claim, design,
+results, dose series, learning curves, several treatments, statistics,
+failures, reproducibility.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hypolab.report import design, tables
 from hypolab.report.numbers import is_number
 from hypolab.report.omnibus import omnibus_table, trend_text
 from hypolab.report.render import GENERATOR
+from hypolab.report.verdicts import headline, series_context
 
 
 def build_context(
@@ -40,7 +42,7 @@ def build_context(
     verdict; ``out_dir`` is where the page goes (saved models are linked from it).
     """
     from hypolab.report.curves import learning_curves
-    from hypolab.report.plots import arm_colours, estimation_plot, forest_plot
+    from hypolab.report.plots import arm_colours, dose_response_plot, estimation_plot, forest_plot
 
     names = [arm.name for arm in h.arms]
     colours = arm_colours(names)
@@ -65,11 +67,11 @@ def build_context(
             "apa": c.apa,
             "apa_shown": bool(c.apa) and c.apa not in c.sentence,
             "colour": colours[c.treatment],
+            "disagreement": c.disagreement,
         }
         for c in comparisons
     ]
-    kinds = {c.verdict.value for c in comparisons}
-    overall = kinds.pop() if len(kinds) == 1 else ("inconclusive" if not kinds else "mixed")
+    series = analysis.series
     stat_rows = comparison_tables.statistics_rows(comparisons)
     return {
         "generator": GENERATOR,
@@ -84,8 +86,13 @@ def build_context(
         "margin": margin,
         "margin_text": "not set" if margin is None else f"{margin:g}",
         "seeds_text": seeds_text(h.seeds),
-        "overall": overall,
+        "overall": analysis.verdict.value,
+        "headline": headline(analysis),
         "verdicts": verdicts,
+        "series": series_context(series) if series is not None else None,
+        "dose_plot": dose_response_plot(values, arms_by_name, series.test.arms, analysis.trend,
+                                        metric=h.metric, alpha=alpha, colours=colours)
+        if series is not None else None,  # fmt: skip
         "arms": [
             {"name": arm.name, "colour": colours[arm.name], "is_control": arm.is_control,
              "overrides": design.overrides_text(arm)}

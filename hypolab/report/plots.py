@@ -1,4 +1,4 @@
-"""The report's figures: the estimation plot and the forest plot, as SVG.
+"""The report's figures: the estimation, forest and dose-response plots, as SVG.
 
 Matplotlib is imported lazily and driven through ``Figure`` objects with the
 SVG canvas directly (no ``pyplot``), so rendering touches no global backend
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from hypolab.records import ArmSummary, Comparison
+from hypolab.records import ArmSummary, Comparison, TrendTest
 from hypolab.report.numbers import fmt_p, metric_label
 
 if TYPE_CHECKING:
@@ -107,8 +107,9 @@ def estimation_plot(
     jittered point, the mean and its CI (from the analysis) beside them. The
     points are the one thing the analysis does not hold, so they come from
     the runs.
-    Right: each treatment's difference from the control with its CI, against
-    a zero line and the ``±margin`` band shaded.
+    Right: each treatment's difference from the control with the interval
+    that decided its verdict (``Comparison.decision_interval``), against a
+    zero line and the ``±margin`` band shaded.
 
     Args:
         values: per arm name, the metric of each finished run.
@@ -147,12 +148,13 @@ def estimation_plot(
         _margin_band(right, margin, horizontal=True)
         for j, comp in enumerate(comparisons):
             if comp.difference is not None:
-                _mean_with_ci(right, j, comp.difference, comp.ci_low, comp.ci_high,
+                low, high = _decision(comp)
+                _mean_with_ci(right, j, comp.difference, low, high,
                               colours[comp.treatment], vertical=True)  # fmt: skip
         right.set_xticks(range(len(comparisons)), [wrap(c.treatment) for c in comparisons])
         right.set_xlim(-0.6, max(len(comparisons), 1) - 0.4)
         right.set_ylabel(f"difference in {metric_label(metric, unit=False)}\n(treatment − control)")
-        right.set_title(f"Difference, {level} CI", loc="left")
+        right.set_title("Difference, interval that decided", loc="left")
         right.grid(axis="x", visible=False)
         if margin:
             right.legend(loc="best", fontsize=8.5)
@@ -167,30 +169,94 @@ def forest_plot(
     alpha: float,
     colours: Mapping[str, str],
 ) -> str:
-    """Differences from the control with CIs, one row per treatment, adjusted p at the right.
+    """Differences from the control with their decision intervals, adjusted p at the right.
 
     Returns:
         An SVG ``data:`` URI.
     """
-    level = f"{100 * (1 - alpha):g}%"
     rows = len(comparisons)
     with figure(8.0, 1.3 + 0.45 * rows) as (fig, ax):
         _margin_band(ax, margin, horizontal=False)
         for j, comp in enumerate(comparisons):
             y = rows - 1 - j
             if comp.difference is not None:
-                _mean_with_ci(ax, y, comp.difference, comp.ci_low, comp.ci_high,
+                low, high = _decision(comp)
+                _mean_with_ci(ax, y, comp.difference, low, high,
                               colours[comp.treatment], vertical=False)  # fmt: skip
             ax.annotate(f"adjusted p {fmt_p(comp.pvalue_adjusted)}", xy=(1.0, y),
                         xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
                         va="center", fontsize=8.5)  # fmt: skip
         ax.set_yticks(range(rows), [wrap(c.treatment, 28) for c in reversed(comparisons)])
         ax.set_ylim(-0.6, rows - 0.4)
-        ax.set_xlabel(f"difference in {metric_label(metric)}: treatment − control, {level} CI")
+        ax.set_xlabel(f"difference in {metric_label(metric)}: treatment − control, "
+                      "interval that decided each verdict")
         ax.grid(axis="y", visible=False)
         if margin:
             ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=8.5)
         return to_data_uri(fig)
+
+
+def dose_response_plot(
+    values: Mapping[str, Sequence[float]],
+    arms: Mapping[str, ArmSummary],
+    series: Sequence[str],
+    trend: TrendTest | None,
+    *,
+    metric: str,
+    alpha: float,
+    colours: Mapping[str, str],
+) -> str:
+    """Every seed at its dose, the means with their CIs, and the fitted linear trend.
+
+    The doses are the arms of the series in file order (control first),
+    evenly spaced: the series verdict (Jonckheere-Terpstra) uses their order
+    only. The line is the least-squares fit through the arm means
+    (``TrendTest.intercept + slope * step``).
+
+    Args:
+        values: per arm name, the metric of each finished run.
+        arms: the analysis's ``ArmSummary`` of each arm, by name.
+        series: the arms of the series, in dose order.
+        trend: the linear trend over the series, or None.
+        metric: the compared metric (axis label).
+        alpha: the CI level is 1 - alpha.
+        colours: one colour per arm name.
+
+    Returns:
+        An SVG ``data:`` URI.
+    """
+    import numpy as np
+
+    level = f"{100 * (1 - alpha):g}%"
+    with figure(max(1.6 * len(series) + 2.0, 6.0), 4.0) as (fig, ax):
+        rng = np.random.default_rng(0)  # jitter only; fixed so the same data gives the same file
+        for i, name in enumerate(series):
+            points = np.asarray(values.get(name, ()), dtype=float)
+            ax.scatter(i - 0.1 + rng.uniform(-0.1, 0.1, size=len(points)), points, s=24,
+                       color=colours[name], alpha=0.8, edgecolor="white", linewidth=0.6, zorder=3)
+            summary = arms.get(name)
+            if summary is not None and summary.mean is not None:
+                _mean_with_ci(ax, i + 0.18, summary.mean, summary.ci_low, summary.ci_high,
+                              colours[name], vertical=True)
+        if trend is not None and trend.intercept is not None:
+            steps = np.array([0, len(series) - 1], dtype=float)
+            ax.plot(steps, trend.intercept + trend.slope * steps, color="#222222", linewidth=1.2,
+                    linestyle="--", zorder=2, label=f"fitted trend, {trend.slope:+.3g} per step")
+            ax.legend(loc="best", fontsize=8.5)
+        ax.set_xticks(range(len(series)), [_tick(name, arms.get(name)) for name in series])
+        ax.set_xlim(-0.6, len(series) - 0.4)
+        ax.set_xlabel("dose, in the file's order")
+        ax.set_ylabel(metric_label(metric))
+        ax.set_title(f"Dose response: each seed; means with {level} CI; fitted trend", loc="left")
+        ax.grid(axis="x", visible=False)
+        return to_data_uri(fig)
+
+
+def _decision(comp: Comparison) -> tuple[float | None, float | None]:
+    interval = comp.decision_interval
+    if interval is None:
+        return comp.ci_low, comp.ci_high
+    return interval.low, interval.high
 
 
 def _mean_with_ci(ax: Axes, at: float, mean: float, low: float | None, high: float | None,

@@ -19,8 +19,9 @@ def summary_markdown(context: Mapping[str, Any]) -> str:
     """The summary of one report from the page's context (``page.build_context``).
 
     Returns:
-        Markdown: title, claim, verdict sentences with APA strings, the arms
-        table, the comparisons table, failures, and where the full report is.
+        Markdown: title, claim, the hypothesis' (or dose series') verdict
+        first, verdict sentences with APA strings, the arms table, the
+        comparisons table, the dose steps, failures, and where the full report is.
     """
     h = context["h"]
     lines = [f"# {escape(h.name)}: {context['overall']}", ""]
@@ -36,6 +37,10 @@ def summary_markdown(context: Mapping[str, Any]) -> str:
         f"test `{context['test_name']}`, correction `{context['correction']}`.",
         "",
     ]
+    head = context.get("headline")
+    if head:
+        lines += [f"**Verdict ({escape(head['label'].lower())}): {head['verdict']}.** "
+                  f"{escape(head['sentence'])}", ""]
     for v in context["verdicts"]:
         sentence = v["sentence"] or f"{v['treatment']} compared with {v['control']}"
         apa = f" ({escape(v['apa'])})" if v["apa_shown"] else ""
@@ -47,13 +52,21 @@ def summary_markdown(context: Mapping[str, Any]) -> str:
         lines.append(
             f"| {escape(a['name'])} | {a['n']} | {a['n_failed']} | {a['mean']} | {a['std']} | {a['ci']} |"
         )
-    lines += ["", "| comparison | test | p | adjusted p | difference [CI] | verdict |",
+    lines += ["", "| comparison | test | p | adjusted p | difference [interval that decided] | verdict |",
               "|---|---|---:|---:|---:|---|"]  # fmt: skip
     for r in context["stat_rows"]:
         lines.append(
             f"| {escape(r['treatment'])} vs {escape(r['control'])} | {r['test']} | {r['pvalue']} "
-            f"| {r['pvalue_adjusted']} | {r['difference']} {r['ci']} | {r['verdict']} |"
+            f"| {r['pvalue_adjusted']} | {r['difference']} {r['decision_interval']} | {r['verdict']} |"
         )
+    series = context.get("series")
+    if series:
+        lines += ["", f"Dose series ({series['test']}):", "",
+                  f"| step | difference [interval that decided] | {series['correction']}-adjusted p "
+                  "| conclusion |", "|---|---:|---:|---|"]  # fmt: skip
+        for st in series["steps"]:
+            lines.append(f"| {escape(st['label'])} | {st['difference']} {st['interval']} "
+                         f"| {st['pvalue_adjusted']} | {st['conclusion']} |")
     for extra in context.get("secondary", ()):
         lines += ["", f"Secondary metric `{extra['metric']}` (two-sided, correction `{extra['correction']}`; "
                       "not part of the verdict):"]  # fmt: skip

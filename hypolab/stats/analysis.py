@@ -1,9 +1,10 @@
 """``analyze``: every treatment against the control, from values to verdicts.
 
 Orchestrates the other modules of ``hypolab.stats``: per-arm descriptions,
-the test chosen by ``choose``, effect sizes, the BCa interval, power at the
-margin, TOST, the robustness panel, the family's correction, omnibus and trend
-tests, and one verdict per comparison from ``verdict``.
+the test chosen by ``choose``, TOST, the robustness panel, the family's
+correction (``family``), one record and verdict per comparison
+(``comparison``), the omnibus and trend tests, the dose series' verdict
+(``series``) and the hypothesis' one verdict (``verdict.hypothesis_verdict``).
 """
 
 from __future__ import annotations
@@ -15,17 +16,20 @@ from typing import TypeVar
 import numpy as np
 
 from hypolab.errors import AnalysisError
-from hypolab.records import Analysis, Correction, Direction, Pairing, TestName
+from hypolab.records import Analysis, Correction, Direction, Pairing, TestName, Verdict
 from hypolab.records import higher_is_better as metric_direction
-from hypolab.stats import equivalence
+from hypolab.stats import equivalence, power
+from hypolab.stats.budget import alpha_contradicted
 from hypolab.stats.choose import check_test_fits, choose_test
-from hypolab.stats.describe import describe
-from hypolab.stats.family import OPPOSITE, Work, finish
+from hypolab.stats.comparison import build
+from hypolab.stats.describe import describe, metric_bounds
+from hypolab.stats.family import OPPOSITE, Settings, Work, adjust_family
 from hypolab.stats.omnibus import omnibus
 from hypolab.stats.robustness import PANEL, TestRunner
+from hypolab.stats.series import analyze_series
 from hypolab.stats.trend import linear_trend
-from hypolab.stats.values import as_sample
-from hypolab.stats.verdict import FAILED_SHARE_LIMIT
+from hypolab.stats.values import as_sample, tolerance
+from hypolab.stats.verdict import FAILED_SHARE_LIMIT, hypothesis_verdict
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -137,30 +141,83 @@ def analyze(
         samples, seed_of, worst = _add_worst(samples, seed_of, failed, failed_seeds,
                                              metric, higher_is_better, pairing)
         notes.append(f"failed runs are counted as the worst value seen, {worst:g}")
+    bounds = metric_bounds(metric)
+    order = [control, *(m for m in names if m != control)]
     arms = tuple(describe(n, samples[n], alpha=alpha, n_failed=failed[n],
-                          failed_as_worst=failed_as_worst)
-                 for n in [control, *(m for m in names if m != control)])
+                          failed_as_worst=failed_as_worst, bounds=bounds) for n in order)
+    notes += _clipped(arms, samples, alpha, bounds, metric)
     treatments = [n for n in names if n != control]
     alternative = direction.value if direction.value in OPPOSITE else "two-sided"
-    work = [_compare(name, control, samples, seed_of, failed, failed_as_worst,
-                     test=test, pairing=pairing, alternative=alternative, alpha=alpha,
-                     margin=margin, rng=(rng, i), n_resamples=n_resamples)
+    settings = Settings(direction=direction, alternative=alternative, alpha=alpha,
+                        alpha_opposite=alpha_contradicted(alpha), margin=margin,
+                        correction=correction, pairing=pairing, requested=test, metric=metric,
+                        bounds=bounds, failed=failed, failed_as_worst=failed_as_worst, rng=rng)
+    tol = tolerance(*samples.values())
+    work = [_compare(name, control, samples, seed_of, settings, tol=tol, rng=(rng, i),
+                     n_resamples=n_resamples)
             for i, name in enumerate(treatments)]
-    comparisons = finish(work, control, samples, arms, direction=direction,
-                          alternative=alternative, alpha=alpha, margin=margin,
-                          correction=correction, pairing=pairing, metric=metric,
-                          failed=failed, failed_as_worst=failed_as_worst, rng=rng)
+    adjusted = adjust_family(work, samples[control], settings)
+    family_size = sum(1 for w in work if w.primary is not None and w.primary.pvalue is not None)
+    factor = family_size if settings.other in (Correction.HOLM, Correction.BONFERRONI) else 1
+    power_alpha = power.family_alpha(alpha, settings.other.value, family_size)
+    by_name = {a.name: a for a in arms}
+    comparisons = tuple(build(w, a, control, by_name, settings, power_alpha=power_alpha,
+                              factor=max(factor, 1), rng=(rng, i, 1))
+                        for i, (w, a) in enumerate(zip(work, adjusted)))
     usable = [n for n in names if samples[n].size >= 2]
-    omni = trend = None
+    omni = trend = series = None
     if len(usable) >= 3:
         omni = omnibus(usable, [samples[n] for n in usable])
         if ordered:
             trend = linear_trend(usable, [samples[n] for n in usable],
                                  alternative=alternative)
+            pairs = None if pairing is not Pairing.SEED else [
+                _align(samples, seed_of, upper, lower) for lower, upper in zip(usable, usable[1:])]
+            series = analyze_series(usable, [samples[n] for n in usable], pairs,
+                                    [c for c in comparisons if c.treatment in usable], settings,
+                                    blocks=None if pairing is not Pairing.SEED else
+                                    _blocks(samples, seed_of, usable))
+            if len(usable) < len(names):
+                notes.append("the dose series leaves out "
+                             f"{', '.join(n for n in names if n not in usable)} "
+                             "(fewer than 2 values)")
+    verdict, reason = hypothesis_verdict(
+        [(c.treatment, c.verdict) for c in comparisons],
+        None if series is None else (series.verdict, series.reason))
+    if ordered and series is None:
+        verdict, reason = Verdict.INCONCLUSIVE, (
+            "the dose series needs at least 3 arms with 2 or more values each; "
+            f"{len(usable)} have them")
     return Analysis(metric=metric, direction=direction, alpha=alpha, margin=margin,
-                    arms=arms, comparisons=tuple(comparisons), omnibus=omni, trend=trend,
+                    arms=arms, comparisons=comparisons, omnibus=omni, trend=trend,
                     test=test, pairing=pairing, correction=correction, control=control,
-                    notes=tuple(notes))
+                    notes=tuple(notes), verdict=verdict, verdict_reason=reason,
+                    alpha_contradicted=settings.alpha_opposite, series=series)
+
+
+def _blocks(samples, seed_of, names) -> list[np.ndarray] | None:
+    """Each arm's values on the seeds every arm of ``names`` has, aligned (Page's test)."""
+    if seed_of is None:
+        return [samples[n] for n in names]
+    common = sorted(set.intersection(*(set(seed_of[n]) for n in names)))
+    index = {n: {s: i for i, s in enumerate(seed_of[n])} for n in names}
+    return [samples[n][[index[n][s] for s in common]] for n in names]
+
+
+def _clipped(arms, samples, alpha, bounds, metric) -> list[str]:
+    """Notes for each arm whose t interval of the mean was cut at the metric's bounds."""
+    notes = []
+    for arm in arms:
+        if arm.std is None or arm.ci_low is None:
+            continue
+        raw = describe(arm.name, samples[arm.name], alpha=alpha)
+        for got, was, side in ((arm.ci_low, raw.ci_low, "smallest"),
+                               (arm.ci_high, raw.ci_high, "largest")):
+            if got != was:
+                notes.append(f"the {(1 - alpha) * 100:g}% CI of the mean of {arm.name} is cut "
+                             f"at {got:g}, the {side} possible {metric} (the t interval "
+                             f"reaches {was:.4g})")
+    return notes
 
 
 def _is_number(value: object) -> bool:
@@ -240,32 +297,39 @@ def _problem(name, control, t, c, failed, failed_as_worst) -> str:
     return ""
 
 
-def _compare(name, control, samples, seed_of, failed, failed_as_worst, *, test, pairing,
-             alternative, alpha, margin, rng, n_resamples) -> Work:
-    if pairing is Pairing.SEED:
+def _compare(name, control, samples, seed_of, s: Settings, *, tol, rng, n_resamples) -> Work:
+    if s.pairing is Pairing.SEED:
         t, c = _align(samples, seed_of, name, control)
     else:
         t, c = samples[name], samples[control]
-    w = Work(treatment=name, t=t, c=c,
-              problem=_problem(name, control, t, c, failed, failed_as_worst))
+    w = Work(treatment=name, t=t, c=c, tol=tol,
+             problem=_problem(name, control, t, c, s.failed, s.failed_as_worst))
     if t.size < 2 or c.size < 2:
         return w
-    w.test, w.reason = choose_test(test, pairing, t, c)
-    w.runner = TestRunner(t, c, pairing=pairing, alpha=alpha, rng=np.random.default_rng(rng),
-                          n_resamples=n_resamples)
-    w.primary = w.runner.run(w.test, alternative)
-    if alternative in OPPOSITE:
-        w.opposite = w.runner.run(w.test, OPPOSITE[alternative])
+    paired = s.pairing is Pairing.SEED
+    w.test, w.reason = choose_test(s.requested, s.pairing, t, c)
+    if s.correction is Correction.DUNNETT:
+        w.reason += ("; correction dunnett: Dunnett's pooled many-to-one test, since the "
+                     "file assumes equal variances (test: student)"
+                     if s.requested is TestName.STUDENT else
+                     "; correction dunnett: the Welch-type many-to-one test (Hasler & Hothorn "
+                     "2008: multivariate t with correlations from each arm's variance and the "
+                     "whole Welch df), as Dunnett's pooled test assumes equal variances and seeds")
+    w.runner = TestRunner(t, c, pairing=s.pairing, alpha=s.alpha,
+                          rng=np.random.default_rng(rng), n_resamples=n_resamples)
+    w.primary = w.runner.run(w.test, s.alternative)
+    if s.alternative in OPPOSITE:
+        w.opposite = w.runner.run(w.test, OPPOSITE[s.alternative])
     interval_test = w.test if w.test in (TestName.WELCH, TestName.STUDENT,
                                          TestName.PAIRED_T) else (
-        TestName.PAIRED_T if pairing is Pairing.SEED else TestName.WELCH)
+        TestName.PAIRED_T if paired else TestName.WELCH)
     w.ci = w.runner.run(interval_test, "two-sided")
-    if margin is not None:
-        w.tost = equivalence.tost(t, c, margin=margin, alpha=alpha,
-                                  paired=pairing is Pairing.SEED)
+    w.difference_t = w.runner.run(TestName.PAIRED_T if paired else TestName.WELCH, "two-sided")
+    if s.margin is not None:
+        w.tost = equivalence.tost(t, c, margin=s.margin, alpha=s.alpha, paired=paired)
     w.panel = tuple(
-        (other, w.runner.run(other, alternative),
-         w.runner.run(other, OPPOSITE[alternative]) if alternative in OPPOSITE else None,
-         w.runner.smallest_pvalue(other, alternative))
-        for other in PANEL[pairing] if other is not w.test)
+        (other, w.runner.run(other, s.alternative),
+         w.runner.run(other, OPPOSITE[s.alternative]) if s.alternative in OPPOSITE else None,
+         w.runner.smallest_pvalue(other, s.alternative))
+        for other in PANEL[s.pairing] if other is not w.test)
     return w

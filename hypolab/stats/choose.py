@@ -20,6 +20,7 @@ import numpy as np
 
 from hypolab.errors import AnalysisError
 from hypolab.records import Pairing, TestName
+from hypolab.stats.values import is_constant, tolerance
 
 PAIRED_TESTS = (TestName.PAIRED_T, TestName.WILCOXON, TestName.PERMUTATION)
 INDEPENDENT_TESTS = (TestName.WELCH, TestName.STUDENT, TestName.MANNWHITNEY,
@@ -65,15 +66,16 @@ def choose_test(
     check_test_fits(requested, pairing)
     if requested is not TestName.AUTO:
         return requested, f"{requested.value} was requested"
+    tol = tolerance(treatment, control)  # float rounding is not spread (values.RTOL)
     if pairing is Pairing.SEED:
         differences = treatment - control
-        if differences.size >= 2 and np.ptp(differences) == 0:
+        if differences.size >= 2 and is_constant(differences, tol):
             return TestName.PERMUTATION, (
                 "auto: runs are paired by seed, but every per-seed difference is the "
                 "same, so the paired t is undefined; sign-flip permutation test")
         return TestName.PAIRED_T, (
             "auto: runs are paired by seed, so the paired t-test on per-seed differences")
-    if np.ptp(treatment) == 0 and np.ptp(control) == 0:
+    if is_constant(treatment, tol) and is_constant(control, tol):
         return TestName.PERMUTATION, (
             "auto: both arms are constant, so Welch's t is undefined; permutation test")
     return TestName.WELCH, (

@@ -1,12 +1,23 @@
 """Effect sizes of treatment against control, with confidence intervals.
 
 - Hedges' g: the standardised mean difference with the exact small-sample
-  factor ``J = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))`` (Hedges 1981), CI by
-  inverting the noncentral t distribution (Steiger & Fouladi 1997).
+  factor ``J = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))`` (Hedges 1981). Its
+  CI is the interval of the population effect ``delta`` found by inverting
+  the noncentral t distribution (Steiger & Fouladi 1997), exact under
+  normality; J corrects the point estimate only (applied to the limits it
+  would shrink an exact interval, which then undercovers). Paired by seed:
+  the same g (the pooled SD of the two arms), with the interval of Algina &
+  Keselman (2003) from the paired t.
 - Cliff's delta: ``P(T > C) - P(T < C)`` over all pairs (Cliff 1993).
 - Probability of superiority ``A = P(T > C) + P(T = C) / 2`` (Vargha & Delaney
   2000; ``U / (n_t n_c)``), CI by Newcombe's (2006) method 5, a score-type
   interval that stays inside [0, 1] and is not degenerate at A = 0 or 1.
+  Paired by seed, both are taken within seeds (``PS_dep``, Grissom & Kim
+  2012: the share of seeds on which the treatment beats the control, ties
+  counting 1/2), with the Clopper-Pearson interval over the pairs.
+
+Values closer than ``values.tolerance`` count as ties, and a spread below it
+as zero.
 """
 
 from __future__ import annotations
@@ -17,14 +28,15 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import optimize, special, stats
 
-from hypolab.stats.values import as_sample
+from hypolab.stats.values import as_sample, spread, tolerance
 
 
 def pooled_sd(treatment: Sequence[float], control: Sequence[float]) -> float:
-    """``sqrt(((n_t-1) s_t^2 + (n_c-1) s_c^2) / (n_t + n_c - 2))``."""
+    """``sqrt(((n_t-1) s_t^2 + (n_c-1) s_c^2) / (n_t + n_c - 2))`` (0 for constant arms)."""
     t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
+    tol = tolerance(t, c)
     df = t.size + c.size - 2
-    return math.sqrt(((t.size - 1) * np.var(t, ddof=1) + (c.size - 1) * np.var(c, ddof=1)) / df)
+    return math.sqrt(((t.size - 1) * spread(t, tol) + (c.size - 1) * spread(c, tol)) / df)
 
 
 def hedges_correction(df: float) -> float:
@@ -33,36 +45,13 @@ def hedges_correction(df: float) -> float:
                  / math.sqrt(df / 2))
 
 
-def hedges_g(treatment: Sequence[float], control: Sequence[float], *,
-             alpha: float = 0.05) -> tuple[float, tuple[float, float]] | None:
-    """Hedges' g of treatment minus control and its ``1 - alpha`` CI.
+def noncentrality_interval(t_obs: float, df: float, alpha: float) -> tuple[float, float]:
+    """The noncentrality parameters for which ``t_obs`` is the ``1 - alpha/2`` and ``alpha/2`` quantile.
 
-    ``d = (mean_t - mean_c) / s_p``, ``g = J(n_t + n_c - 2) d``. The CI finds the
-    noncentrality parameters ``ncp`` for which the observed
-    ``t = d / sqrt(1/n_t + 1/n_c)`` is the ``1 - alpha/2`` and ``alpha/2``
-    quantile of ``nct(df, ncp)`` and scales them back the same way.
-
-    Args:
-        treatment, control: per-seed values, n >= 2 each.
-        alpha: the CI has level ``1 - alpha``.
-
-    Returns:
-        ``(g, (low, high))``, or None where the pooled SD is 0.
-
-    Example:
-        >>> round(hedges_g([3, 4, 5], [1, 2, 3])[0], 4)  # d = 2, J(4) = 0.7979
-        1.5958
+    The two-sided ``1 - alpha`` interval of the noncentrality parameter of
+    ``nct(df, ncp)`` given one observed t (R: ``uniroot(function(ncp)
+    pt(t_obs, df, ncp) - p, ...)``).
     """
-    t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
-    sd = pooled_sd(t, c)
-    if sd == 0:
-        return None
-    df = t.size + c.size - 2
-    scale = math.sqrt(1 / t.size + 1 / c.size)
-    d = float(t.mean() - c.mean()) / sd
-    j = hedges_correction(df)
-    t_obs = d / scale
-
     def ncp_for(prob: float) -> float:
         def gap(ncp: float) -> float:
             cdf = float(special.nctdtr(df, ncp, t_obs))
@@ -79,41 +68,100 @@ def hedges_g(treatment: Sequence[float], control: Sequence[float], *,
             high += width
         return float(optimize.brentq(gap, low, high, xtol=1e-12, rtol=1e-12))
 
-    low = ncp_for(1 - alpha / 2) * scale * j
-    high = ncp_for(alpha / 2) * scale * j
-    return j * d, (low, high)
+    return ncp_for(1 - alpha / 2), ncp_for(alpha / 2)
 
 
-def dominance(treatment: Sequence[float], control: Sequence[float]) -> tuple[float, float, float]:
-    """``(P(T > C), P(T < C), P(T = C))`` over all ``n_t n_c`` pairs.
+def hedges_g(treatment: Sequence[float], control: Sequence[float], *,
+             alpha: float = 0.05, paired: bool = False) -> tuple[float, tuple[float, float]] | None:
+    """Hedges' g of treatment minus control and the ``1 - alpha`` CI of the effect.
 
-    Counted by sorting the control, in ``O((n_t + n_c) log n_c)`` time and
-    linear memory (the counts, so the shares, are exactly the pairwise ones).
+    ``d = (mean_t - mean_c) / s_p``, ``g = J(n_t + n_c - 2) d``. Independent
+    arms: the CI finds the noncentrality parameters ``ncp`` for which the
+    observed ``t = d / sqrt(1/n_t + 1/n_c)`` is the ``1 - alpha/2`` and
+    ``alpha/2`` quantile of ``nct(n_t + n_c - 2, ncp)`` and scales them back,
+    ``ncp sqrt(1/n_t + 1/n_c)``. Paired (values aligned by seed): the paired
+    ``t = mean(D) / (s_D / sqrt(n))`` on ``n - 1`` df gives the ncp interval,
+    scaled back by ``s_D / (sqrt(n) s_p)`` (Algina & Keselman 2003).
+
+    Args:
+        treatment, control: per-seed values, n >= 2 each (aligned by seed where paired).
+        alpha: the CI has level ``1 - alpha``.
+        paired: the arms are paired by seed.
+
+    Returns:
+        ``(g, (low, high))``, or None where the pooled SD (paired: also the SD
+        of the differences) is 0.
+
+    Example:
+        >>> round(hedges_g([3, 4, 5], [1, 2, 3])[0], 4)  # d = 2, J(4) = 0.7979
+        1.5958
     """
     t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
+    sd = pooled_sd(t, c)
+    tol = tolerance(t, c)
+    if sd <= tol:
+        return None
+    df = t.size + c.size - 2
+    d = float(t.mean() - c.mean()) / sd
+    g = hedges_correction(df) * d
+    if paired:
+        diff = t - c
+        sd_d = math.sqrt(spread(diff, tol))
+        if sd_d <= tol:
+            return None
+        n = diff.size
+        low, high = noncentrality_interval(float(diff.mean()) / (sd_d / math.sqrt(n)), n - 1,
+                                           alpha)
+        scale = sd_d / (math.sqrt(n) * sd)
+        return g, (low * scale, high * scale)
+    scale = math.sqrt(1 / t.size + 1 / c.size)
+    low, high = noncentrality_interval(d / scale, df, alpha)
+    return g, (low * scale, high * scale)
+
+
+def dominance(treatment: Sequence[float], control: Sequence[float], *,
+              paired: bool = False) -> tuple[float, float, float]:
+    """``(P(T > C), P(T < C), P(T = C))`` over all ``n_t n_c`` pairs (paired: within seeds).
+
+    Differences within the relative tolerance (``values.tolerance``) are ties.
+    Unpaired pairs are counted by sorting the control, in ``O((n_t + n_c) log
+    n_c)`` time and linear memory (the counts, so the shares, are exactly the
+    pairwise ones).
+    """
+    t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
+    tol = tolerance(t, c)
+    if paired:
+        diff = t - c
+        pairs = diff.size
+        return (np.count_nonzero(diff > tol) / pairs, np.count_nonzero(diff < -tol) / pairs,
+                np.count_nonzero(np.abs(diff) <= tol) / pairs)
     ordered = np.sort(c)
-    below = np.searchsorted(ordered, t, side="left")  # controls under each treatment value
-    not_above = np.searchsorted(ordered, t, side="right")
     pairs = t.size * c.size
-    greater = int(below.sum())
-    less = int((c.size - not_above).sum())
+    greater = int(np.searchsorted(ordered, t - tol, side="left").sum())  # controls below t - tol
+    less = int((c.size - np.searchsorted(ordered, t + tol, side="right")).sum())  # controls above t + tol
     return greater / pairs, less / pairs, (pairs - greater - less) / pairs
 
 
-def cliffs_delta(treatment: Sequence[float], control: Sequence[float]) -> float:
-    """Cliff's delta ``P(T > C) - P(T < C)``, in [-1, 1].
+def cliffs_delta(treatment: Sequence[float], control: Sequence[float], *,
+                 paired: bool = False) -> float:
+    """Cliff's delta ``P(T > C) - P(T < C)``, in [-1, 1] (paired: within seeds).
 
     Example:
         >>> cliffs_delta([3, 4, 5], [1, 2, 3])
         0.8888888888888888
     """
-    greater, less, _ = dominance(treatment, control)
+    greater, less, _ = dominance(treatment, control, paired=paired)
     return float(greater - less)
 
 
-def prob_superiority(treatment: Sequence[float], control: Sequence[float]) -> float:
-    """``P(T > C) + P(T = C) / 2`` (equals ``U_t / (n_t n_c)`` and ``(1 + delta) / 2``)."""
-    greater, _, ties = dominance(treatment, control)
+def prob_superiority(treatment: Sequence[float], control: Sequence[float], *,
+                     paired: bool = False) -> float:
+    """``P(T > C) + P(T = C) / 2`` (equals ``U_t / (n_t n_c)`` and ``(1 + delta) / 2``).
+
+    Paired by seed: the share of seeds on which the treatment is higher,
+    ties counting 1/2.
+    """
+    greater, _, ties = dominance(treatment, control, paired=paired)
     return float(greater + ties / 2)
 
 
@@ -126,22 +174,33 @@ def _newcombe_variance(a: float, n_t: int, n_c: int) -> float:
 
 
 def prob_superiority_ci(treatment: Sequence[float], control: Sequence[float], *,
-                        alpha: float = 0.05) -> tuple[float, float]:
-    """Newcombe's method-5 ``1 - alpha`` CI of the probability of superiority.
+                        alpha: float = 0.05, paired: bool = False) -> tuple[float, float]:
+    """The ``1 - alpha`` CI of the probability of superiority, inside [0, 1].
 
-    The limits are the solutions ``A`` of ``(A - A_hat)^2 = z^2 V(A)`` on each side
-    of ``A_hat``, ``V(A) = A (1 - A) / (n_t n_c) * (1 + (N* - 1)(1 - A)/(2 - A) +
-    (N* - 1) A / (1 + A))``, ``N* = (n_t + n_c) / 2``, ``z = Phi^-1(1 - alpha/2)``.
+    Independent arms: Newcombe's method 5, the solutions ``A`` of ``(A -
+    A_hat)^2 = z^2 V(A)`` on each side of ``A_hat``, ``V(A) = A (1 - A) /
+    (n_t n_c) * (1 + (N* - 1)(1 - A)/(2 - A) + (N* - 1) A / (1 + A))``,
+    ``N* = (n_t + n_c) / 2``, ``z = Phi^-1(1 - alpha/2)``.
+    Paired: the Clopper-Pearson interval of ``x = wins + ties / 2`` of ``n``
+    seeds, ``[Beta(alpha/2; x, n - x + 1), Beta(1 - alpha/2; x + 1, n - x)]``
+    (R: ``binom.test(x, n)$conf.int`` for whole x; ties make it conservative).
 
     Args:
-        treatment, control: per-seed values.
+        treatment, control: per-seed values (aligned by seed where paired).
         alpha: the CI has level ``1 - alpha``.
+        paired: the arms are paired by seed.
 
     Returns:
         ``(low, high)`` within [0, 1].
     """
     t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
-    a_hat = prob_superiority(t, c)
+    a_hat = prob_superiority(t, c, paired=paired)
+    if paired:
+        n = t.size
+        x = a_hat * n
+        low = 0.0 if x <= 0 else float(special.betaincinv(x, n - x + 1, alpha / 2))
+        high = 1.0 if x >= n else float(special.betaincinv(x + 1, n - x, 1 - alpha / 2))
+        return low, high
     z = float(stats.norm.ppf(1 - alpha / 2))
 
     def gap(a: float) -> float:

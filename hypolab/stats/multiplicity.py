@@ -3,8 +3,8 @@
 ``holm``, ``bonferroni`` and ``fdr_bh`` follow R's ``p.adjust`` exactly;
 missing p-values (None) stay None and do not count towards the family size,
 as R's ``p.adjust(p, n = length(p[!is.na(p)]))``. Dunnett's many-to-one test
-(``scipy.stats.dunnett``) is a test in its own right and lives in
-``dunnett_pvalues``.
+is a test in its own right and lives in ``dunnett_pvalues`` (pooled) and
+``manytoone`` (its Welch-type version).
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
-
 from hypolab.records import Correction
 from hypolab.stats.values import as_sample
 
@@ -73,23 +71,26 @@ def dunnett_pvalues(
     alternative: str = "two-sided",
     rng: int = 0,
 ) -> list[float]:
-    """Dunnett's many-to-one p-values, adjusted for the family.
+    """Dunnett's many-to-one p-values (pooled variance), adjusted for the family.
 
     Each treatment's mean is compared with the control's using the pooled
     variance of all arms; the p-values come from the multivariate t
-    distribution (Dunnett 1955), evaluated by ``scipy.stats.dunnett`` with a
-    seeded quasi-Monte Carlo integration.
+    distribution (Dunnett 1955), integrated as ``manytoone`` does (to about
+    1e-9, as R's ``multcomp::glht(..., mcp(g = "Dunnett"))``). The analysis
+    uses the Welch-type version (``manytoone.many_to_one``) unless the file
+    names Student's t.
 
     Args:
         treatments: per-seed values of each treatment.
         control: per-seed values of the control.
         alternative: ``two-sided``, ``greater`` (treatment higher) or ``less``.
-        rng: seed of the integration.
+        rng: unused (the integration is deterministic); kept for callers.
 
     Returns:
         One adjusted p-value per treatment.
     """
-    samples = [as_sample(t, "treatment") for t in treatments]
-    result = stats.dunnett(*samples, control=as_sample(control, "control"),
-                           alternative=alternative, rng=rng)
-    return [float(p) for p in result.pvalue]
+    from hypolab.stats.manytoone import many_to_one
+
+    family = many_to_one([as_sample(t, "treatment") for t in treatments],
+                         as_sample(control, "control"), pooled=True)
+    return [float(m.pvalue(alternative)) for m in family]

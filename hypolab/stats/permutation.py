@@ -22,7 +22,7 @@ import numpy as np
 
 from hypolab.records import TestResult
 from hypolab.stats.chunks import row_chunks
-from hypolab.stats.values import as_sample
+from hypolab.stats.values import RTOL, as_sample
 
 MAX_EXACT = 200_000
 N_RESAMPLES = 9_999
@@ -42,7 +42,9 @@ def _splits(n: int, k: int) -> np.ndarray:
 def _pvalues(null: np.ndarray, observed: float, scale: float, exact: bool) -> dict[str, float]:
     # Sums of the same values taken in a different order can differ in the last
     # bits; without a tolerance a tie with the observed value would not count.
-    tol = 1e-12 * max(1.0, scale)
+    # The tolerance is relative (values.RTOL of the summed magnitudes), so
+    # arms that differ by float rounding only tie, whatever the metric's scale.
+    tol = RTOL * scale
     greater = np.count_nonzero(null >= observed - tol)
     less = np.count_nonzero(null <= observed + tol)
     if exact:
@@ -93,7 +95,8 @@ def permutation_pvalues(
             null = np.concatenate([(1 - 2 * rng.integers(0, 2, size=(rows, n))) @ d
                                    for rows in row_chunks(n_resamples, n)])  # fmt: skip
             method = f"{n_resamples} random sign flips"
-        return observed / n, _pvalues(null, observed, float(np.abs(d).sum()), exact), method
+        scale = float(np.abs(t).sum() + np.abs(c).sum())  # the values', not the differences'
+        return observed / n, _pvalues(null, observed, scale, exact), method
     pooled = np.concatenate([t, c])
     n, n_t = pooled.size, t.size
     total = pooled.sum()

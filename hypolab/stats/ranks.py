@@ -5,7 +5,9 @@ Mann-Whitney U (``wilcox.test(t, c)``) and the Wilcoxon signed-rank test
 distribution is used when both samples (or the non-zero differences) number
 fewer than 50 and there are no ties (and, for signed ranks, no zero
 differences); otherwise the normal approximation with the tie-corrected
-variance and a continuity correction of 1/2 towards the null.
+variance and a continuity correction of 1/2 towards the null. Values closer
+than ``values.tolerance`` (float rounding) count as ties, and differences
+smaller than it as zero.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from hypolab.records import TestResult
-from hypolab.stats.values import as_sample
+from hypolab.stats.values import as_sample, tie_keys, tolerance
 
 EXACT_BELOW = 50
 
@@ -65,12 +67,12 @@ def mann_whitney(treatment: Sequence[float], control: Sequence[float], *,
     """
     t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
     n_t, n_c = t.size, c.size
-    pooled = np.concatenate([t, c])
+    pooled = tie_keys(np.concatenate([t, c]), tolerance(t, c))
     ranks = stats.rankdata(pooled)
     u = float(ranks[:n_t].sum() - n_t * (n_t + 1) / 2)
     ties = _tie_term(pooled)
     if n_t < EXACT_BELOW and n_c < EXACT_BELOW and ties == 0:
-        p = _exact_p(_rank_sum_counts(min(n_t, n_c), n_t + n_c), round(u), alternative)
+        p = _exact_p(rank_sum_counts(min(n_t, n_c), n_t + n_c), round(u), alternative)
         return TestResult(test="mannwhitney", alternative=alternative, statistic=u, df=None,
                           pvalue=p, method="exact")
     n = n_t + n_c
@@ -86,7 +88,7 @@ def mann_whitney(treatment: Sequence[float], control: Sequence[float], *,
 
 
 @functools.lru_cache(maxsize=64)
-def _rank_sum_counts(k: int, n: int) -> np.ndarray:
+def rank_sum_counts(k: int, n: int) -> np.ndarray:
     """Counts of U = 0..k(n-k) over all k-subsets of n untied ranks (exact null of U)."""
     # counts[j, s]: subsets of size j of the ranks seen so far with sum of
     # (rank - position) s; adding rank r to a j-subset adds r - j - 1 to U.
@@ -140,17 +142,20 @@ def wilcoxon_signed_rank(treatment: Sequence[float], control: Sequence[float], *
     t, c = as_sample(treatment, "treatment"), as_sample(control, "control")
     if t.size != c.size:
         raise ValueError(f"paired values need equal lengths. Got {t.size} and {c.size}.")
+    tol = tolerance(t, c)
     d = t - c
-    zeros = bool(np.any(d == 0))
-    d = d[d != 0]
+    nonzero = np.abs(d) > tol
+    zeros = not bool(np.all(nonzero))
+    d = d[nonzero]
     n = d.size
     if n == 0:
         return TestResult(test="wilcoxon", alternative=alternative, statistic=0.0, df=None,
                           pvalue=None, method="",
                           note="every per-seed difference is zero, so the test is undefined")
-    ranks = stats.rankdata(np.abs(d))
+    magnitudes = tie_keys(np.abs(d), tol)
+    ranks = stats.rankdata(magnitudes)
     v = float(ranks[d > 0].sum())
-    ties = _tie_term(np.abs(d))
+    ties = _tie_term(magnitudes)
     if n < EXACT_BELOW and ties == 0 and not zeros:
         p = _exact_p(_signrank_counts(n), round(v), alternative)
         return TestResult(test="wilcoxon", alternative=alternative, statistic=v, df=None,

@@ -1,18 +1,20 @@
-"""The verdict rule and how a comparison is put into words.
+"""The verdict rule and how a comparison's verdict is put into words.
 
 The one rule (also in ``docs/verdict.md``), applied to each treatment with
-every p-value adjusted across the family of treatments:
+every p-value adjusted across the family of treatments, and the error
+budget of ``budget``:
 
 1. **inconclusive** when the data cannot carry a verdict: an arm has fewer
    than two values, more than 20% of an arm's runs failed and were dropped,
-   or the primary test is undefined (e.g. both arms constant).
+   or the primary test is undefined (e.g. Welch's t when both arms are constant).
 2. Directional claims (``greater``/``less``): **supported** when the one-sided
    test in the predicted direction is significant (adjusted p < alpha);
-   **contradicted** when the one-sided test in the opposite direction is.
-   Two-sided claims: **supported** when the two-sided test is significant.
-   Either way, if another reasonable test (the robustness panel) does not
-   reach the same conclusion, the verdict is **inconclusive** ("tests
-   disagree") instead.
+   **contradicted** when the one-sided test against the prediction is
+   significant at the smaller level ``alpha_contradicted`` (adjusted p <
+   min(alpha / 10, 0.005)). Two-sided claims: **supported** when the
+   two-sided test is significant. The robustness panel never overrides the
+   primary test: where another reasonable test reaches another conclusion the
+   reason says so (and the report flags it), and the verdict stands.
 3. Not significant, with a margin: **equivalent** when TOST shows the
    difference lies within ``+-margin``.
 4. ``equivalent`` claims: **equivalent** when TOST is significant;
@@ -29,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hypolab.records import Conclusion, Direction, Verdict
+from hypolab.stats.budget import alpha_contradicted
 from hypolab.stats.wording import p_clause, seeds_text
 
 FAILED_SHARE_LIMIT = 0.2
@@ -41,7 +44,7 @@ class Evidence:
 
     Args:
         direction: the hypothesis' direction.
-        alpha: the significance level.
+        alpha: the significance level of ``supported`` (and of ``equivalent``).
         margin: the smallest effect of interest, or None.
         pvalue: primary test in the predicted direction (two-sided for
             ``two-sided``/``equivalent``), adjusted.
@@ -52,8 +55,11 @@ class Evidence:
         power: power at the margin, or None.
         seeds_needed: seeds per arm for 80% power at the margin, or None.
         seeds: values per arm as ``(treatment, control)``.
-        disagreement: which robustness tests disagree, or "".
+        disagreement: which robustness tests reach another conclusion, or "".
         problem: why the data cannot carry a verdict, or "".
+        alpha_opposite: the level of ``contradicted``; ``alpha_contradicted(alpha)``
+            when None.
+        no_variation: where no arm varies across seeds, a clause saying so, or "".
     """
 
     direction: Direction
@@ -68,13 +74,26 @@ class Evidence:
     seeds: tuple[int, int] = (0, 0)
     disagreement: str = ""
     problem: str = ""
+    alpha_opposite: float | None = None
+    no_variation: str = ""
+
+    @property
+    def level_opposite(self) -> float:
+        """The level of ``contradicted`` for a directional claim."""
+        return alpha_contradicted(self.alpha) if self.alpha_opposite is None else self.alpha_opposite
 
 
-def conclusion(pvalue: float | None, pvalue_opposite: float | None, alpha: float) -> Conclusion:
-    """What one test says: ``significant``, ``significant, opposite`` or not."""
+def conclusion(pvalue: float | None, pvalue_opposite: float | None, alpha: float,
+               alpha_opposite: float | None = None) -> Conclusion:
+    """What one test says: ``significant`` (p < alpha), ``significant, opposite`` or not.
+
+    The opposite direction is significant at ``alpha_opposite``
+    (``alpha_contradicted(alpha)`` when None), the error budget of ``budget``.
+    """
     if pvalue is not None and pvalue < alpha:
         return Conclusion.SIGNIFICANT
-    if pvalue_opposite is not None and pvalue_opposite < alpha:
+    level = alpha_contradicted(alpha) if alpha_opposite is None else alpha_opposite
+    if pvalue_opposite is not None and pvalue_opposite < level:
         return Conclusion.OPPOSITE
     return Conclusion.NOT_SIGNIFICANT
 
@@ -92,17 +111,17 @@ def decide(e: Evidence) -> tuple[Verdict, str]:
         return Verdict.INCONCLUSIVE, e.problem
     if e.direction is Direction.EQUIVALENT:
         return _decide_equivalence(e)
-    said = conclusion(e.pvalue, e.pvalue_opposite, e.alpha)
-    if said is not Conclusion.NOT_SIGNIFICANT:
-        if e.disagreement:
-            return Verdict.INCONCLUSIVE, f"tests disagree: {e.disagreement}"
-        if said is Conclusion.SIGNIFICANT:
-            return Verdict.SUPPORTED, (
-                f"the primary test is significant in the predicted direction "
-                f"(adjusted {p_clause(e.pvalue)}, alpha = {e.alpha:g})")
+    said = conclusion(e.pvalue, e.pvalue_opposite, e.alpha, e.level_opposite)
+    panel = f"; the robustness panel disagrees: {e.disagreement}" if e.disagreement else ""
+    if said is Conclusion.SIGNIFICANT:
+        return Verdict.SUPPORTED, (
+            f"the primary test is significant in the predicted direction "
+            f"(adjusted {p_clause(e.pvalue)}, alpha = {e.alpha:g}){panel}")
+    if said is Conclusion.OPPOSITE:
         return Verdict.CONTRADICTED, (
             f"the primary test is significant in the opposite direction "
-            f"(adjusted {p_clause(e.pvalue_opposite)}, alpha = {e.alpha:g})")
+            f"(adjusted {p_clause(e.pvalue_opposite)}, below {e.level_opposite:g}, the level "
+            f"for a verdict against the claim){panel}")
     if e.pvalue is None:
         return Verdict.INCONCLUSIVE, "the primary test is undefined for these values"
     if e.tost_pvalue is not None and e.tost_pvalue < e.alpha:
@@ -111,6 +130,29 @@ def decide(e: Evidence) -> tuple[Verdict, str]:
             f"+-{e.margin:g} (adjusted {p_clause(e.tost_pvalue)})")
     return Verdict.INCONCLUSIVE, _not_shown(
         e, f"not significant (adjusted {p_clause(e.pvalue)})")
+
+
+def decision_of(e: Evidence, verdict: Verdict) -> tuple[float | None, float | None, str]:
+    """The adjusted p-value that decided ``verdict``, the level it was compared with, and which.
+
+    Returns:
+        ``(pvalue, level, decided_by)``; ``decided_by`` is ``predicted``,
+        ``opposite``, ``tost`` or ``nonequivalence`` ("" where the data could
+        not carry a verdict). An inconclusive verdict quotes the claim's own
+        test (the primary test in the predicted direction; TOST for
+        ``equivalent`` claims).
+    """
+    if e.problem:
+        return None, None, ""
+    if e.direction is Direction.EQUIVALENT:
+        if verdict is Verdict.CONTRADICTED:
+            return e.nonequivalence_pvalue, e.alpha, "nonequivalence"
+        return e.tost_pvalue, e.alpha, "tost"
+    if verdict is Verdict.CONTRADICTED:
+        return e.pvalue_opposite, e.level_opposite, "opposite"
+    if verdict is Verdict.EQUIVALENT:
+        return e.tost_pvalue, e.alpha, "tost"
+    return e.pvalue, e.alpha, "predicted"
 
 
 def _decide_equivalence(e: Evidence) -> tuple[Verdict, str]:
@@ -130,6 +172,8 @@ def _decide_equivalence(e: Evidence) -> tuple[Verdict, str]:
 
 
 def _not_shown(e: Evidence, lead: str) -> str:
+    if e.no_variation:
+        lead = f"{lead}; {e.no_variation}"
     if e.margin is None:
         return (f"{lead}, and no margin is set, so neither the power nor "
                 "equivalence can be judged")
@@ -144,3 +188,52 @@ def _not_shown(e: Evidence, lead: str) -> str:
         f", and equivalence within +-{e.margin:g} is not shown either "
         f"(TOST adjusted {p_clause(e.tost_pvalue)})")
     return f"{lead}{power}{tost}"
+
+
+def hypothesis_verdict(verdicts: list[tuple[str, Verdict]],
+                       series: tuple[Verdict, str] | None = None) -> tuple[Verdict, str]:
+    """The one verdict of a hypothesis, from its comparisons (and its series).
+
+    - A dose series (``ordered: true``): the series verdict.
+    - One treatment: its comparison's verdict.
+    - Several: **supported** when at least one treatment is supported and none
+      contradicted (the family's correction holds the chance of any false
+      ``supported`` at alpha); **contradicted** when at least one is
+      contradicted and none supported; **equivalent** when every one is
+      equivalent; otherwise **inconclusive** (nothing shown, or some
+      supported and some contradicted).
+
+    Args:
+        verdicts: ``(treatment, verdict)`` of each comparison, in order.
+        series: the series' ``(verdict, reason)`` where the arms form a dose series.
+
+    Returns:
+        ``(verdict, reason)``.
+
+    Example:
+        >>> hypothesis_verdict([("a", Verdict.SUPPORTED), ("b", Verdict.INCONCLUSIVE)])[0].value
+        'supported'
+    """
+    if series is not None:
+        return series[0], f"the dose series as a whole: {series[1]}"
+    if not verdicts:
+        return Verdict.INCONCLUSIVE, "no comparison could be computed"
+    if len(verdicts) == 1:
+        return verdicts[0][1], f"the one comparison ({verdicts[0][0]}) is {verdicts[0][1].value}"
+    kinds = {v for _, v in verdicts}
+
+    def named(kind: Verdict) -> str:
+        return ", ".join(name for name, v in verdicts if v is kind)
+
+    counts = "; ".join(f"{kind.value}: {named(kind)}" for kind in Verdict if kind in kinds)
+    total = len(verdicts)
+    if Verdict.SUPPORTED in kinds and Verdict.CONTRADICTED in kinds:
+        return Verdict.INCONCLUSIVE, (f"the treatments disagree, some supported and some "
+                                      f"contradicted ({counts})")
+    for kind in (Verdict.SUPPORTED, Verdict.CONTRADICTED):
+        if kind in kinds:
+            shown = sum(1 for _, v in verdicts if v is kind)
+            return kind, f"{shown} of {total} treatments {kind.value} ({counts})"
+    if kinds == {Verdict.EQUIVALENT}:
+        return Verdict.EQUIVALENT, f"all {total} treatments equivalent to the control"
+    return Verdict.INCONCLUSIVE, f"no treatment is supported or contradicted ({counts})"

@@ -2,14 +2,19 @@
 
 Numbers keep full precision in the records; only this text rounds. The
 difference and its interval are shown to two significant digits of the
-interval's half-width, so a 0.005 difference is never rounded away.
+interval's half-width, so a 0.005 difference is never rounded away, and
+never to more decimals than the data carry (``values.tolerance``: a
+difference below it is float rounding and reads 0). The interval beside a
+verdict is the one that decided it (``DecisionInterval``): the one-sided
+bound a directional verdict rests on, the bounds of both directions where
+nothing was shown, the TOST interval for equivalence.
 """
 
 from __future__ import annotations
 
 import math
 
-from hypolab.records import Direction, EquivalenceTest, Verdict
+from hypolab.records import DecisionInterval, Direction, EquivalenceTest, Verdict
 from hypolab.stats.labels import label
 
 
@@ -28,13 +33,21 @@ def p_clause(p: float | None) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
-def decimals_for(spread: float | None, value: float | None = None) -> int:
-    """Decimals that show ``spread`` to two significant digits (3 for ``value`` alone)."""
+def decimals_for(spread: float | None, value: float | None = None,
+                 resolution: float | None = None) -> int:
+    """Decimals that show ``spread`` to two significant digits (3 for ``value`` alone).
+
+    Never more than ``resolution`` (the smallest difference the data carry)
+    can show, and never more than 10.
+    """
     basis = spread if spread is not None and spread > 0 else value
+    cap = 10
+    if resolution is not None and resolution > 0:
+        cap = min(cap, max(0, -math.floor(math.log10(resolution))))
     if basis is None or basis == 0 or not math.isfinite(basis):
-        return 3
+        return min(3, cap)
     digits = 2 if spread is not None and spread > 0 else 3
-    return int(min(10, max(0, digits - 1 - math.floor(math.log10(abs(basis))))))
+    return int(min(cap, max(0, digits - 1 - math.floor(math.log10(abs(basis))))))
 
 
 def _num(x: float, decimals: int) -> str:
@@ -47,6 +60,11 @@ def _sig(x: float, digits: int = 2) -> str:
         return f"{x:g}"
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
     return f"{x:.{decimals}f}"
+
+
+def percent(confidence: float) -> str:
+    """A confidence level as text: ``0.95 -> "95%"``, ``1 - 0.05/3 -> "98.33%"``."""
+    return f"{100 * confidence:.4g}%"
 
 
 def seeds_text(seeds: tuple[int, int]) -> str:
@@ -65,6 +83,7 @@ def apa(
     hedges_g: float | None = None,
     method: str = "",
     seeds: tuple[int, int] | None = None,
+    against: bool = False,
 ) -> str:
     """The APA-style statistics, e.g. ``Welch t(13.1) = 9.41, p < .001, g = 4.1``.
 
@@ -76,13 +95,14 @@ def apa(
         hedges_g: Hedges' g, or None.
         method: how a permutation p-value was computed.
         seeds: ``(treatment, control)`` values per arm, appended when given.
+        against: the p-values are of the one-sided test against the prediction.
     """
     symbol = label(test).statistic
-    if test == "permutation":
+    if test in ("permutation", "tost_permutation"):
         head = f"{symbol} ({method})" if method else symbol
     elif statistic is None:
         head = f"{symbol} undefined"
-    elif df is not None and test in ("welch",):
+    elif df is not None and test in ("welch", "tost_welch"):
         head = f"{symbol}({df:.1f}) = {statistic:.2f}"
     elif df is not None:
         head = f"{symbol}({df:.0f}) = {statistic:.2f}"
@@ -90,7 +110,7 @@ def apa(
         head = f"{symbol} = {statistic:g}"
     parts = [head]
     if pvalue is not None:
-        parts.append(p_clause(pvalue))
+        parts.append(p_clause(pvalue) + (" against the prediction" if against else ""))
     if correction != "none" and pvalue_adjusted is not None:
         parts.append(f"{correction}-adjusted {p_clause(pvalue_adjusted)}")
     if hedges_g is not None:
@@ -109,50 +129,73 @@ def sentence(
     control: str,
     metric: str,
     difference: float | None,
-    ci: tuple[float | None, float | None],
-    alpha: float,
+    interval: DecisionInterval | None,
     stats_text: str,
     tost: EquivalenceTest | None = None,
+    tost_text: str = "",
     failures: str = "",
+    resolution: float | None = None,
 ) -> str:
-    """One plain sentence for the verdict.
+    """One plain sentence for the verdict, with the interval that decided it.
 
-    Example: ``batch 4 is higher than batch 128 by 0.21 accuracy (95% CI 0.18
-    to 0.24; Welch t(13.1) = 9.41, p < .001, g = 4.1, 10 seeds per arm).``
+    ``stats_text`` is the APA string of the test that decided (``apa``);
+    ``tost_text`` TOST's p-values where TOST decided beside another claim.
+
+    Example: ``batch 4 is higher than batch 128 by 0.21 accuracy (by at least
+    0.18 with 95% confidence; Welch t(13.1) = 9.41, p < .001, g = 4.1, 10
+    seeds per arm).``
     """
     words = metric.replace("_", " ")
-    level = f"{(1 - alpha) * 100:g}%"
-    low, high = ci
-    spread = None if low is None or high is None else (high - low) / 2
-    dec = decimals_for(spread, difference)
     tail = f" {failures}" if failures else ""
     if difference is None:
         return (f"{treatment} cannot be compared with {control} on {words}: "
                 f"{reason}.{tail}")
-    significant = verdict in (Verdict.SUPPORTED, Verdict.CONTRADICTED) and (
-        direction is not Direction.EQUIVALENT)
-    if significant:
-        word = "higher" if difference > 0 else "lower"
-        lo, hi = (low, high) if difference > 0 else (-high, -low)
+    low, high = (None, None) if interval is None else (interval.low, interval.high)
+    spread = None if low is None or high is None else (high - low) / 2
+    if resolution is not None:  # float rounding below the data's resolution is not data
+        if abs(difference) <= resolution:
+            difference = 0.0
+        if spread is not None and spread <= resolution:
+            spread = None
+    dec = decimals_for(spread, difference, resolution)
+
+    def n(x: float | None) -> str:
+        return "n/a" if x is None else _num(x, dec)
+
+    def both() -> str:
+        if interval is None:
+            return "no interval"
+        return f"{percent(interval.confidence)} CI {n(low)} to {n(high)}"
+
+    directional = direction in (Direction.GREATER, Direction.LESS)
+    if verdict in (Verdict.SUPPORTED, Verdict.CONTRADICTED) and directional:
+        higher = difference > 0
+        word = "higher" if higher else "lower"
+        bound, confidence = (low, interval.low_confidence) if higher else (
+            None if high is None else -high, interval.high_confidence)
         extra = (", the opposite of the prediction" if verdict is Verdict.CONTRADICTED
                  else "")
-        return (f"{treatment} is {word} than {control} by {_num(abs(difference), dec)} "
-                f"{words} ({level} CI {_num(lo, dec)} to {_num(hi, dec)}; "
+        return (f"{treatment} is {word} than {control} by {n(abs(difference))} {words} "
+                f"(by at least {n(bound)} with {percent(confidence)} confidence; "
                 f"{stats_text}){extra}.{tail}")
+    if verdict is Verdict.SUPPORTED:
+        word = "higher" if difference > 0 else "lower"
+        lo, hi = (low, high) if difference > 0 else (
+            None if high is None else -high, None if low is None else -low)
+        return (f"{treatment} is {word} than {control} by {n(abs(difference))} {words} "
+                f"({percent(interval.confidence)} CI {n(lo)} to {n(hi)}; "
+                f"{stats_text}).{tail}")
     if verdict is Verdict.EQUIVALENT and tost is not None:
-        tlevel = f"{tost.ci_level * 100:g}%"
+        shown = f"TOST {tost_text}; {stats_text}" if tost_text else stats_text
         return (f"{treatment} is equivalent to {control} within +-{tost.margin:g} "
-                f"{words}: the difference is {_num(difference, dec)} ({tlevel} CI "
-                f"{_num(tost.ci_low, dec)} to {_num(tost.ci_high, dec)}; TOST "
-                f"{p_clause(tost.pvalue)}; {stats_text}).{tail}")
+                f"{words}: the difference is {n(difference)} ({both()}; {shown}).{tail}")
     claim = {Direction.GREATER: "higher than", Direction.LESS: "lower than",
              Direction.TWO_SIDED: "different from",
              Direction.EQUIVALENT: "equivalent to"}[direction]
     if verdict is Verdict.CONTRADICTED:
         return (f"{treatment} is not equivalent to {control}: the difference is "
-                f"{_num(difference, dec)} {words} ({level} CI {_num(low, dec)} to "
-                f"{_num(high, dec)}; {stats_text}), beyond the margin; {reason}.{tail}")
+                f"{n(difference)} {words} ({both()}; {stats_text}), beyond the margin; "
+                f"{reason}.{tail}")
     return (f"The data do not show that {treatment} is {claim} {control}: the "
-            f"difference is {_num(difference, dec)} {words} ({level} CI "
-            f"{_num(low, dec)} to {_num(high, dec)}; {stats_text}); "
+            f"difference is {n(difference)} {words} ({both()}; {stats_text}); "
             f"inconclusive: {reason}.{tail}")
