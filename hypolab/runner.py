@@ -50,7 +50,8 @@ from hypolab.run_record import (
 )
 
 __all__ = [
-    "EpochCallback", "EpochWatcher", "SeedOrder", "prepare_device", "saved", "train_in", "train_one", "training_callbacks",
+    "EpochCallback", "EpochWatcher", "SeedOrder", "prepare_device", "run_seeded", "saved", "train_in", "train_one",
+    "training_callbacks",
 ]  # fmt: skip
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
@@ -107,6 +108,27 @@ def train_in(
     Returns:
         A ``RunResult`` with status finished, diverged or failed.
     """
+    return run_seeded(environment, spec, dataset, lambda watcher: _fit_and_evaluate(
+        spec, dataset, watcher, tensorboard_dir, base_dir), on_epoch=on_epoch, engine=Engine.KERAS_FIT,
+        notes=data_notes(dataset), models_dir=models_dir)  # fmt: skip
+
+
+def run_seeded(environment: Environment, spec: RunSpec, dataset: Dataset, train: Callable[[EpochWatcher], Outcome],
+               *, on_epoch: EpochCallback | None, engine: Engine, notes: tuple[str, ...] = (),
+               models_dir: str | os.PathLike[str] | None = None, ours: bool = True) -> RunResult:  # fmt: skip
+    """One model's run, whoever trains it: the seed set, ``train(watcher)``'s outcome, its failure as data, its record.
+
+    What the ``keras_fit`` and ``trainer`` engines share: a fresh Keras session, a seed the
+    backends take (else a failed run), ``keras.utils.set_random_seed``, training where
+    ``environment`` says, any exception (a ``sys.exit`` too) a failed run with its message,
+    the model saved where ``models_dir`` is given, and the record.
+
+    Args:
+        train: trains and evaluates with hypolab's ``EpochWatcher``; returns the ``Outcome``.
+        engine: the engine the record names.
+        notes: the record's notes (the model's note is added).
+        ours: hypolab built and compiled the model (``hypolab.models.saving``).
+    """
     clock = Clock()
     keras.backend.clear_session(free_memory=False)
     watcher = EpochWatcher(on_epoch)
@@ -117,15 +139,15 @@ def train_in(
         keras.utils.set_random_seed(spec.seed)
         try:
             with placement(environment.device):
-                outcome = _fit_and_evaluate(spec, dataset, watcher, tensorboard_dir, base_dir)
+                outcome = train(watcher)
         except RUN_FAILURES as exc:  # a run's own failure (a builder's sys.exit too) is data, not a crash
             outcome = Outcome(status=RunStatus.FAILED, history=watcher.history, epochs_run=watcher.epochs,
                               error=describe_error(exc))  # fmt: skip
     seconds = clock.seconds()
-    notes = data_notes(dataset) + saved(outcome, models_dir, spec, dataset, ours=True)
+    notes = notes + saved(outcome, models_dir, spec, dataset, ours=ours)
     keras.backend.clear_session(free_memory=False)
     return record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
-                  engine=Engine.KERAS_FIT, notes=notes)  # fmt: skip
+                  engine=engine, notes=notes)  # fmt: skip
 
 
 def saved(outcome: Outcome, models_dir: str | os.PathLike[str] | None, spec: RunSpec, dataset: Dataset, *,

@@ -45,21 +45,11 @@ from typing import Any
 import keras
 
 from hypolab import models, runlogs
-from hypolab.device import placement
 from hypolab.models.custom import load_function
 from hypolab.models.history import best_epoch_index
 from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, higher_is_better
-from hypolab.run_record import (
-    RUN_FAILURES,
-    Clock,
-    Environment,
-    Outcome,
-    describe_error,
-    divergence_error,
-    record,
-    seed_problem,
-)
-from hypolab.runner import EpochCallback, EpochWatcher, saved, training_callbacks
+from hypolab.run_record import Environment, Outcome, divergence_error
+from hypolab.runner import EpochCallback, EpochWatcher, run_seeded, training_callbacks
 
 #: Examples per test step when hypolab evaluates a returned History's model.
 _EVAL_BATCH_SIZE = 512
@@ -90,30 +80,15 @@ def train_in(
         A ``RunResult`` with status finished, diverged or failed; never raises
         for the run's own failure (only Ctrl-C stops the command).
     """
-    clock = Clock()
-    keras.backend.clear_session(free_memory=False)
-    watcher = EpochWatcher(on_epoch)
-    problem = seed_problem(spec.seed)
-    if problem is not None:
-        outcome = Outcome(status=RunStatus.FAILED, error=problem)
-    else:
-        keras.utils.set_random_seed(spec.seed)
-        try:
-            fit = load_function(spec.config.trainer, base_dir=base_dir, key="trainer")
-            callbacks, _ = training_callbacks(spec.config, watcher)
-            if tensorboard_dir is not None:
-                callbacks.append(keras.callbacks.TensorBoard(log_dir=str(runlogs.log_dir(spec, Path(tensorboard_dir)))))
-            with placement(environment.device):
-                returned = fit(spec.config, spec.seed, dataset, callbacks)
-                outcome = _outcome(spec, returned, watcher, dataset)
-        except RUN_FAILURES as exc:  # the user's code failing is this run's failure, not the command's
-            outcome = Outcome(status=RunStatus.FAILED, history=watcher.history, epochs_run=watcher.epochs,
-                              error=describe_error(exc))  # fmt: skip
-    seconds = clock.seconds()
-    notes = saved(outcome, models_dir, spec, dataset, ours=False)
-    keras.backend.clear_session(free_memory=False)
-    return record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
-                  engine=Engine.TRAINER, notes=notes)  # fmt: skip
+    def train(watcher: EpochWatcher) -> Outcome:
+        fit = load_function(spec.config.trainer, base_dir=base_dir, key="trainer")
+        callbacks, _ = training_callbacks(spec.config, watcher)
+        if tensorboard_dir is not None:
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(runlogs.log_dir(spec, Path(tensorboard_dir)))))
+        return _outcome(spec, fit(spec.config, spec.seed, dataset, callbacks), watcher, dataset)
+
+    return run_seeded(environment, spec, dataset, train, on_epoch=on_epoch, engine=Engine.TRAINER,
+                      models_dir=models_dir, ours=False)  # fmt: skip
 
 
 def _outcome(spec: RunSpec, returned: Any, watcher: EpochWatcher, dataset: Dataset) -> Outcome:

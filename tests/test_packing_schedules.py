@@ -13,7 +13,7 @@ import pytest
 from factories import TINY_CONFIG
 from hypolab import datasets, packing
 from hypolab.packing.copies import CopyState, PlateauRule
-from hypolab.packing.fit import compile_packed, fit_copies
+from hypolab.packing.fit import compile_packed
 from hypolab.packing.model import build_packed
 from hypolab.packing.objective import set_copy_rates
 from hypolab.plan import COUPLING_OPTIMIZERS, PER_COPY_RATE_OPTIMIZERS, engine_for, unsupported_reason

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 
 import pytest
 
@@ -10,7 +9,6 @@ from hypolab import pipeline
 from hypolab.plan import plan
 from hypolab.hypothesis import load
 from hypolab.records import Engine, RunStatus
-from hypolab.store import RunStore
 
 TRAINER = '''\
 import math

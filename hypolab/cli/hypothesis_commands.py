@@ -77,7 +77,6 @@ def plan(file: str, store_path: str | None) -> None:
     except DataError as exc:  # a Keras set not downloaded yet: its content, part of every key, is unknown
         specs, unknown = [], str(exc)
     click.echo(terminal_text(f"{file}: {h.claim}"))
-    from hypolab.records import higher_is_better
 
     better = "higher" if h.higher_is_better(h.metric) else "lower"
     margin = f", margin {h.margin:g}" if h.margin is not None else ""

@@ -30,6 +30,7 @@ from hypolab.hypothesis.validate import (
     check_metrics,
     check_name,
     check_settings,
+    path_exists,
     seed_list,
 )
 from hypolab.hypothesis.yamlsource import Document, KeyPath, format_path, parse, read_file
@@ -249,7 +250,7 @@ class _Loader:
         """The layer that wrote ``path`` (the last one wins), and its document path."""
         for cut in range(len(path), -1, -1):
             for layer in reversed(layers):
-                if _exists(layer.config, path[:cut]) and (cut > 0 or layer.doc is self.doc):
+                if path_exists(layer.config, path[:cut]) and (cut > 0 or layer.doc is self.doc):
                     return layer, (*layer.prefix, *path)
         return None, ("base",) if "base" in self.doc.data else ()
 
@@ -311,16 +312,6 @@ class _Loader:
         if resolved is None:
             return None
         return ResolvedArm(name=raw["name"], path=path, config=resolved)
-
-
-def _exists(config: Any, path: tuple) -> bool:
-    node = config
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return True
 
 
 def _written(path: tuple, origins: Mapping[ConfigPath, ConfigPath]) -> tuple | None:

@@ -350,7 +350,7 @@ def check_metrics(spec: HypothesisFile, doc: Document, data: DataConfig, folder:
     if task is not None:
         for arm in arms:
             for index, message in task_problems(arm.config, task, found.why):
-                where = ("base", "metrics", index) if _has(doc, ("base", "metrics", index)) else (*arm.path, "set")
+                where = ("base", "metrics", index) if path_exists(doc.data, ("base", "metrics", index)) else (*arm.path, "set")
                 errors.append(doc.error(where, message, shown=format_path(where[:2])))
     declared = dict(spec.higher_is_better)
     named = [("metric", ("metric",), spec.metric)]
@@ -368,8 +368,9 @@ def check_metrics(spec: HypothesisFile, doc: Document, data: DataConfig, folder:
     return errors
 
 
-def _has(doc: Document, path: KeyPath) -> bool:
-    node: Any = doc.data
+def path_exists(data: Any, path: tuple) -> bool:
+    """Whether ``path`` (keys and list indices) leads somewhere in ``data``."""
+    node = data
     for part in path:
         try:
             node = node[part]

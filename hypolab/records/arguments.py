@@ -27,6 +27,38 @@ class ArgumentType(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Interval:
+    """A range of numbers, each end open or closed, and why a value needs it.
+
+    Example:
+        >>> Interval(0, 1, high_open=True).words()
+        'a number in [0, 1)'
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = False
+    why: str = ""
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def words(self, noun: str = "a number") -> str:
+        """``a number in [0, 1)``, ``a number > 0``, ``an integer >= 1``: ``noun`` and the bounds."""
+        if math.isinf(self.low) and math.isinf(self.high):
+            return noun
+        if math.isinf(self.high):
+            return f"{noun} {'>' if self.low_open else '>='} {self.low:g}"
+        if math.isinf(self.low):
+            return f"{noun} {'<' if self.high_open else '<='} {self.high:g}"
+        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+        return f"{noun} in {left}{self.low:g}, {self.high:g}{right}"
+
+
+@dataclass(frozen=True)
 class Argument:
     """One keyword argument of a Keras constructor, as a hypothesis file may write it.
 
@@ -52,11 +84,14 @@ class Argument:
     required: bool = False
     why: str = ""
 
+    @property
+    def interval(self) -> Interval:
+        """The range of a number or integer (of each item of a list)."""
+        return Interval(self.low, self.high, self.low_open, self.high_open, self.why)
+
     def accepts(self, value: float) -> bool:
         """Whether the number ``value`` is in the range."""
-        above = value > self.low if self.low_open else value >= self.low
-        below = value < self.high if self.high_open else value <= self.high
-        return above and below
+        return value in self.interval
 
     def words(self) -> str:
         """What a value must be: ``a number in [0, 1)``, ``an integer >= 1``, ``one of 'ROC' or 'PR'``."""
@@ -67,14 +102,6 @@ class Argument:
             return "one of " + (", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0])
         listed = self.type in (ArgumentType.INTEGERS, ArgumentType.NUMBERS)
         integral = self.type in (ArgumentType.INTEGER, ArgumentType.INTEGERS)
-        noun = ("integers" if integral else "numbers") if listed else ("an integer" if integral else "a number")
-        if math.isinf(self.low) and math.isinf(self.high):
-            bound = ""
-        elif math.isinf(self.high):
-            bound = f" {'>' if self.low_open else '>='} {self.low:g}"
-        elif math.isinf(self.low):
-            bound = f" {'<' if self.high_open else '<='} {self.high:g}"
-        else:
-            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-            bound = f" in {left}{self.low:g}, {self.high:g}{right}"
-        return f"a list of {noun}{bound}" if listed else f"{noun}{bound}"
+        if listed:
+            return f"a list of {self.interval.words('integers' if integral else 'numbers')}"
+        return self.interval.words("an integer" if integral else "a number")
