@@ -171,3 +171,16 @@ def test_split_column_must_be_a_column_of_the_csv(tmp_path, diabetes):
     message = _error(tmp_path, metric="test_mae", data=f"{{name: {diabetes}, target: progression, "
                                                         f"task: regression, split_column: progression}}")
     assert "cannot name the splits: it is the target column" in message
+
+
+def test_a_search_refuses_the_settings_its_trials_would_ignore(tmp_path):
+    from hypolab.tuning.searchspec import load_search
+
+    text = (ROOT / "searches" / "digits_mlp.yaml").read_text()
+    text = text.replace("  early_stopping: null\n", "  early_stopping: null\n  metrics: [auc]\n  trainer: m:fit\n")
+    (tmp_path / "s.yaml").write_text(text)
+    with pytest.raises(SpecErrors) as caught:
+        load_search(tmp_path / "s.yaml")
+    message = str(caught.value)
+    assert "base: 'metrics' is a hypothesis setting the tuner does not train with" in message
+    assert "base: 'trainer' is a hypothesis setting the tuner does not train with" in message
