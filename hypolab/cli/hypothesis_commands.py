@@ -77,18 +77,21 @@ def plan(file: str, store_path: str | None) -> None:
     except DataError as exc:  # a Keras set not downloaded yet: its content, part of every key, is unknown
         specs, unknown = [], str(exc)
     click.echo(terminal_text(f"{file}: {h.claim}"))
-    from hypolab.records import higher_is_better
 
-    better = "higher" if higher_is_better(h.metric) else "lower"
+    better = "higher" if h.higher_is_better(h.metric) else "lower"
     margin = f", margin {h.margin:g}" if h.margin is not None else ""
     click.echo(
         f"metric {h.metric} ({better} is better), direction {h.direction.value}, alpha {h.alpha:g}{margin}"
     )
+    if h.secondary_metrics:
+        click.echo(f"secondary metrics (two-sided, own correction; never the verdict): {', '.join(h.secondary_metrics)}")
     click.echo(f"test {h.test.value}, pairing {h.pairing.value}, correction {h.correction.value}"
                + (", ordered dose series" if h.ordered else ""))
     click.echo(f"data {h.data.name} (validation {h.data.validation_split:g}, test {h.data.test_split:g}, "
                f"split_seed {h.data.split_seed}" + (f", subset {h.data.subset}" if h.data.subset else "") + ")"
                + (f"; content {h.data.fingerprint[:30]}" if h.data.fingerprint and h.data.fingerprint != h.data.name else ""))
+    for line in _task_lines(h):
+        click.echo(terminal_text(line))
     if h.baseline is not None:
         click.echo(f"baseline {h.baseline.path} (sha256 {h.baseline.sha256[:12]}...)")
     click.echo("")
@@ -104,6 +107,12 @@ def plan(file: str, store_path: str | None) -> None:
     engines = {spec.engine.value for spec in specs}
     if engines:
         click.echo(f"engine: {', '.join(sorted(engines))}" + (f"; {timing_reason(h)}" if timing_reason(h) else ""))
+        from hypolab.plan import unsupported_reason
+
+        for arm in h.arms:
+            reason = unsupported_reason(arm.config)
+            if reason is not None:
+                click.echo(terminal_text(f"  {arm.name}: trains one seed at a time: {reason}"))
     if specs and not timing_reason(h):
         from hypolab.probes import plan_lines
         from hypolab.records import Engine
@@ -190,6 +199,22 @@ def schema(output: str | None) -> None:
     except OutputError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {output}")
+
+
+def _task_lines(h: Hypothesis) -> list[str]:
+    """What ``plan`` says about the data's task, and how regression targets are trained on."""
+    from pathlib import Path
+
+    from hypolab.tasks import probe
+
+    found = probe(h.data, Path(h.path).parent if h.path else None)
+    if found.task is None:
+        return []
+    lines = [f"task {found.task.value} ({found.why})"]
+    if found.task.value == "regression":
+        lines.append("  targets standardised on the training split: losses in standardised units, "
+                     "mae and the listed metrics in the data's units")  # fmt: skip
+    return lines
 
 
 def _cell(value: Any) -> str:

@@ -76,6 +76,8 @@ def execute(
 
     if executor is None:
         executors.check(options)  # before the store or the data are touched
+    if h.save_models and not options.save_models:
+        options = replace(options, save_models=True)  # the file's save_models: true, as --save-models
     owned = None  # an executor this call creates (and closes)
     try:
         if h.data.fingerprint is None:
@@ -84,6 +86,7 @@ def execute(
             owned.prepare(h.data, _base_dir(h))
             h = replace(h, data=with_fingerprint(h.data))
         specs = planning.plan(h)
+        check_metrics_exist(h)
         run_store = store if store is not None else RunStore(options.store)
         try:
             trained = _train_missing(h, specs, run_store, options, progress, executor or owned)
@@ -124,6 +127,36 @@ def _train_missing(h: Hypothesis, specs: list[RunSpec], run_store: RunStore, opt
     finally:
         if executor is None:
             chosen.close()
+
+
+def check_metrics_exist(h: Hypothesis) -> None:
+    """Refuse, before any run trains, a metric the data's task cannot have, read from all of its labels.
+
+    ``hypolab validate`` decides the task from a CSV's first rows; this reads
+    the whole target column (``hypolab.tasks.probe``), so a decimal in a late
+    row, which makes the labels regression targets, is caught before training.
+
+    Raises:
+        DataError: the file's ``metric``, a secondary metric or a listed metric
+            does not exist for the data's task.
+    """
+    from hypolab.errors import DataError
+    from hypolab.hypothesis.metrics import metric_problem, task_problems
+    from hypolab.tasks import probe
+
+    found = probe(h.data, _base_dir(h), rows=None)
+    if found.task is None:
+        return  # the loader says why the data cannot be read
+    words = f"the data is {found.task.value} ({found.why})"
+    configs = [arm.config for arm in h.arms]
+    problems = [message for config in configs for _, message in task_problems(config, found.task, found.why)]
+    for key, metric in [("metric", h.metric), *((f"secondary_metrics[{i}]", m) for i, m in enumerate(h.secondary_metrics))]:
+        problem = metric_problem(metric, key, configs, found.task, words, h.declared_better)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        raise DataError(f"{h.path or h.name}: {' '.join(dict.fromkeys(problems))} (found reading every label of "
+                        f"{h.data.name}, before any run trained)")  # fmt: skip
 
 
 def plan_identity(h: Hypothesis, specs: Sequence[RunSpec]) -> PlanIdentity:

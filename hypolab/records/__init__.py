@@ -31,6 +31,7 @@ from hypolab.records.hypothesis import (
     higher_is_better,
     is_timing_metric,
 )
+from hypolab.records.metrics import MetricSpec
 from hypolab.records.runs import (
     Dataset,
     Engine,
@@ -43,6 +44,7 @@ from hypolab.records.runs import (
     RunStatus,
     Timing,
 )
+from hypolab.records.schedules import LearningRateSchedule, ReduceLROnPlateauSettings
 from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
     Conclusion,
@@ -91,7 +93,9 @@ __all__ = [
     "EquivalenceTest",
     "Hypothesis",
     "KruskalWallis",
+    "LearningRateSchedule",
     "MarginTest",
+    "MetricSpec",
     "MlpConfig",
     "ModelConfig",
     "ModelKind",
@@ -99,6 +103,7 @@ __all__ = [
     "OptimizerSettings",
     "Pairing",
     "PlanIdentity",
+    "ReduceLROnPlateauSettings",
     "Registration",
     "RegistrationCheck",
     "RobustnessCheck",

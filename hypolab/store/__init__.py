@@ -65,7 +65,16 @@ from hypolab.store.plans import ArmStatus, check_storable
 from hypolab.store.rows import COLUMNS, DamagedRecord, from_row, to_row
 from hypolab.store.schema import SCHEMA_VERSION, WriteTransaction
 
-__all__ = ["DEFAULT_STORE", "LEASE_SECONDS", "SCHEMA_VERSION", "ArmStatus", "Claim", "RunStore", "new_owner"]
+__all__ = ["DEFAULT_STORE", "LEASE_SECONDS", "SCHEMA_VERSION", "ArmStatus", "Claim", "RunStore", "models_dir", "new_owner"]
+
+
+def models_dir(store: str | os.PathLike[str]) -> Path:
+    """Where ``--save-models`` writes the runs' models beside the store file: ``runs.sqlite`` -> ``runs.models/``.
+
+    Each run's model is ``<key>.keras`` there, so a run's model is found from its key alone.
+    """
+    path = Path(store)
+    return path.with_name(f"{path.stem}.models")
 
 _T = TypeVar("_T")
 
