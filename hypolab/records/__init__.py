@@ -43,6 +43,7 @@ from hypolab.records.runs import (
     RunStatus,
     Timing,
 )
+from hypolab.records.sequential import Look, LookDecision, SequentialAnalysis, SequentialConfig, Spending
 from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
     Conclusion,
@@ -91,6 +92,8 @@ __all__ = [
     "EquivalenceTest",
     "Hypothesis",
     "KruskalWallis",
+    "Look",
+    "LookDecision",
     "MarginTest",
     "MlpConfig",
     "ModelConfig",
@@ -107,8 +110,11 @@ __all__ = [
     "RunSpec",
     "RunStatus",
     "SeedsEstimate",
+    "SequentialAnalysis",
+    "SequentialConfig",
     "SeriesAnalysis",
     "SeriesTest",
+    "Spending",
     "Task",
     "TestName",
     "TestResult",
