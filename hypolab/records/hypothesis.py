@@ -22,6 +22,9 @@ class Direction(str, enum.Enum):
     LESS = "less"
     TWO_SIDED = "two-sided"
     EQUIVALENT = "equivalent"
+    #: Not worse than the control by more than ``margin``; worse follows the metric
+    #: (lower accuracy, higher loss, error or time).
+    NONINFERIOR = "noninferior"
 
 
 class Pairing(str, enum.Enum):

@@ -103,13 +103,14 @@ def build(w: Work, a: Adjusted, control: str, arms: dict[str, ArmSummary], s: Se
     text = sentence(verdict=verdict, reason=reason, direction=s.direction,
                     treatment=w.treatment, control=control, metric=s.metric,
                     difference=difference, interval=interval, stats_text=stats_text,
-                    tost=tost, tost_text=tost_text, failures=failures, resolution=w.tol)
+                    tost=tost, tost_text=tost_text, failures=failures, resolution=w.tol,
+                    margin=s.margin, alternative=s.alternative)
     return Comparison(
         control=control, treatment=w.treatment, test=w.test.value, test_reason=w.reason,
         statistic=finite_or_none(statistic), df=finite_or_none(df),
         pvalue=finite_or_none(pvalue), pvalue_adjusted=a.tost if equivalence_claim else a.pvalue,
-        difference=difference, ci_low=finite_or_none(w.ci.ci_low),
-        ci_high=finite_or_none(w.ci.ci_high), hedges_g=g_value,
+        difference=difference, ci_low=_unshifted(w.ci.ci_low, w.shift),
+        ci_high=_unshifted(w.ci.ci_high, w.shift), hedges_g=g_value,
         cliffs_delta=effsize.cliffs_delta(t, c, paired=paired),
         prob_superiority=effsize.prob_superiority(t, c, paired=paired),
         power_at_margin=power_value, seeds_needed=needed, verdict=verdict, sentence=text,
@@ -133,6 +134,11 @@ def build(w: Work, a: Adjusted, control: str, arms: dict[str, ArmSummary], s: Se
         disagreement=disagreement)
 
 
+def _unshifted(value: float | None, shift: float) -> float | None:
+    """A bound of the tested (shifted) difference as a bound of the difference itself."""
+    return None if value is None else finite_or_none(value - shift)
+
+
 def _power(w: Work, s: Settings, seeds: tuple[int, int], alpha: float,
            paired: bool) -> tuple[float | None, int | None]:
     if s.margin is None:
@@ -141,11 +147,13 @@ def _power(w: Work, s: Settings, seeds: tuple[int, int], alpha: float,
     if sd <= w.tol or (paired and is_constant(w.t - w.c, w.tol)):
         return None, None  # no spread: the t-based power says nothing
     welch = not paired and w.test is not TestName.STUDENT
+    # Non-inferiority: the power to show it when the arms do not differ, a one-sided test at the margin.
+    alternative = s.alternative if s.direction is Direction.NONINFERIOR else s.direction.value
     value = finite_or_none(power.power_at_margin(sd, s.margin, seeds[0], seeds[1], alpha=alpha,
-                                                 alternative=s.direction.value, paired=paired,
+                                                 alternative=alternative, paired=paired,
                                                  welch=welch))
     try:
-        needed = power.seeds_needed(sd, s.margin, alpha, POWER_TARGET, s.direction.value,
+        needed = power.seeds_needed(sd, s.margin, alpha, POWER_TARGET, alternative,
                                     paired=paired, welch=welch)
     except ValueError:  # more than 10 million seeds: the margin is tiny next to the SD
         needed = None
@@ -181,9 +189,11 @@ def decision_interval(w: Work, a: Adjusted, s: Settings, verdict: Verdict, *,
     else:
         predicted = 1 - (s.alpha if a.level is None else a.level)
         against = 1 - (s.alpha_opposite if a.level_opposite is None else a.level_opposite)
-        low_conf, high_conf = ((predicted, against) if s.direction is Direction.GREATER
+        low_conf, high_conf = ((predicted, against) if s.alternative == "greater"
                                else (against, predicted))
     low, high = bounds(base, low_conf, high_conf)
+    if low is not None and w.shift:  # the runner tested the shifted values (a non-inferiority claim)
+        low, high = low - w.shift, high - w.shift
     if low is not None:
         low, high = clip(low, high, _difference_bounds(s.bounds))
     return DecisionInterval(low=finite_or_none(low), high=finite_or_none(high),
@@ -197,12 +207,13 @@ def _many_to_one_interval(a: Adjusted, s: Settings) -> DecisionInterval:
     safe = m.degrees(conservative=True)
     if s.direction is Direction.TWO_SIDED:
         (low_c, low_df), (high_c, high_df) = (predicted, m.df), (predicted, m.df)
-    elif s.direction is Direction.GREATER:
+    elif s.alternative == "greater":
         (low_c, low_df), (high_c, high_df) = (predicted, m.df), (against, safe)
     else:
         (low_c, low_df), (high_c, high_df) = (against, safe), (predicted, m.df)
-    low = m.estimate - low_c * m.standard_error
-    high = m.estimate + high_c * m.standard_error
+    estimate = m.estimate - s.shift  # the many-to-one test ran on the shifted values of a non-inferiority claim
+    low = estimate - low_c * m.standard_error
+    high = estimate + high_c * m.standard_error
     low, high = clip(low, high, _difference_bounds(s.bounds))
     low_conf = float(special.stdtr(low_df, low_c))
     high_conf = float(special.stdtr(high_df, high_c))
