@@ -147,13 +147,11 @@ def _power(w: Work, s: Settings, seeds: tuple[int, int], alpha: float,
     if sd <= w.tol or (paired and is_constant(w.t - w.c, w.tol)):
         return None, None  # no spread: the t-based power says nothing
     welch = not paired and w.test is not TestName.STUDENT
-    # Non-inferiority: the power to show it when the arms do not differ, a one-sided test at the margin.
-    alternative = s.alternative if s.direction is Direction.NONINFERIOR else s.direction.value
     value = finite_or_none(power.power_at_margin(sd, s.margin, seeds[0], seeds[1], alpha=alpha,
-                                                 alternative=alternative, paired=paired,
+                                                 alternative=s.direction.value, paired=paired,
                                                  welch=welch))
     try:
-        needed = power.seeds_needed(sd, s.margin, alpha, POWER_TARGET, alternative,
+        needed = power.seeds_needed(sd, s.margin, alpha, POWER_TARGET, s.direction.value,
                                     paired=paired, welch=welch)
     except ValueError:  # more than 10 million seeds: the margin is tiny next to the SD
         needed = None
