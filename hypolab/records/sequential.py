@@ -87,6 +87,7 @@ class Look:
             (stop where ``statistic`` is below it); None without futility and at the last look.
         opposite_pvalue: the test against the claim (non-equivalence for ``equivalent``).
         opposite_p_boundary: its nominal level at this look.
+        opposite_level: the family's level of the test against the claim for this treatment.
         test: the test that ran; ``test_statistic`` and ``df`` its own statistic.
         n_treatment, n_control: values analysed at this look.
         reason: the decision in words.
@@ -107,6 +108,7 @@ class Look:
     futility_p_boundary: float | None = None
     opposite_pvalue: float | None = None
     opposite_p_boundary: float | None = None
+    opposite_level: float | None = None
     test: str = ""
     test_statistic: float | None = None
     df: float | None = None
@@ -131,6 +133,7 @@ class Look:
             "futility_p_boundary": self.futility_p_boundary,
             "opposite_pvalue": self.opposite_pvalue,
             "opposite_p_boundary": self.opposite_p_boundary,
+            "opposite_level": self.opposite_level,
             "test": self.test,
             "test_statistic": self.test_statistic,
             "df": self.df,

@@ -193,7 +193,7 @@ def decision_interval(w: Work, a: Adjusted, s: Settings, verdict: Verdict, *,
     if low is not None and w.shift:  # the runner tested the shifted values (a non-inferiority claim)
         low, high = low - w.shift, high - w.shift
     if low is not None:
-        low, high = clip(low, high, _difference_bounds(s.bounds))
+        low, high = clip(low, high, difference_bounds(s.bounds))
     return DecisionInterval(low=finite_or_none(low), high=finite_or_none(high),
                             low_confidence=low_conf, high_confidence=high_conf,
                             confidence=low_conf + high_conf - 1, test=base.test, note=note)
@@ -212,7 +212,7 @@ def _many_to_one_interval(a: Adjusted, s: Settings) -> DecisionInterval:
     estimate = m.estimate - s.shift  # the many-to-one test ran on the shifted values of a non-inferiority claim
     low = estimate - low_c * m.standard_error
     high = estimate + high_c * m.standard_error
-    low, high = clip(low, high, _difference_bounds(s.bounds))
+    low, high = clip(low, high, difference_bounds(s.bounds))
     low_conf = float(special.stdtr(low_df, low_c))
     high_conf = float(special.stdtr(high_df, high_c))
     return DecisionInterval(
@@ -222,8 +222,9 @@ def _many_to_one_interval(a: Adjusted, s: Settings) -> DecisionInterval:
              "claim): each bound holds for every treatment at once")
 
 
-def _difference_bounds(bounds: tuple[float | None, float | None]) -> tuple[float | None,
-                                                                           float | None]:
+def difference_bounds(bounds: tuple[float | None, float | None]) -> tuple[float | None,
+                                                                          float | None]:
+    """The range of a difference of two values of a metric with ``bounds`` (None where unbounded)."""
     low, high = bounds
     if low is None or high is None:
         return None, None
