@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.records import Arm, DataConfig, Hypothesis
+from hypolab.records import Arm, DataConfig, Hypothesis, SequentialConfig
 from hypolab.fingerprint import with_fingerprint
 from hypolab.hypothesis.baseline import Layer, check_tuned_data, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
@@ -194,6 +194,9 @@ class _Loader:
             source=doc.text,
             warnings=tuple(warnings),
             baseline=None if baseline is None else baseline.ref,
+            sequential=None if spec.sequential is None else SequentialConfig(
+                looks=tuple(spec.sequential.looks), spending=spec.sequential.spending,
+                futility=spec.sequential.futility),
         )
 
     # -- base ---------------------------------------------------------------

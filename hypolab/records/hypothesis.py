@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # records/training.py imports flatten from here
+    from hypolab.records.sequential import SequentialConfig
     from hypolab.records.training import TrainingConfig
 
 
@@ -273,6 +274,7 @@ class Hypothesis:
         source: the file's text as written (pre-registration).
         warnings: non-fatal remarks found while validating (e.g. few seeds).
         baseline: the baseline file the base came from, with its content hash; None without one.
+        sequential: the looks of a sequential design (``sequential:``), or None for a fixed design.
     """
 
     name: str
@@ -296,6 +298,7 @@ class Hypothesis:
     source: str = ""
     warnings: tuple[str, ...] = ()
     baseline: BaselineRef | None = None
+    sequential: SequentialConfig | None = None
 
     @property
     def arms(self) -> tuple[Arm, ...]:
