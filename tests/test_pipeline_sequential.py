@@ -163,3 +163,27 @@ def test_an_edited_design_starts_its_own_sequential_test(tmp_path, trainer):
     assert {look.look for look in _looks(path, store_path)} >= {1}
     assert ("batch 8", 4) in trainer.calls  # look 1 of the new design needs 6 seeds of batch 8
     assert ("batch 8", 0) not in trainer.calls  # the runs themselves are shared
+
+
+def test_hypolab_report_renders_a_stopped_test_from_its_recorded_looks(tmp_path, trainer):
+    from click.testing import CliRunner
+
+    from hypolab.cli import main
+
+    path, store_path = _write(tmp_path), tmp_path / "runs.sqlite"
+    pipeline.run_hypothesis(path, store=store_path, device="cpu")
+    result = CliRunner().invoke(main, ["report", str(path), "--store", str(store_path), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "seq: 20 stored runs" in result.output
+    assert "Stopped early for efficacy at look 1 of 3" in result.output
+    data = json.loads((tmp_path / "r" / "seq" / "results.json").read_text(encoding="utf-8"))
+    assert data["sequential"]["seeds_spent"] == 8 and data["verdict"] == "supported"
+
+
+def test_a_sequential_hypothesis_is_not_analysed_without_its_looks(tmp_path, trainer):
+    from hypolab.errors import AnalysisError
+
+    path = _write(tmp_path)
+    results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    with pytest.raises(AnalysisError, match="seq is a sequential test: its verdicts are what its recorded looks"):
+        pipeline.analyze_hypothesis(load_hypothesis(path), results)

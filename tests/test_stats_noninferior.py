@@ -125,3 +125,18 @@ def test_noninferior_needs_a_margin_and_a_metric_direction():
     with pytest.raises(AnalysisError, match="a dose series \\(ordered\\) has no non-inferiority verdict"):
         analyze({"c": C, "t": T, "u": T[::-1]}, control="c", direction="noninferior", margin=0.01,
                 metric="test_accuracy", ordered=True)
+
+
+def test_hypolab_analyze_takes_direction_noninferior(runner, tmp_path):
+    from hypolab.cli import main
+
+    rows = ["arm,seed,test_accuracy"] + [f"c,{i},{v}" for i, v in enumerate(C)] + [f"t,{i},{v}" for i, v in enumerate(T)]
+    (tmp_path / "runs.csv").write_text("\n".join(rows) + "\n")
+    result = runner.invoke(main, ["analyze", "runs.csv", "--metric", "test_accuracy", "--control", "c",
+                                  "--direction", "noninferior", "--margin", "0.01", "--pairing", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "direction: noninferior" in result.output
+    assert "t is not worse than c by more than 0.01 test accuracy: the difference is " in result.output
+    result = runner.invoke(main, ["analyze", "runs.csv", "--metric", "test_accuracy", "--control", "c",
+                                  "--direction", "noninferior"])
+    assert result.exit_code == 1 and "Error: direction 'noninferior' needs a margin" in result.output
