@@ -18,7 +18,7 @@ from sequential_cases import ALPHA, KINDS, LOOKS, fixed, margin_for, rule, simul
 from verdict_cases import KINDS as ALL_KINDS
 from verdict_cases import draw_many, lower_limit, one_sided_pvalues
 
-from hypolab.records import Correction, LookDecision, SequentialConfig, Spending
+from hypolab.records import Correction, Direction, LookDecision, LookSettings, Pairing, SequentialConfig, Spending
 from hypolab.stats.sequential.boundaries import crossings, efficacy
 from hypolab.stats.sequential.looks import analyze_look
 
@@ -40,10 +40,10 @@ def _drive(values: np.ndarray, config: SequentialConfig, *, paired: bool, correc
         arms = [a for a in names if a not in decided]
         if len(arms) == 1:
             break
+        settings = LookSettings(direction=Direction.GREATER, margin=0.01, correction=correction, metric="test_accuracy",
+                                pairing=Pairing.SEED if paired else Pairing.INDEPENDENT)  # fmt: skip
         recorded += analyze_look({a: values[names.index(a), :n] for a in arms}, control="c", config=config, look=k,
-                                 recorded=recorded, family=names[1:], direction="greater", margin=0.01,
-                                 pairing="seed" if paired else "independent", correction=correction,
-                                 metric="test_accuracy")  # fmt: skip
+                                 settings=settings, recorded=recorded, family=names[1:])  # fmt: skip
     return names[1:], recorded
 
 

@@ -37,6 +37,7 @@ from hypolab.records import (
     Analysis,
     Hypothesis,
     Look,
+    LookSettings,
     Registration,
     RegistrationCheck,
     RunOptions,
@@ -261,9 +262,7 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult], looks: Seque
         from hypolab.stats.sequential.conclude import sequential_analysis
 
         return sequential_analysis(values, control=h.control.name, config=h.sequential, looks=looks,
-                                   plan_seeds=h.seeds, seeds=seeds, direction=h.direction, alpha=h.alpha,
-                                   margin=h.margin, test=h.test, pairing=h.pairing, correction=h.correction,
-                                   failed_seeds=failed, metric=h.metric, failed_as_worst=h.failed_as_worst)
+                                   plan_seeds=h.seeds, seeds=seeds, settings=LookSettings.of(h), failed_seeds=failed)
     return stats.analyze(
         values,
         control=h.control.name,

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from hypolab.errors import HypolabError
 from hypolab.fingerprint import text_sha256
-from hypolab.records import Hypothesis, Look, RunSpec
+from hypolab.records import Hypothesis, Look, LookSettings, RunSpec
 from hypolab.store import RunStore
 
 
@@ -101,10 +101,8 @@ def train_looks(h: Hypothesis, specs: list[RunSpec], store: RunStore, *, rerun: 
         values, seed_of, failed = metric_values(h, [replace(found[spec.key], arm=spec.arm) for spec in runs])
         keep = [arm for arm in values if arm in active]
         new = analyze_look({a: values[a] for a in keep}, control=h.control.name, config=h.sequential, look=k,
-                           recorded=recorded, family=treatments, direction=h.direction, alpha=h.alpha,
-                           margin=h.margin, test=h.test, pairing=h.pairing, correction=h.correction,
-                           seeds={a: seed_of[a] for a in keep}, failed_seeds={a: failed[a] for a in keep},
-                           metric=h.metric, failed_as_worst=h.failed_as_worst)  # fmt: skip
+                           settings=LookSettings.of(h), recorded=recorded, family=treatments,
+                           seeds={a: seed_of[a] for a in keep}, failed_seeds={a: failed[a] for a in keep})  # fmt: skip
         store.record_looks(h.name, design, new)
         recorded = store.looks(h.name, design)  # the truth, whoever recorded this look first
     return trained, recorded

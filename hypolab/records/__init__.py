@@ -43,7 +43,14 @@ from hypolab.records.runs import (
     RunStatus,
     Timing,
 )
-from hypolab.records.sequential import Look, LookDecision, SequentialAnalysis, SequentialConfig, Spending
+from hypolab.records.sequential import (
+    Look,
+    LookDecision,
+    LookSettings,
+    SequentialAnalysis,
+    SequentialConfig,
+    Spending,
+)
 from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
     Conclusion,
@@ -94,6 +101,7 @@ __all__ = [
     "KruskalWallis",
     "Look",
     "LookDecision",
+    "LookSettings",
     "MarginTest",
     "MlpConfig",
     "ModelConfig",

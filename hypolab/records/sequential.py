@@ -14,6 +14,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
+from hypolab.records.hypothesis import Correction, Direction, Hypothesis, Pairing, TestName
 from hypolab.records.significance import field_kwargs
 
 
@@ -59,6 +60,39 @@ class SequentialConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return {"looks": list(self.looks), "spending": self.spending.value, "futility": self.futility}
+
+
+@dataclass(frozen=True)
+class LookSettings:
+    """How a sequential test's comparisons are tested: ``hypolab.stats.analyze``'s settings as one record.
+
+    Every look and the final analysis take them; ``of(h)`` reads them from a hypothesis.
+
+    Args:
+        direction, alpha, margin, test, pairing, correction, metric,
+        failed_as_worst, higher_is_better: as ``hypolab.stats.analyze``.
+    """
+
+    direction: Direction = Direction.GREATER
+    alpha: float = 0.05
+    margin: float | None = None
+    test: TestName = TestName.AUTO
+    pairing: Pairing = Pairing.INDEPENDENT
+    correction: Correction = Correction.HOLM
+    metric: str = "value"
+    failed_as_worst: bool = False
+    higher_is_better: bool | None = None
+
+    @classmethod
+    def of(cls, h: Hypothesis) -> LookSettings:
+        return cls(direction=h.direction, alpha=h.alpha, margin=h.margin, test=h.test, pairing=h.pairing,
+                   correction=h.correction, metric=h.metric, failed_as_worst=h.failed_as_worst)  # fmt: skip
+
+    def keywords(self) -> dict[str, Any]:
+        """The settings as ``hypolab.stats.analyze``'s keyword arguments."""
+        return {"direction": self.direction, "alpha": self.alpha, "margin": self.margin, "test": self.test,
+                "pairing": self.pairing, "correction": self.correction, "metric": self.metric,
+                "failed_as_worst": self.failed_as_worst, "higher_is_better": self.higher_is_better}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from hypolab.records import (
     Direction,
     Look,
     LookDecision,
+    LookSettings,
     SequentialAnalysis,
     SequentialConfig,
     TestName,
@@ -65,16 +66,8 @@ def sequential_analysis(
     looks: Sequence[Look],
     plan_seeds: Sequence[int],
     seeds: Mapping[str, Sequence[int]],
-    direction: Direction | str = Direction.GREATER,
-    alpha: float = 0.05,
-    margin: float | None = None,
-    test: str = "auto",
-    pairing: str = "independent",
-    correction: Correction | str = Correction.HOLM,
+    settings: LookSettings = LookSettings(),
     failed_seeds: Mapping[str, Sequence[int]] | None = None,
-    metric: str = "value",
-    failed_as_worst: bool = False,
-    higher_is_better: bool | None = None,
     rng: int = 0,
 ) -> Analysis:
     """The ``Analysis`` of a sequential test from its trained runs and its recorded looks.
@@ -85,19 +78,18 @@ def sequential_analysis(
         config: the file's ``sequential:`` design.
         looks: every recorded look (``RunStore.looks``).
         plan_seeds: the hypothesis's seeds in order: look ``k`` covers the first ``config.looks[k - 1]``.
-        direction, alpha, margin, test, pairing, correction, failed_seeds,
-        metric, failed_as_worst, higher_is_better, rng: as ``hypolab.stats.analyze``.
+        settings: how the comparisons are tested (the looks' own).
+        failed_seeds, rng: as ``hypolab.stats.analyze``.
 
     Returns:
         The analysis of every arm's trained runs (``arms``, ``omnibus``), one
         comparison per treatment as its last look left it, the hypothesis'
         verdict from those, and ``sequential`` with every look.
     """
-    direction, correction = Direction(direction), Correction(correction)
-    settings = dict(direction=direction, alpha=alpha, margin=margin, test=test, pairing=pairing, metric=metric,
-                    failed_as_worst=failed_as_worst, higher_is_better=higher_is_better, rng=rng)  # fmt: skip
-    base = analyze(values, control=control, correction=correction, seeds=seeds, failed_seeds=failed_seeds,
-                   **settings)  # fmt: skip
+    direction, correction = Direction(settings.direction), Correction(settings.correction)
+    alpha, margin, metric = settings.alpha, settings.margin, settings.metric
+    uncorrected = {**settings.keywords(), "correction": Correction.NONE, "rng": rng}
+    base = analyze(values, control=control, seeds=seeds, failed_seeds=failed_seeds, rng=rng, **settings.keywords())
     ordered = sorted(looks, key=lambda look: look.look)
     comparisons = []
     for plain in base.comparisons:
@@ -115,12 +107,11 @@ def sequential_analysis(
         look_seeds = {a: [s for s, _ in kept[a]] for a in arms}
         failed = None if failed_seeds is None else {a: [s for s in failed_seeds.get(a, ()) if s in subset]
                                                      for a in arms}  # fmt: skip
-        at_look = analyze(look_values, control=control, correction=Correction.NONE, seeds=look_seeds,
-                          failed_seeds=failed, **settings).comparisons[0]  # fmt: skip
+        at_look = analyze(look_values, control=control, seeds=look_seeds, failed_seeds=failed, **uncorrected).comparisons[0]
         interval_from = at_look
         if at_look.test not in T_TESTS:  # the interval is the design's t-test's (docs/verdict.md)
-            interval_from = analyze(look_values, control=control, correction=Correction.NONE, seeds=look_seeds,
-                                    failed_seeds=failed, **{**settings, "test": _t_test(pairing)}).comparisons[0]  # fmt: skip
+            interval_from = analyze(look_values, control=control, seeds=look_seeds, failed_seeds=failed,
+                                    **{**uncorrected, "test": _t_test(settings.pairing)}).comparisons[0]  # fmt: skip
         resolution = tolerance(*(_arrays(look_values)))
         comparisons.append(_decided(at_look, interval_from, last, config, direction, margin, alpha, correction,
                                     metric, resolution))  # fmt: skip

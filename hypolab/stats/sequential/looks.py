@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from scipy import special
 
 from hypolab.errors import AnalysisError
-from hypolab.records import Comparison, Correction, Direction, Look, LookDecision, SequentialConfig
+from hypolab.records import Comparison, Correction, Direction, Look, LookDecision, LookSettings, SequentialConfig
 from hypolab.stats.analysis import analyze
 from hypolab.stats.budget import alpha_contradicted
 from hypolab.stats.sequential.boundaries import Boundaries, efficacy, with_futility
@@ -100,19 +100,11 @@ def analyze_look(
     control: str,
     config: SequentialConfig,
     look: int,
+    settings: LookSettings = LookSettings(),
     recorded: Sequence[Look] = (),
     family: Sequence[str] | None = None,
-    direction: Direction | str = Direction.GREATER,
-    alpha: float = 0.05,
-    margin: float | None = None,
-    test: str = "auto",
-    pairing: str = "independent",
-    correction: Correction | str = Correction.HOLM,
     seeds: Mapping[str, Sequence[int]] | None = None,
     failed_seeds: Mapping[str, Sequence[int]] | None = None,
-    metric: str = "value",
-    failed_as_worst: bool = False,
-    higher_is_better: bool | None = None,
     rng: int = 0,
 ) -> tuple[Look, ...]:
     """Decide look ``look`` for every treatment not decided at an earlier look.
@@ -123,13 +115,12 @@ def analyze_look(
         control: the control arm's name.
         config: the file's ``sequential:`` design.
         look: this look's number, 1 to ``len(config.looks)``.
+        settings: how the comparisons are tested (``LookSettings.of(h)``).
         recorded: the looks recorded before (the truth: decided treatments
             stay decided, and Holm's alpha passes on from them).
         family: every treatment of the file, in order (the family the
             correction counts); the treatments of ``values`` when None.
-        direction, alpha, margin, test, pairing, correction, seeds,
-        failed_seeds, metric, failed_as_worst, higher_is_better, rng: as
-            ``hypolab.stats.analyze``.
+        seeds, failed_seeds, rng: as ``hypolab.stats.analyze``.
 
     Returns:
         One ``Look`` per undecided treatment in ``values``, in family order.
@@ -138,7 +129,7 @@ def analyze_look(
         AnalysisError: a setting or a value is invalid, or the correction has
             no sequential version (``fdr_bh``, ``dunnett``).
     """
-    direction, correction = Direction(direction), Correction(correction)
+    direction, correction, alpha = Direction(settings.direction), Correction(settings.correction), settings.alpha
     if not 1 <= look <= len(config.looks):
         raise AnalysisError(f"look must be 1 to {len(config.looks)}. Got {look}.")
     family = [n for n in values if n != control] if family is None else list(family)
@@ -146,13 +137,11 @@ def analyze_look(
     active = [n for n in family if n in values and n not in decided]
     if not active:
         return ()
-    fixed = analyze({n: values[n] for n in (control, *active)}, control=control, direction=direction,
-                    alpha=alpha, margin=margin, test=test, pairing=pairing, correction=Correction.NONE,
+    fixed = analyze({n: values[n] for n in (control, *active)}, control=control,
+                    **{**settings.keywords(), "correction": Correction.NONE},
                     seeds=None if seeds is None else {n: seeds[n] for n in (control, *active)},
                     failed_seeds=None if failed_seeds is None else {
-                        n: failed_seeds.get(n, ()) for n in (control, *active)},
-                    metric=metric, failed_as_worst=failed_as_worst, higher_is_better=higher_is_better,
-                    rng=rng)  # fmt: skip
+                        n: failed_seeds.get(n, ()) for n in (control, *active)}, rng=rng)  # fmt: skip
     by_name = {c.treatment: c for c in fixed.comparisons}
     return _decide(by_name, active, decided, family, config, look, direction, alpha, correction)
 
