@@ -187,3 +187,28 @@ def test_a_sequential_hypothesis_is_not_analysed_without_its_looks(tmp_path, tra
     results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
     with pytest.raises(AnalysisError, match="seq is a sequential test: its verdicts are what its recorded looks"):
         pipeline.analyze_hypothesis(load_hypothesis(path), results)
+
+
+def test_the_report_panel_plots_each_look_against_its_boundaries_and_lists_the_seeds_spent(tmp_path, trainer):
+    import base64
+    import re
+    from dataclasses import replace
+
+    from hypolab.report.sequential import sequential_context
+
+    path = _write(tmp_path)
+    outcome = pipeline.test(path, store=tmp_path / "runs.sqlite", device="cpu", reports_root=tmp_path / "reports")
+    html = (tmp_path / "reports" / "seq" / "index.html").read_text(encoding="utf-8")
+    panel = html[html.index('<section id="sequential">'):]
+    panel = panel[: panel.index("</section>")]
+    assert "Stopped early at look 2 of 3: 8 of 12 seeds per arm were trained." in panel
+    rows = re.findall(r"<tr[^>]*><td>([^<]+)</td><td>(look \d of 3)</td><td class=\"num\">(\d+ of 12)</td>.*?"
+                      r"<strong>(\w+)</strong>", panel)  # fmt: skip
+    assert rows == [("batch 8", "look 1 of 3", "4 of 12", "supported"),
+                    ("batch 32", "look 1 of 3", "4 of 12", "continue"),
+                    ("batch 32", "look 2 of 3", "8 of 12", "futility")]  # fmt: skip
+    svg = base64.b64decode(re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="Sequential looks', panel)[1])
+    labels = set(re.findall(rb"<!-- (batch \d+: [a-z ]+) -->", svg))
+    assert {b"batch 8: statistic", b"batch 8: efficacy boundary", b"batch 32: futility boundary"} <= labels, labels
+    no_futility = sequential_context(replace(outcome.analysis.sequential, futility=False), {}, two_sided=False)
+    assert "futility stops" not in no_futility["design"] and "futility stops" in panel
