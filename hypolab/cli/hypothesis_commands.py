@@ -125,9 +125,16 @@ def plan(file: str, store_path: str | None) -> None:
         click.echo(f"warning: {warning}")
     if unknown is not None:
         click.echo(f"note: {unknown}")
+    sd = None
     if store_path is not None and unknown is None:
-        for line in _power_lines(h, specs, store_path):
+        lines, sd = _power_lines(h, specs, store_path)
+        for line in lines:
             click.echo(line)
+    if h.sequential is not None:
+        from hypolab.cli.sequential_plan import sequential_lines
+
+        for line in sequential_lines(h, sd):
+            click.echo(terminal_text(line))
 
 
 @click.command(name="new")
@@ -247,10 +254,13 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     Console(width=width, highlight=False).print(table)
 
 
-def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
-    """What the store holds of the file (stale runs, registration), then seeds per arm for 80% power at the margin."""
+def _power_lines(h: Hypothesis, specs: list, store_path: str) -> tuple[list[str], float | None]:
+    """What the store holds of the file (stale runs, registration), then seeds per arm for 80% power at the margin.
+
+    Also returns the SD the first treatment's estimate rests on (None where there is none).
+    """
     if not Path(store_path).is_file():
-        return [f"power estimate skipped: no run store at {store_path} yet."]
+        return [f"power estimate skipped: no run store at {store_path} yet."], None
     from hypolab.cli.run_commands import standing_notes
     from hypolab.pipeline.identity import look_up
     from hypolab.records import Pairing, RunStatus, TestName
@@ -262,7 +272,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     results = standing.records
     notes = standing_notes(standing)
     if h.margin is None:
-        return [*notes, "power estimate skipped: the file has no 'margin' (the smallest effect of interest)."]
+        return [*notes, "power estimate skipped: the file has no 'margin' (the smallest effect of interest)."], None
     values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
     for spec in specs:
         result = results.get(spec.key)
@@ -276,6 +286,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     control = values[h.control.name]
     # The level the analysis computes power at, so plan and report agree.
     level = family_alpha(h.alpha, h.correction.value, len(h.treatments))
+    sd = None
     for arm in h.treatments:
         treated = values[arm.name]
         seeds = sorted(set(control) & set(treated)) if paired else None
@@ -288,6 +299,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
             lines.append(f"  {arm.name} vs {h.control.name}: needs at least 2 finished runs per arm "
                          f"(have {len(treated)} and {len(control)}).")
             continue
+        sd = est.sd if sd is None else sd
         needed = "more than 10 million" if est.seeds_needed is None else est.seeds_needed
         lines.append(f"  {arm.name} vs {h.control.name}: {needed} (SD {est.sd:.4g}; "
                      f"{len(treated)} + {len(control)} finished runs; the file has {len(h.seeds)})")
@@ -298,6 +310,6 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
                          f"as large as its {est.confidence:.0%} upper bound {est.sd_upper:.4g}, {upper} "
                          f"seeds per arm are needed (planning with {upper} reaches {POWER:.0%} power "
                          f"in at least {est.confidence:.0%} of such pilots).")
-    return lines
+    return lines, sd
 
 

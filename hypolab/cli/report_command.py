@@ -67,6 +67,10 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
     h = load_hypothesis(file)
     standing = look_up(h, store)
     specs, stored, missing = standing.specs, standing.records, standing.missing
+    looks = None
+    if h.sequential is not None:  # the runs its recorded looks rest on, not the whole plan
+        specs, looks = pipeline.recorded_looks(h, store, standing.specs)
+        missing = [s for s in specs if s.key not in stored]
     if missing:
         listed = ", ".join(f"{s.arm} seed {s.seed}" for s in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -78,7 +82,7 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
         )
     # The store keeps the arm name of the hypothesis that first trained a run; show this file's.
     results = [replace(stored[s.key], arm=s.arm) for s in specs]
-    analysis = pipeline.analyze_hypothesis(h, results)
+    analysis = pipeline.analyze_hypothesis(h, results, looks=looks)
     secondary = pipeline.analyze_secondary(h, results)
     command = shlex.join(["hypolab", "test", file, "--store", store_path])
     page = write_report(

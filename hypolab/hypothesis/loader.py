@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.records import Arm, DataConfig, Hypothesis
+from hypolab.records import Arm, DataConfig, Hypothesis, SequentialConfig
 from hypolab.fingerprint import with_fingerprint
 from hypolab.hypothesis.baseline import Layer, check_tuned_data, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
@@ -204,6 +204,9 @@ class _Loader:
             secondary_metrics=tuple(spec.secondary_metrics),
             declared_better=dict(spec.higher_is_better),
             save_models=spec.save_models,
+            sequential=None if spec.sequential is None else SequentialConfig(
+                looks=tuple(spec.sequential.looks), spending=spec.sequential.spending,
+                futility=spec.sequential.futility),
         )
 
     # -- base ---------------------------------------------------------------

@@ -41,6 +41,7 @@ from hypolab.hypothesis.trainingschema import (
 )
 from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, ModelKind, Pairing, TestName
 from hypolab.records.hypothesis import TASK_CHOICES
+from hypolab.records.sequential import SequentialConfig, Spending
 from hypolab.records.runs import SEED_LIMIT
 
 
@@ -332,6 +333,30 @@ SeedList = Annotated[
 ]
 
 
+#: Most looks of a sequential design (each is an analysis; more is surely a typo).
+MAX_LOOKS = 50
+
+
+class SequentialSpec(BaseModel):
+    """A group-sequential design: analyse at each look and stop as soon as the answer is clear."""
+
+    model_config = _STRICT
+
+    looks: Annotated[
+        list[Annotated[int, Field(ge=2, le=MAX_SEEDS), Expected("an integer >= 2")]],
+        Field(min_length=2, max_length=MAX_LOOKS),
+        Expected("a list of at least 2 seed counts, each an integer >= 2"), Limit("each look is an analysis"),
+    ] = Field(description="Seeds per arm at each analysis, increasing; the last is the seed count.")
+    spending: members_of(Spending) = Field(  # type: ignore[valid-type]
+        record_default(SequentialConfig, "spending"),
+        description="The Lan-DeMets alpha-spending function: obrien_fleming (spends little early) or pocock.",
+    )
+    futility: bool = Field(
+        record_default(SequentialConfig, "futility"),
+        description="Also stop a treatment early for futility (non-binding beta spending, 80% power).",
+    )
+
+
 class HypothesisFile(BaseModel):
     """A hypothesis file: a claim, how to test it, and the arms to compare."""
 
@@ -362,7 +387,7 @@ class HypothesisFile(BaseModel):
     )
     margin: PositiveFloat | None = Field(
         record_default(Hypothesis, "margin"),
-        description="Smallest effect of interest, in metric units (required for equivalent).",
+        description="Smallest effect of interest, in metric units (required for equivalent and noninferior).",
     )
     alpha: Probability = Field(0.05, description="Significance level.")
     seeds: Annotated[
@@ -388,6 +413,10 @@ class HypothesisFile(BaseModel):
     )
     failed_runs: Literal["drop", "worst"] = Field(
         "drop", description="drop failed/diverged runs, or count them as the worst value."
+    )
+    sequential: SequentialSpec | None = Field(
+        record_default(Hypothesis, "sequential"),
+        description="Analyse at looks of increasing seeds and stop early when the answer is clear (null: fixed).",
     )
     data: DataSpec = Field(default_factory=DataSpec, description="The data set and its splits.")
     baseline: PathName | None = Field(

@@ -85,6 +85,7 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
             )
         )
     errors.extend(_dunnett_rules(spec, doc))
+    errors.extend(check_noninferior(spec, doc) + check_sequential(spec, doc))
     if spec.ordered and len(spec.treatments) < 2:
         errors.append(
             doc.error(
@@ -157,6 +158,84 @@ def _dunnett_rules(spec: HypothesisFile, doc: Document) -> list[SpecError]:
                 shown="",
             )
         )
+    return errors
+
+
+def check_noninferior(spec: HypothesisFile, doc: Document) -> list[SpecError]:
+    """``direction: noninferior`` needs a margin and compares treatments with the control, not a series."""
+    if spec.direction is not Direction.NONINFERIOR:
+        return []
+    errors = []
+    if spec.margin is None:
+        errors.append(doc.error(
+            ("direction",),
+            "direction 'noninferior' needs a 'margin': how much worse than the control a treatment may be and "
+            "still count as not worse, in metric units. Add e.g. 'margin: 0.01'.",
+            shown="",
+        ))  # fmt: skip
+    if spec.ordered:
+        errors.append(doc.error(
+            ("ordered",),
+            "'ordered: true' is for a dose series, which has no non-inferiority verdict: direction 'noninferior' "
+            "compares each treatment with the control. Set ordered: false, or use direction: greater or less.",
+            shown="",
+        ))  # fmt: skip
+    return errors
+
+
+#: Why a correction has no sequential version.
+_NOT_SEQUENTIAL = {
+    Correction.DUNNETT: "Dunnett's many-to-one test is a single-step test of one analysis",
+    Correction.FDR_BH: "it holds the false discovery rate, not the family-wise error a sequential design holds",
+}
+
+
+def check_sequential(spec: HypothesisFile, doc: Document) -> list[SpecError]:
+    """The ``sequential:`` key: looks that increase up to the seed count, and settings it can hold."""
+    design = spec.sequential
+    if design is None:
+        return []
+    errors = []
+    looks = design.looks
+    for index in range(1, len(looks)):
+        if looks[index] <= looks[index - 1]:
+            errors.append(doc.error(
+                ("sequential", "looks", index),
+                f"the looks must increase: item {index} ({looks[index]}) is not above item {index - 1} "
+                f"({looks[index - 1]}). Got {looks}. List the seeds per arm at each analysis in increasing "
+                "order, e.g. [5, 10, 20, 40].",
+                shown="sequential.looks",
+            ))  # fmt: skip
+            break
+    count = len(set(seed_list(spec.seeds)))
+    if looks[-1] != count:
+        errors.append(doc.error(
+            ("sequential", "looks", len(looks) - 1),
+            f"the last look must be the seed count: 'seeds' gives {count} seeds per arm, but the last look is "
+            f"{looks[-1]}. Set the last look to {count}, or seeds: {looks[-1]}.",
+            shown="sequential.looks",
+        ))  # fmt: skip
+    if spec.correction in _NOT_SEQUENTIAL:
+        errors.append(doc.error(
+            ("correction",),
+            f"correction '{spec.correction.value}' has no sequential version: {_NOT_SEQUENTIAL[spec.correction]}. "
+            "With 'sequential' use correction: holm, bonferroni or none.",
+            shown="",
+        ))  # fmt: skip
+    if spec.ordered:
+        errors.append(doc.error(
+            ("sequential",),
+            "'sequential' decides each treatment against the control at each look; a dose series "
+            "(ordered: true) has no sequential verdict. Remove 'sequential', or set ordered: false.",
+            shown="",
+        ))  # fmt: skip
+    if design.futility and spec.direction in (Direction.TWO_SIDED, Direction.EQUIVALENT):
+        errors.append(doc.error(
+            ("sequential", "futility"),
+            f"futility stops need a one-sided claim (direction greater, less or noninferior); direction "
+            f"'{spec.direction.value}' has none. Set futility: false.",
+            shown="sequential.futility",
+        ))  # fmt: skip
     return errors
 
 

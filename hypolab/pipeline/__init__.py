@@ -40,10 +40,13 @@ from hypolab.records import (
     Analysis,
     Direction,
     Hypothesis,
+    Look,
+    LookSettings,
     Registration,
     RegistrationCheck,
     RunOptions,
     RunResult,
+    RunSpec,
     RunStatus,
     Timing,
     is_timing_metric,
@@ -250,7 +253,7 @@ def _test_loaded(h: Hypothesis, options: RunOptions, *, open_store: RunStore | N
     registered = _registration(open_store if open_store is not None else options.store, h.name)
     check = check_registration(h, registered)
     try:
-        analysis = analyze_hypothesis(h, results)
+        analysis = analyze_hypothesis(h, results, looks=trained_now.looks)
         secondary = analyze_secondary(h, results)
     except HypolabError as exc:
         return TestOutcome(hypothesis=h, results=results, trained=trained, analysis_error=str(exc),
@@ -315,20 +318,31 @@ def metric_values(h: Hypothesis, results: Sequence[RunResult], metric: str | Non
     return values, seeds, failed
 
 
-def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
+def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult], looks: Sequence[Look] | None = None) -> Analysis:
     """The statistics of ``h`` on ``results`` (``hypolab.stats.analyze``), for ``write_report``.
 
     Failed and diverged runs are passed as failures; with ``failed_runs:
     worst`` the statistics count each as the worst value seen (whether
-    higher is better comes from ``hypolab.records.higher_is_better``).
+    higher is better comes from ``hypolab.records.higher_is_better``). A
+    sequential hypothesis is analysed as its recorded ``looks`` decided
+    (``hypolab.stats.sequential.conclude``; ``Trained.looks``, ``RunStore.looks``).
 
     Raises:
-        AnalysisError: too few finished runs, or values the tests cannot use.
+        AnalysisError: too few finished runs, values the tests cannot use, or
+            a sequential hypothesis without its looks.
     """
     from hypolab import stats
 
     check_one_path(h, results)
     values, seeds, failed = metric_values(h, results)
+    if h.sequential is not None:
+        if looks is None:
+            raise AnalysisError(f"{h.name} is a sequential test: its verdicts are what its recorded looks decided. "
+                                "Expected looks=; read them with hypolab.pipeline.recorded_looks(h, store).")
+        from hypolab.stats.sequential.conclude import sequential_analysis
+
+        return sequential_analysis(values, control=h.control.name, config=h.sequential, looks=looks,
+                                   plan_seeds=h.seeds, seeds=seeds, settings=LookSettings.of(h), failed_seeds=failed)
     return stats.analyze(
         values,
         control=h.control.name,
@@ -426,3 +440,17 @@ def _stale_before(h: Hypothesis, store: RunStore | str | os.PathLike[str]) -> tu
         return ()
     with RunStore(store, read_only=True) as run_store:
         return tuple(look_up(h, run_store).reasons)
+
+
+def recorded_looks(h: Hypothesis, store: RunStore, specs: Sequence[RunSpec] | None = None) -> tuple[list[RunSpec], list[Look]]:
+    """A sequential hypothesis's recorded looks in ``store``, and the planned runs they rest on.
+
+    ``specs`` is ``h``'s plan (``hypolab.plan.plan(h)`` where None). What
+    ``hypolab report`` reads to render a sequential test without training.
+    """
+    from hypolab.pipeline.looks import design_key, needed_specs
+    from hypolab.plan import plan
+
+    specs = list(plan(h) if specs is None else specs)
+    looks = store.looks(h.name, design_key(h, specs))
+    return needed_specs(h, specs, looks), looks

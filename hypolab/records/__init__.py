@@ -45,6 +45,14 @@ from hypolab.records.runs import (
     Timing,
 )
 from hypolab.records.schedules import LearningRateSchedule, ReduceLROnPlateauSettings
+from hypolab.records.sequential import (
+    Look,
+    LookDecision,
+    LookSettings,
+    SequentialAnalysis,
+    SequentialConfig,
+    Spending,
+)
 from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
     Conclusion,
@@ -94,6 +102,9 @@ __all__ = [
     "Hypothesis",
     "KruskalWallis",
     "LearningRateSchedule",
+    "Look",
+    "LookDecision",
+    "LookSettings",
     "MarginTest",
     "MetricSpec",
     "MlpConfig",
@@ -112,8 +123,11 @@ __all__ = [
     "RunSpec",
     "RunStatus",
     "SeedsEstimate",
+    "SequentialAnalysis",
+    "SequentialConfig",
     "SeriesAnalysis",
     "SeriesTest",
+    "Spending",
     "Task",
     "TestName",
     "TestResult",

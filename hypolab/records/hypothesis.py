@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from hypolab.records.metrics import METRICS, Task, higher_is_better, is_timing_metric  # noqa: F401
 
 if TYPE_CHECKING:  # records/training.py imports flatten from here
+    from hypolab.records.sequential import SequentialConfig
     from hypolab.records.training import TrainingConfig
 
 
@@ -25,6 +26,9 @@ class Direction(str, enum.Enum):
     LESS = "less"
     TWO_SIDED = "two-sided"
     EQUIVALENT = "equivalent"
+    #: Not worse than the control by more than ``margin``; worse follows the metric
+    #: (lower accuracy, higher loss, error or time).
+    NONINFERIOR = "noninferior"
 
 
 class Pairing(str, enum.Enum):
@@ -229,6 +233,7 @@ class Hypothesis:
         declared_better: the better direction the file declares per metric
             (``higher_is_better: {test_f1: true}``), for metrics hypolab cannot tell.
         save_models: write each trained run's final model as ``.keras`` next to the run store.
+        sequential: the looks of a sequential design (``sequential:``), or None for a fixed design.
     """
 
     name: str
@@ -255,6 +260,7 @@ class Hypothesis:
     secondary_metrics: tuple[str, ...] = ()
     declared_better: Mapping[str, bool] = field(default_factory=dict)
     save_models: bool = False
+    sequential: SequentialConfig | None = None
 
     @property
     def arms(self) -> tuple[Arm, ...]:

@@ -73,6 +73,12 @@ def build_context(
     ]
     series = analysis.series
     stat_rows = comparison_tables.statistics_rows(comparisons)
+    sequential = None
+    if analysis.sequential is not None:
+        from hypolab.report.sequential import sequential_context
+
+        sequential = sequential_context(analysis.sequential, colours,
+                                        two_sided=analysis.direction.value == "two-sided")
     return {
         "generator": GENERATOR,
         "hypolab_version": __version__,
@@ -90,6 +96,7 @@ def build_context(
         "headline": headline(analysis),
         "verdicts": verdicts,
         "series": series_context(series) if series is not None else None,
+        "sequential": sequential,
         "dose_plot": dose_response_plot(values, arms_by_name, series.test.arms, analysis.trend,
                                         metric=h.metric, alpha=alpha, colours=colours)
         if series is not None else None,  # fmt: skip
