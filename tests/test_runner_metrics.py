@@ -98,3 +98,25 @@ def test_class_id_beyond_the_classes_fails_its_run(digits):
     bad = dataclasses.replace(spec(metrics=[{"name": "precision", "class_id": 12}]))
     result = runner.train_one(bad, digits, device="cpu")
     assert "class_id 12 is beyond the 10 column(s) it is given (10 classes)" in result.error
+
+
+def test_a_warm_up_climbs_linearly_then_decays_and_trains_other_numbers(digits):
+    from hypolab.models import make_optimizer
+
+    warm = {"schedule": "cosine_decay", "initial_learning_rate": 0.001, "decay_steps": 10, "warmup_target": 0.05,
+            "warmup_steps": 4}  # fmt: skip
+    optimizer = make_optimizer(TrainingConfig.from_dict({**TINY_CONFIG, "optimizer": {"name": "sgd",
+                                                                                       "learning_rate": warm}}).optimizer)
+    rates = []
+    for step in (0, 2, 4, 9, 14):
+        optimizer.iterations.assign(step)
+        rates.append(float(keras.ops.convert_to_numpy(optimizer.learning_rate)))
+    # Linear from the initial rate to the target over 4 steps, then cosine from the target to 0 over 10 steps.
+    expected = [0.001, 0.001 + (0.05 - 0.001) / 2, 0.05, 0.05 * 0.5 * (1 + np.cos(np.pi * 5 / 10)), 0.0]
+    assert rates == pytest.approx(expected, abs=1e-7)
+    cold = {key: value for key, value in warm.items() if not key.startswith("warmup")}
+    with_warm_up = runner.train_one(spec(epochs=2, optimizer={"name": "sgd", "learning_rate": warm}), digits,
+                                    device="cpu")  # fmt: skip
+    without = runner.train_one(spec(epochs=2, optimizer={"name": "sgd", "learning_rate": cold}), digits, device="cpu")
+    assert with_warm_up.status is RunStatus.FINISHED, with_warm_up.error
+    assert with_warm_up.metrics["test_loss"] != without.metrics["test_loss"]

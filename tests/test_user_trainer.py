@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-
+import keras
+import numpy as np
 import pytest
 
-from hypolab import pipeline
+from hypolab import datasets, pipeline
 from hypolab.plan import plan
 from hypolab.hypothesis import load
 from hypolab.records import Engine, RunStatus
+from hypolab.store import models_dir
 
 TRAINER = '''\
 import math
@@ -39,6 +41,15 @@ def scores(config, seed, data, callbacks):
 
 def wrong(config, seed, data, callbacks):
     return [1, 2]
+
+
+def poisoned(config, seed, data, callbacks):
+    """NaN inputs: the loss is NaN from the first batch; hypolab's callbacks stop the fit."""
+    model = keras.Sequential([keras.Input(data.input_shape), keras.layers.Flatten(),
+                              keras.layers.Dense(data.num_classes, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model.fit(data.x_train * np.nan, data.y_train, validation_data=(data.x_val, data.y_val),
+                     epochs=config.epochs, batch_size=config.batch_size, callbacks=callbacks, verbose=0)
 '''
 
 HYPOTHESIS = """\
@@ -70,7 +81,7 @@ def _write(tmp_path, function="fit", metric="test_accuracy", top="", set="{args.
 
 
 def test_a_trainer_that_returns_a_history_is_tested_stored_and_resumed(tmp_path):
-    path = _write(tmp_path, set="{args.units: 32, args.explode: 1}")
+    path = _write(tmp_path, set="{args.units: 32, args.explode: 1}", top="save_models: true")
     h = load(path)
     assert {spec.engine for spec in plan(h)} == {Engine.TRAINER}
     outcome = pipeline.test(path, store=tmp_path / "runs.sqlite", device="cpu", reports_root=tmp_path / "reports")
@@ -85,6 +96,13 @@ def test_a_trainer_that_returns_a_history_is_tested_stored_and_resumed(tmp_path)
     assert narrow.metrics["best_val_accuracy"] == max(narrow.history["val_accuracy"])
     assert narrow.trainable_params == 64 * 4 + 4 + 4 * 10 + 10
     assert outcome.analysis is not None and outcome.report_path.is_file()
+    # save_models: each finished run's model as the function returned it, the failed run's none.
+    saved = models_dir(tmp_path / "runs.sqlite")
+    assert sorted(p.stem for p in saved.glob("*.keras")) == sorted(r.key for r in outcome.results if r is not failed)
+    model = keras.models.load_model(saved / f"{narrow.key}.keras")
+    dataset = datasets.load(h.data)
+    accuracy = float(np.mean(np.argmax(model.predict(dataset.x_test, verbose=0), axis=1) == dataset.y_test))
+    assert accuracy == pytest.approx(narrow.metrics["test_accuracy"], abs=1e-9)
     # Resumed: only the failed run trains again.
     again = pipeline.test(path, store=tmp_path / "runs.sqlite", device="cpu", reports_root=tmp_path / "reports")
     assert again.trained == 1
@@ -111,6 +129,14 @@ def test_a_nan_loss_is_a_diverged_run_and_a_wrong_return_a_failed_one(tmp_path):
     assert all(r.status is RunStatus.FAILED for r in results)
     assert ("TypeError: trainer 'mytrainer:wrong' returned list. Expected a keras.callbacks.History (what "
             "model.fit returns) or a mapping of final metrics.") in results[0].error
+
+
+def test_hypolabs_callbacks_stop_a_trainers_fit_whose_loss_is_nan(tmp_path):
+    path = _write(tmp_path, function="poisoned")
+    results = pipeline.run_hypothesis(path, store=tmp_path / "runs.sqlite", device="cpu")
+    assert {r.status for r in results} == {RunStatus.DIVERGED}
+    assert all(r.diverged_epoch == 1 and r.epochs_run == 1 for r in results), [(r.diverged_epoch, r.epochs_run)
+                                                                               for r in results]  # fmt: skip
 
 
 def test_a_trainer_that_cannot_be_imported_fails_each_run_with_the_reason(tmp_path):
