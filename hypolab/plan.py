@@ -34,6 +34,10 @@ from hypolab.records import (
 #: moments, trust ratios, orthogonalisation), which would couple packed copies.
 COUPLING_OPTIMIZERS = ("adafactor", "lamb", "muon")
 
+#: Optimizers whose update uses the learning rate element by element, so the packed engine
+#: can step each copy with its own (``ReduceLROnPlateau`` per copy; ``tests/test_packing_schedules.py``).
+PER_COPY_RATE_OPTIMIZERS = ("adadelta", "adagrad", "adam", "adamax", "adamw", "ftrl", "lion", "nadam", "rmsprop", "sgd")
+
 
 def unsupported_reason(config: TrainingConfig) -> str | None:
     """Why an arm's config cannot train in the packed engine, or None where it can.
@@ -43,11 +47,16 @@ def unsupported_reason(config: TrainingConfig) -> str | None:
     >>> unsupported_reason(replace(config, model=CustomConfig(builder="m:f", args={})))
     "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"
     """
+    if config.trainer is not None:
+        return f"trainer {config.trainer!r}: your own training function trains one model per run"
     if isinstance(config.model, CustomConfig):
         return f"model.kind {config.model.kind.value!r}: a custom builder's model cannot be rebuilt with stacked weights"
     optimizer = config.optimizer.name.lower()
     if optimizer in COUPLING_OPTIMIZERS:
         return f"optimizer {optimizer!r} updates a weight from the whole tensor, which would couple the seeds"
+    if config.reduce_lr_on_plateau is not None and optimizer not in PER_COPY_RATE_OPTIMIZERS:
+        return (f"reduce_lr_on_plateau with optimizer {optimizer!r}: the packed engine cannot give each seed "
+                "its own learning rate with it")  # fmt: skip
     return None
 
 
@@ -56,8 +65,11 @@ def engine_for(config: TrainingConfig) -> Engine:
 
     Decided by the config alone (never by ``--pack``, ``--tensorboard``, a
     remainder or a retry), so one key always has one engine and a seed's
-    numbers never depend on how its arm was split into packs.
+    numbers never depend on how its arm was split into packs. A config with
+    ``trainer`` is ``trainer``: the user's own function trains it.
     """
+    if config.trainer is not None:
+        return Engine.TRAINER
     return Engine.PACKED if unsupported_reason(config) is None else Engine.KERAS_FIT
 
 

@@ -442,7 +442,7 @@ def test_auto_measures_a_heavy_model_once_per_device_and_packs_only_where_packin
     from hypolab.packing import choose_pack, probe
 
     monkeypatch.setenv("HYPOLAB_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(probes, "PROBE_MACS", 0)  # every model counts as heavy here
+    monkeypatch.setattr(probes, "PROBE_MACS", 0)  # every model counts as heavy here (choose_pack reads it from probes)
     steps = []
     real = probe._seconds_per_step
     monkeypatch.setattr(probe, "_seconds_per_step", lambda c, d, k: steps.append(k) or real(c, d, k))

@@ -141,6 +141,12 @@ CASES = {
                      "{optimizer.learning_rate: 1}"),
     "adam-ema-to-cnn": ("  optimizer: {name: adam, use_ema: true, ema_overwrite_frequency: 5, clipnorm: 1}\n"
                         "  early_stopping: {monitor: val_accuracy}", "{model.kind: cnn}"),
+    # Issue 15's settings, written in ways the resolver canonicalises (int thresholds, names as strings).
+    "metrics-schedule": ("  metrics: [auc, {name: precision, thresholds: 1}, {name: top_k_categorical_accuracy, k: 3, as: top3}]\n"
+                         "  optimizer: {learning_rate: {schedule: cosine_decay, initial_learning_rate: 1, decay_steps: 9}}",
+                         "{optimizer.learning_rate.alpha: 0}"),
+    "plateau-trainer-args": ("  reduce_lr_on_plateau: {patience: 2, min_lr: 0}\n  trainer: 'mypkg.train:fit'\n"
+                             "  args: {width: 3, nested: {a: [1, 2]}}", "{args.width: 4, reduce_lr_on_plateau.factor: 0.5}"),
 }  # fmt: skip
 
 

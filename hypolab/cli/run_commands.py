@@ -44,6 +44,8 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--tensorboard", "tensorboard_dir", type=click.Path(file_okay=False), default=None,
               help="Write TensorBoard logs of every trained run here (arm and seed as hparams).")  # fmt: skip
 @click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
+@click.option("--save-models", is_flag=True,
+              help="Write each trained run's final model as .keras next to the store (STORE.models/KEY.keras).")  # fmt: skip
 @click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Where the report folder <name>/ is written.")  # fmt: skip
 @click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
@@ -54,8 +56,8 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="With --executor ray: at most N packs at once (default: as many as the cluster's CPUs or GPUs hold).")  # fmt: skip
 @click.option("--gpus-per-unit", type=click.FloatRange(min=0), default=None, metavar="F",
               help="With --executor ray: GPUs per pack, a fraction shares one (default: 1 where GPUs exist).")  # fmt: skip
-def test(files, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root, executor, ray_address,
-         workers, gpus_per_unit) -> None:  # fmt: skip
+def test(files, store_path, rerun, device, pack, tensorboard_dir, deterministic, save_models, reports_root, executor,
+         ray_address, workers, gpus_per_unit) -> None:  # fmt: skip
     """Train every arm of each FILE for every seed, analyse and report.
 
     Runs already in the store are reused (--rerun retrains them). Interrupted?
@@ -70,8 +72,8 @@ def test(files, store_path, rerun, device, pack, tensorboard_dir, deterministic,
         if folder is not None:
             check_folder(option, folder)
     options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
-                         deterministic=deterministic, executor=executor, ray_address=ray_address, workers=workers,
-                         gpus_per_unit=gpus_per_unit)  # fmt: skip
+                         deterministic=deterministic, save_models=save_models, executor=executor,
+                         ray_address=ray_address, workers=workers, gpus_per_unit=gpus_per_unit)  # fmt: skip
     command = shlex.join(["hypolab", *sys.argv[1:]])
     with cli_errors():
         from hypolab import pipeline
@@ -126,6 +128,9 @@ def summary_lines(outcome, store_path: str) -> list[str]:
         for comparison in outcome.analysis.comparisons:
             lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
                          f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
+    from hypolab.cli.report_command import secondary_lines
+
+    lines += secondary_lines(outcome.secondary)
     if outcome.report_path is not None:
         lines.append(f"Report: {outcome.report_path}")
     elif outcome.report_note:

@@ -53,10 +53,13 @@ from hypolab.models.compilation import (
     OPTIMIZERS,
     count_trainable,
     early_stopping,
+    learning_rate,
     loss_for,
     make_optimizer,
     metrics_for,
+    reduce_lr_on_plateau,
 )
+from hypolab.models.metrics import build_metric, compiled_metrics
 from hypolab.models.custom import build_custom, load_builder
 from hypolab.records import (
     CnnConfig,
@@ -71,13 +74,17 @@ from hypolab.records import (
 __all__ = [
     "OPTIMIZERS",
     "build",
+    "build_metric",
     "check_config",
+    "compiled_metrics",
     "count_trainable",
     "early_stopping",
+    "learning_rate",
     "load_builder",
     "loss_for",
     "make_optimizer",
     "metrics_for",
+    "reduce_lr_on_plateau",
 ]
 
 

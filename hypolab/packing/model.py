@@ -43,6 +43,15 @@ def plain_model(
     return models.build(config.model, input_shape, num_classes, task)
 
 
+def copy_model(net: PackedNetwork, config: TrainingConfig, input_shape, num_classes: int, task, k: int,
+               seed: int) -> keras.Model:  # fmt: skip
+    """Copy k of a trained pack as its plain model: the plain model of ``seed`` with the copy's weights."""
+    plain = plain_model(config, input_shape, num_classes, task, seed)
+    for name, arrays in net.copy_weights(k).items():
+        plain.get_layer(name).set_weights(arrays)
+    return plain
+
+
 def build_packed(
     config: TrainingConfig,
     input_shape: Sequence[int],

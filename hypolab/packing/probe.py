@@ -77,12 +77,12 @@ def _seconds_per_step(config: TrainingConfig, dataset: Dataset, copies: int) -> 
     try:
         net = build_packed(config, dataset.input_shape, dataset.num_classes, task, range(copies),
                            x_train=dataset.x_train)  # fmt: skip
-        compile_packed(net, config.optimizer, models.loss_for(config.loss, task), task, steps_per_epoch=1)
+        compile_packed(net, config, dataset, models.loss_for(config.loss, task), steps_per_epoch=1)
         n = len(dataset.y_train)
         rows = [epoch_order(seed, 0, n) for seed in range(copies)]
         index = np.stack([order[:batch] for order, _ in rows], axis=1)
         keys = np.stack([key[:batch] for _, key in rows], axis=1)
-        labels = np.asarray(dataset.y_train)[index]
+        labels = np.asarray(dataset.standardised(np.asarray(dataset.y_train)))[index]
         step = {"index": index, "keys": keys}
         net.train_on_batch(step, labels)
         times = []
