@@ -129,6 +129,18 @@ def reports_root(out_dir: str | os.PathLike[str]) -> Path:
     return out.parent if out.name not in ("", ".", "..") else Path(os.path.abspath(out)).parent
 
 
+def _own_without_page(h: Hypothesis, out: Path, page: Path) -> bool:
+    """Whether ``out`` is this file's report with its page deleted: no ``index.html``, and a
+    ``results.json`` hypolab wrote for this same hypothesis file (re-rendering restores the page)."""
+    if page.exists() or page.is_symlink():
+        return False
+    reported = _reported_file(out / "results.json")
+    try:
+        return reported is not None and os.path.samefile(reported, h.path)
+    except OSError:
+        return False
+
+
 def check_report_folder(h: Hypothesis, out_dir: str | os.PathLike[str]) -> None:
     """Refuse to write ``h``'s report over files hypolab did not write, or over another file's report.
 
@@ -147,7 +159,7 @@ def check_report_folder(h: Hypothesis, out_dir: str | os.PathLike[str]) -> None:
     if not present:
         return
     page = out / "index.html"
-    if not (page.is_file() and written_by_hypolab(page)):
+    if not (page.is_file() and written_by_hypolab(page)) and not _own_without_page(h, out, page):
         raise ReportError(
             f"Refusing to write the report of {h.path} into {out}: it holds {', '.join(present)}, "
             f"and {page} is {'not a page hypolab wrote' if page.is_file() else 'missing'}, so those "
