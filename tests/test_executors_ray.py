@@ -46,10 +46,22 @@ treatments:
 
 
 def _ray_processes() -> list[str]:
-    """Ray's own processes on this machine (raylet, GCS, workers), as ``ps`` lists them."""
-    listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
-    return [line for line in listing.splitlines()[1:]
-            if "raylet" in line or "gcs_server" in line or "ray::" in line or "default_worker.py" in line]  # fmt: skip
+    """Ray's own processes (raylet, GCS, workers) that this test process started, as ``ps`` lists them
+    (``pid args``): descendants only, so another Ray on the machine never counts."""
+    listing = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True, check=True).stdout
+    rows = [line.split(None, 2) for line in listing.splitlines()[1:]]
+    parent = {int(row[0]): int(row[1]) for row in rows}
+    mine = set()
+    for pid in parent:
+        ancestor = pid
+        while ancestor in parent and ancestor not in (0, 1):
+            ancestor = parent[ancestor]
+            if ancestor == os.getpid():
+                mine.add(pid)
+                break
+    return [f"{row[0]} {row[2] if len(row) > 2 else ''}" for row in rows
+            if int(row[0]) in mine and len(row) > 2
+            and ("raylet" in row[2] or "gcs_server" in row[2] or "ray::" in row[2] or "default_worker.py" in row[2])]
 
 
 @pytest.fixture(scope="module")

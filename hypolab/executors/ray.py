@@ -117,7 +117,10 @@ class RayExecutor:
         if self._started:
             try:
                 # Workers' own output (TensorFlow's) stays in Ray's logs; errors come back as exceptions.
-                ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+                # None is always a fresh local instance ("local"): never a cluster that RAY_ADDRESS or
+                # an earlier `ray start --head` on this machine points at (join those with auto).
+                ray.init(address="local" if address is None else address, include_dashboard=False,
+                         log_to_driver=False, logging_level=logging.ERROR)  # fmt: skip
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = "a local Ray instance" if address is None else f"the Ray cluster at {address!r}"
                 raise ExecutorError(
