@@ -6,15 +6,16 @@ and ``hypolab status`` never load TensorFlow.
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from pathlib import Path
 
 import click
 
+from hypolab.backend_log import set_verbose
 from hypolab.cli.errors import check_folder, cli_errors, terminal_text
-from hypolab.records import RunOptions, RunStatus
+from hypolab.cli.exits import EXIT_UNEXPECTED_VERDICT, interrupted, open_in_browser, report_uri
+from hypolab.records import RunOptions, RunStatus, Verdict
 from hypolab.records.runs import DEFAULT_STORE, DEVICES
 
 _STORE_HELP = "The run store (SQLite file) shared by every hypothesis."
@@ -46,14 +47,23 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
 @click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Where the report folder <name>/ is written.")  # fmt: skip
-def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root) -> None:
+@click.option("--expect", type=click.Choice([v.value for v in Verdict]), default=None,
+              help="Exit 3 unless the hypothesis' verdict is this one (for CI pipelines).")  # fmt: skip
+@click.option("--open", "open_report", is_flag=True, help="Open the report in a browser when it is written.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the backend's own start-up log (TensorFlow, absl, CUDA).")
+def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root, expect, open_report,
+         verbose) -> None:  # fmt: skip
     """Train every arm of FILE for every seed, analyse and report.
 
     Runs already in the store are reused (--rerun retrains them). Interrupted?
     Run the same command again: it trains only what is missing.
+
+    \b
+    Exit codes: 0 ran and reported, 1 error, 2 usage error,
+    3 verdict other than --expect, 130 interrupted (Ctrl-C).
     """
-    # TensorFlow's C++ start-up chatter would bury the progress lines; the user's own setting wins.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ start-up chatter would bury the progress lines (hypolab.backend_log).
+    set_verbose(verbose)
     # Checked before training: a folder that cannot be written would fail every run (TensorBoard)
     # or lose the report at the end.
     for option, folder in (("--tensorboard", tensorboard_dir), ("--reports", reports_root)):
@@ -61,14 +71,50 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
             check_folder(option, folder)
     options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
                          deterministic=deterministic)  # fmt: skip
-    with cli_errors():
+    with cli_errors(), interrupted(lambda: interrupted_line(file, store_path)):
         from hypolab import pipeline
         from hypolab.progress import make_progress
 
-        outcome = pipeline.test(file, options=options, progress=make_progress(), reports_root=reports_root,
-                                command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
+        outcome = pipeline.test(file, options=options, progress=make_progress(metric=_metric_of(file)),
+                                reports_root=reports_root, command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
     for line in summary_lines(outcome, store_path):
         click.echo(terminal_text(line))
+    if open_report and outcome.report_path is not None:
+        problem = open_in_browser(outcome.report_path)
+        if problem:
+            click.echo(terminal_text(f"--open: {problem}"), err=True)
+    if expect is not None:
+        got = None if outcome.analysis is None else outcome.analysis.verdict.value
+        if got != expect:
+            click.echo(terminal_text(f"--expect {expect}: the verdict is {got or 'missing (no analysis)'}; "
+                                     f"exit {EXIT_UNEXPECTED_VERDICT}."), err=True)  # fmt: skip
+            raise click.exceptions.Exit(EXIT_UNEXPECTED_VERDICT)
+
+
+def _metric_of(file: str) -> str | None:
+    """The hypothesis' metric, named by the plain progress lines (None where the file does not load)."""
+    from hypolab.errors import HypolabError
+    from hypolab.hypothesis import load as load_hypothesis
+
+    try:
+        return load_hypothesis(file).metric
+    except HypolabError:
+        return None  # the pipeline loads it again and reports the error
+
+
+def interrupted_line(file: str, store_path: str) -> str:
+    """What Ctrl-C prints: how many of the planned runs are saved, and that rerunning resumes."""
+    from hypolab.hypothesis import load as load_hypothesis
+    from hypolab.pipeline.identity import look_up
+    from hypolab.store import RunStore
+
+    h = load_hypothesis(file)
+    with RunStore(store_path, read_only=True) as store:
+        rows = look_up(h, store).rows
+    saved = sum(r.finished + r.diverged for r in rows)
+    planned = sum(r.planned for r in rows)
+    return (f"Interrupted: {saved} of {planned} runs are saved in {store_path}. "
+            "Run the same command again to train only the rest.")  # fmt: skip
 
 
 def summary_lines(outcome, store_path: str) -> list[str]:
@@ -95,6 +141,7 @@ def summary_lines(outcome, store_path: str) -> list[str]:
                          f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
     if outcome.report_path is not None:
         lines.append(f"Report: {outcome.report_path}")
+        lines.append(f"        {report_uri(outcome.report_path)}")
     elif outcome.report_note:
         lines.append(f"No report: {outcome.report_note}")
     return lines
