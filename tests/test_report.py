@@ -97,7 +97,7 @@ def test_design_table_shows_only_the_differing_key(single):
     html = page.read_text(encoding="utf-8")
     design = html[html.index("<h2>Design</h2>"): html.index("<h3>Data</h3>")]
     headers = re.findall(r"<th>(.*?)</th>", design)
-    assert headers == ["arm", "role", "set (as written)", "batch_size"]
+    assert headers == ["arm", "role", "set (as written)", "batch_size", "optimizer steps per run"]
     assert "Shared config (10 settings the same in every arm)" in html
     assert "sizes.train" in html  # split sizes the runner recorded
 

@@ -104,8 +104,14 @@ def plan(file: str, store_path: str | None) -> None:
     engines = {spec.engine.value for spec in specs}
     if engines:
         click.echo(f"engine: {', '.join(sorted(engines))}" + (f"; {timing_reason(h)}" if timing_reason(h) else ""))
-    for warning in h.warnings:
-        click.echo(f"warning: {warning}")
+    from hypolab.compute import arm_steps, compute_warning, train_examples
+
+    steps = arm_steps(h.arms, train_examples(h.data))
+    click.echo("optimizer steps per run:")
+    for row in steps:
+        click.echo(terminal_text(f"  {row.arm}: {row.text()}"))
+    for warning in (*h.warnings, *filter(None, [compute_warning(steps)])):
+        click.echo(terminal_text(f"warning: {warning}"))
     if unknown is not None:
         click.echo(f"note: {unknown}")
     if store_path is not None and unknown is None:

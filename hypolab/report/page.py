@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypolab import __version__
+from hypolab.compute import arm_steps, compute_warning, recorded_train_examples, train_examples
 from hypolab.records import Analysis, Hypothesis, RunResult, RunStatus
 from hypolab.report import comparisons as comparison_tables
 from hypolab.report import design, tables
@@ -68,6 +69,7 @@ def build_context(
     ]
     series = analysis.series
     stat_rows = comparison_tables.statistics_rows(comparisons)
+    steps = arm_steps(h.arms, recorded_train_examples(results) or train_examples(h.data), results)
     return {
         "generator": GENERATOR,
         "hypolab_version": __version__,
@@ -90,9 +92,10 @@ def build_context(
         if series is not None else None,  # fmt: skip
         "arms": [
             {"name": arm.name, "colour": colours[arm.name], "is_control": arm.is_control,
-             "overrides": design.overrides_text(arm)}
-            for arm in h.arms
+             "overrides": design.overrides_text(arm), "steps": row.text()}
+            for arm, row in zip(h.arms, steps)
         ],  # fmt: skip
+        "compute_warning": compute_warning(steps),
         "differing": design.differing_keys(h.arms),
         "shared": design.shared_config(h.arms),
         "data_rows": design.data_rows(h, results),
