@@ -240,16 +240,19 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
 
     Failed and diverged runs are passed as failures; with ``failed_runs:
     worst`` the statistics count each as the worst value seen (whether
-    higher is better comes from ``hypolab.records.higher_is_better``).
+    higher is better comes from ``hypolab.records.higher_is_better``). Arms
+    still improving at their last epoch are named in the verdicts' reasons
+    (``hypolab.stats.convergence``).
 
     Raises:
         AnalysisError: too few finished runs, or values the tests cannot use.
     """
     from hypolab import stats
+    from hypolab.stats.convergence import flag_still_improving
 
     check_one_path(h, results)
     values, seeds, failed = metric_values(h, results)
-    return stats.analyze(
+    analysis = stats.analyze(
         values,
         control=h.control.name,
         direction=h.direction,
@@ -264,6 +267,7 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
         metric=h.metric,
         failed_as_worst=h.failed_as_worst,
     )
+    return flag_still_improving(analysis, results)  # arms still improving at their last epoch: context, same verdicts
 
 
 def check_one_path(h: Hypothesis, results: Sequence[RunResult]) -> None:
