@@ -73,8 +73,8 @@ _STAT_LINES = (
     ("CI of the difference", "ci", "num"), ("relative change", "relative", "num"),
     ("BCa bootstrap CI (seeded; runs narrow below ~20 seeds)", "bootstrap_ci", "num"), ("Hedges' g [CI]", "hedges_g", "num"),
     ("Cliff's δ", "cliffs_delta", "num"), ("P(treatment > control) [CI]", "prob_superiority", "num"),
-    ("power at margin", "power_at_margin", "num"),
-    ("seeds needed (80% power)", "seeds_needed", "num"), ("verdict", "verdict", "verdict"),
+    ("power at the margin (for the next study)", "power_at_margin", "num"),
+    ("seeds per arm for 80% power at the margin (next study)", "seeds_needed", "num"), ("verdict", "verdict", "verdict"),
     ("why this verdict", "verdict_reason", "reason"),
     ("robustness panel disagrees", "disagreement", "reason"),
 )  # fmt: skip

@@ -120,9 +120,29 @@ def build_context(
         "environment": tables.environment_rows(results, __version__),
         "compute": tables.compute_rows(names, results),
         "runs": tables.run_rows(results, h.metric, names),
+        "run_notes": run_notes(results, names),
         "command": command,
         "n_runs": len(results),
     }
+
+
+def run_notes(results: Sequence[RunResult], arm_names: Sequence[str]) -> list[dict[str, str]]:
+    """Each distinct note of the runs once, with the runs it is about: ``[{"runs", "note"}]``.
+
+    A packed arm's ten runs carry the same 150-character note; the table of
+    every run would repeat it on each row.
+    """
+    by_note: dict[str, dict[str, list[int]]] = {}
+    for run in results:
+        for note in run.notes:
+            by_note.setdefault(note, {}).setdefault(run.arm, []).append(run.seed)
+    order = {name: i for i, name in enumerate(arm_names)}
+    rows = []
+    for note, arms in by_note.items():
+        who = "; ".join(f"{arm}, seed{'s' if len(seeds) > 1 else ''} {seeds_text(seeds).rsplit(' (', 1)[0]}"
+                        for arm, seeds in sorted(arms.items(), key=lambda item: order.get(item[0], len(order))))  # fmt: skip
+        rows.append({"runs": who, "note": note})
+    return rows
 
 
 def seeds_text(seeds: Sequence[int]) -> str:

@@ -94,7 +94,7 @@ def environment_rows(results: Sequence[RunResult], hypolab_version: str) -> list
 
 
 def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str] = ()) -> list[dict[str, str]]:
-    """The raw per-run table of the page (one row per run)."""
+    """The raw per-run table of the page (one row per run); the runs' notes are ``run_notes``."""
     return [
         {
             "arm": run.arm,
@@ -107,8 +107,7 @@ def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str]
             "params": fmt(run.trainable_params),
             "seconds": fmt_seconds(run.train_seconds),
             "device": run.device,
-            "started": run.started_at,
-            "notes": "; ".join(run.notes),
+            "started": (run.started_at or "")[:19].replace("T", " "),  # to the second, UTC; runs.csv keeps it whole
         }
         for run in in_arm_order(results, arm_names)
     ]
