@@ -349,7 +349,7 @@ def test_index_lists_every_report_and_links_to_it(tmp_path):
     assert "10 per arm" in html
     # The interval that decided the verdict: lower bound at 95%, upper at 99.5%.
     assert re.search(r"v-supported\">supported</span> batch 4 vs batch 128: <span class=\"effect\">"
-                     r"0\.0\d+ \[0\.0\d+, 0\.0\d+\] \(94\.5%: lower bound 95%, upper 99\.5%\)",
+                     r"test accuracy \(fraction correct\) 0\.0\d+ \[0\.0\d+, 0\.0\d+\] \(94\.5%: lower bound 95%, upper 99\.5%\)",
                      html)  # fmt: skip
     assert "broken" not in html  # written before the broken folder appeared
     page = write_index(tmp_path)

@@ -162,3 +162,43 @@ def test_printed_report_clips_nothing_and_has_a_reasonable_page_count(browser, r
         page.screenshot(path=str(ARTIFACTS / "report-print.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_index_sorts_filters_under_its_csp_and_words_verdicts(browser, tmp_path):
+    """The index's script runs under its Content-Security-Policy hash; sort and filter work; wording is right."""
+    from hypolab.records import Direction
+    from hypolab.report import write_index
+
+    root = tmp_path / "reports"
+    h1 = make_hypothesis(name="alpha_claim", claim="Alpha beats the control.")
+    write_report(h1, make_results(h1), analysis_of(h1, make_results(h1)), root / h1.name, index=False)
+    h2 = make_hypothesis(name="beta_claim", claim="Beta beats the control.", margin=0.05)
+    tied = make_results(h2, shifts={"batch 128": 0.0, "batch 4": 0.0})
+    write_report(h2, tied, analysis_of(h2, tied), root / h2.name, index=False)
+    (root / "tune-digits_mlp").mkdir()
+    (root / "tune-digits_mlp" / "index.html").write_text('<meta name="generator" content="hypolab-report">')
+    index = write_index(root)
+    html = index.read_text(encoding="utf-8")
+    assert "2 hypotheses" in html and "test accuracy" in html
+    assert "claim not supported; shown equivalent" in html  # a directional claim ended equivalent
+    console: list = []
+    page = browser.new_page()
+    page.on("console", lambda message: console.append((message.type, message.text)))
+    page.on("pageerror", lambda error: console.append(("pageerror", str(error))))
+    try:
+        page.goto(index.resolve().as_uri())
+        assert [m for m in console if m[0] in ("error", "pageerror")] == []  # no CSP violation
+        names = lambda: page.locator("#reports tbody tr:not([hidden]) td:first-child").all_inner_texts()  # noqa: E731
+        page.get_by_role("button", name="hypothesis").click()
+        assert names() == ["alpha_claim", "beta_claim"]
+        page.get_by_role("button", name="hypothesis").click()
+        assert names() == ["beta_claim", "alpha_claim"]
+        page.get_by_role("searchbox").fill("alpha")
+        assert names() == ["alpha_claim"]
+        page.get_by_role("searchbox").fill("")
+        assert len(names()) == 2
+        assert page.get_by_role("link", name="tune-digits_mlp").is_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "index-browser.png"), full_page=True)
+    finally:
+        page.close()

@@ -67,6 +67,11 @@ def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_ro
         )  # fmt: skip
     for line in summary_lines(outcome):
         click.echo(line)
+    if outcome.role != "worker":
+        from hypolab.report import write_index
+
+        with cli_errors():
+            write_index(reports_root)  # the index lists tune reports beside the hypotheses
     if open_report and outcome.role != "worker":
         problem = open_in_browser(outcome.report_path)
         if problem:
