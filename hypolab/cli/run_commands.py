@@ -43,7 +43,7 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--pack", default=None, callback=_parse_pack, metavar="auto|N",
               help="Seeds trained together in one model (overrides the file's pack; 1 = one at a time).")  # fmt: skip
 @click.option("--tensorboard", "tensorboard_dir", type=click.Path(file_okay=False), default=None,
-              help="Write TensorBoard logs of every trained run here (arm and seed as hparams).")  # fmt: skip
+              help="Write TensorBoard logs of every trained run here (one HParams group per arm, the hypothesis metric logged).")  # fmt: skip
 @click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
 @click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Where the report folder <name>/ is written.")  # fmt: skip
