@@ -173,3 +173,17 @@ def test_hypolab_tune_prints_no_backend_line_on_stderr(project):
     assert done.returncode == 0, done.stderr
     assert not BACKEND_NOISE.search(done.stderr), done.stderr
     assert "file://" in done.stdout
+
+
+def test_smoke_trains_two_seeds_one_epoch_into_a_throwaway_store_and_renders_the_report(project):
+    done = hypolab("test", "hypotheses/long.yaml", "--smoke", "--device", "cpu", cwd=project)
+    assert done.returncode == 0, done.stderr
+    folder = re.search(r"store and report in (\S+) \(a check", done.stdout).group(1)
+    assert "Smoke run of long: 2 seeds, 1 epoch, 200 training examples" in done.stdout
+    assert "long: 4 runs (4 trained now" in done.stdout
+    assert (Path(folder) / "reports" / "long" / "index.html").is_file()
+    assert not (project / "reports" / "runs.sqlite").exists() and not (project / "reports" / "long").exists()
+    import json
+
+    results = json.loads((Path(folder) / "reports" / "long" / "results.json").read_text())
+    assert results["comparisons"][0]["seeds_per_arm"] == [2, 2] or "2 seeds per arm" in done.stdout

@@ -51,8 +51,10 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="Exit 3 unless the hypothesis' verdict is this one (for CI pipelines).")  # fmt: skip
 @click.option("--open", "open_report", is_flag=True, help="Open the report in a browser when it is written.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the backend's own start-up log (TensorFlow, absl, CUDA).")
+@click.option("--smoke", is_flag=True,
+              help="Check FILE end to end in seconds: 2 seeds, 1 epoch, a small subset, a throwaway store and report.")  # fmt: skip
 def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root, expect, open_report,
-         verbose) -> None:  # fmt: skip
+         verbose, smoke) -> None:  # fmt: skip
     """Train every arm of FILE for every seed, analyse and report.
 
     Runs already in the store are reused (--rerun retrains them). Interrupted?
@@ -69,13 +71,25 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
     for option, folder in (("--tensorboard", tensorboard_dir), ("--reports", reports_root)):
         if folder is not None:
             check_folder(option, folder)
+    source = file
+    if smoke:
+        import tempfile
+
+        from hypolab.hypothesis import load as load_hypothesis
+        from hypolab.pipeline.smoke import smoke_line, smoke_version
+
+        with cli_errors():
+            source = smoke_version(load_hypothesis(file))
+        folder = tempfile.mkdtemp(prefix="hypolab-smoke-")
+        store_path, reports_root = str(Path(folder) / "runs.db"), str(Path(folder) / "reports")
+        click.echo(terminal_text(smoke_line(source, folder)))
     options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
                          deterministic=deterministic)  # fmt: skip
     with cli_errors(), interrupted(lambda: interrupted_line(file, store_path)):
         from hypolab import pipeline
         from hypolab.progress import make_progress
 
-        outcome = pipeline.test(file, options=options, progress=make_progress(metric=_metric_of(file)),
+        outcome = pipeline.test(source, options=options, progress=make_progress(metric=_metric_of(file)),
                                 reports_root=reports_root, command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
     for line in summary_lines(outcome, store_path):
         click.echo(terminal_text(line))
