@@ -77,6 +77,21 @@ class TestOutcome:
     registration: RegistrationCheck | None = None
     stale: tuple[str, ...] = ()
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: runs trained and stored, the analysis (or why there is none), the report."""
+        import html
+
+        h = self.hypothesis
+        lines = [f"<p><strong>{html.escape(h.name)}</strong>: {len(self.results)} runs ({self.trained} trained now)</p>"]
+        if self.analysis is not None:
+            lines.append(self.analysis._repr_html_())
+        else:
+            lines.append(f"<p>No analysis: {html.escape(str(self.analysis_error))}</p>")
+        if self.report_path is not None:
+            uri = Path(self.report_path).resolve().as_uri()
+            lines.append(f'<p>Report: <a href="{html.escape(uri)}">{html.escape(str(self.report_path))}</a></p>')
+        return "<div>" + "".join(lines) + "</div>"
+
     @property
     def unsuccessful(self) -> list[RunResult]:
         """The failed and diverged runs, in plan order."""
