@@ -79,3 +79,24 @@ def test_without_pandas_the_error_says_how_to_install_it(case, monkeypatch):
     monkeypatch.setattr("importlib.import_module", lambda name, *a: no_pandas(name))
     with pytest.raises(ImportError, match=r"pip install 'hypolab\[frames\]'"):
         analysis.to_frame()
+
+
+def test_analyze_reads_hypolabs_own_long_format_runs_csv(case, tmp_path):
+    """``hypolab analyze reports/NAME/runs.csv`` (one row per run and metric) gives the report's numbers."""
+    import json
+
+    from click.testing import CliRunner
+
+    from hypolab.cli import main
+    from hypolab.report import write_report
+
+    h, results, analysis = case
+    page = write_report(h, results, analysis, tmp_path / h.name, index=False)
+    runs_csv = page.parent / "runs.csv"
+    assert runs_csv.read_text().splitlines()[0].endswith(",metric,value")
+    out = tmp_path / "analysis.json"
+    done = CliRunner().invoke(main, ["analyze", str(runs_csv), "--metric", "test_accuracy", "--control", "batch 128",
+                                     "--direction", "greater", "--margin", "0.01", "--json", str(out)])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    again = json.loads(out.read_text())
+    assert [c["difference"] for c in again["comparisons"]] == pytest.approx([c.difference for c in analysis.comparisons])
