@@ -16,7 +16,7 @@ from hypolab.records import Direction, Verdict
 from hypolab.report.numbers import fmt, metric_label
 from hypolab.report.render import GENERATOR, render, write_text, written_by_hypolab
 from hypolab.report.results import read_results
-from hypolab.report.verdicts import headline, interval_text
+from hypolab.report.verdicts import effect_text, headline
 
 
 def write_index(reports_root: str | os.PathLike[str]) -> Path:
@@ -101,7 +101,7 @@ def _entry(path: Path) -> dict[str, Any]:
                 "label": f"{c.treatment} vs {c.control}",
                 "verdict": c.verdict.value,
                 "note": claim_note(analysis.direction, c.verdict),
-                "effect": f"{metric_label(analysis.metric)} {fmt(c.difference)} {interval_text(c.decision_interval)}",
+                "effect": f"{metric_label(analysis.metric)} {effect_text(c.difference, c.decision_interval)}",
             }
             for c in analysis.comparisons
         ],
