@@ -16,10 +16,19 @@ beside the RSS before training.
 whether the final test accuracies come from one distribution (Mann-Whitney U
 and Kolmogorov-Smirnov, scipy).
 
+``--cases`` adds the image and wide cases of issue 17 (``cnn28``: a CNN,
+filters [16, 32], units [64], on 28x28x1 images; ``cnn32``: the same on
+32x32x3; ``wide``: an MLP [1024, 512, 256] on 28x28x1), on images made from
+the digits (upsampled, noised; ``--images N`` of them, 2 epochs, batch 64,
+4 seeds): each trains with ``pack: auto`` (``packing.choose_pack``; its one-off
+measurement, cached per model shape and device, is timed apart), with ``--pack 1`` (one pack of one seed
+after another) and in the plain Keras loop; target: auto at most 5% slower
+than ``--pack 1``.
+
 Runs on any Keras backend (``KERAS_BACKEND=jax`` needs no TensorFlow); it
 prints the backend and the device.
 
-Run: ``python benchmarks/bench_packing.py [--memory] [--equivalence 20] [--device auto]``
+Run: ``python benchmarks/bench_packing.py [--memory] [--equivalence 20] [--device auto] [--cases cnn28 cnn32 wide]``
 """
 
 from __future__ import annotations
@@ -237,6 +246,82 @@ def equivalence(
           f"({'not rejected' if min(mw.pvalue, ks.pvalue) >= 0.05 else 'REJECTED'} at alpha 0.05)")  # fmt: skip
 
 
+#: The image and wide cases: model, image side, channels.
+CASES = {
+    "cnn28": ({"kind": "cnn", "filters": [16, 32], "kernel_size": 3, "units": [64]}, 28, 1),
+    "cnn32": ({"kind": "cnn", "filters": [16, 32], "kernel_size": 3, "units": [64]}, 32, 3),
+    "wide": ({"kind": "mlp", "units": [1024, 512, 256]}, 28, 1),
+}
+AUTO_TARGET = 1.05
+
+
+def image_data(folder: Path, side: int, channels: int, n: int) -> DataConfig:
+    """An ``.npz`` of ``n`` digits upsampled to ``side`` x ``side`` x ``channels`` with noise (learnable, not trivial)."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    rng = np.random.default_rng(0)
+    index = rng.integers(0, len(digits.target), n)
+    scale = -(-side // 8)
+    images = np.kron(digits.images[index] / 16.0, np.ones((scale, scale)))[:, :side, :side]
+    images = np.repeat(images[..., None], channels, axis=-1) + rng.normal(0, 0.3, size=(n, side, side, channels))
+    path = folder / f"images{side}x{channels}.npz"
+    np.savez(path, x_train=(np.clip(images, 0, 1) * 255).astype(np.uint8), y_train=digits.target[index])
+    return DataConfig(name=str(path))
+
+
+def case_rows(names, device: str, n_images: int, seeds: int) -> bool:
+    """Time each case with pack auto, --pack 1 and the plain loop; print them; True where auto met its target."""
+    import tempfile
+
+    from hypolab.device import device_memory, prepare
+
+    environment = prepare(device)
+    ok = True
+    print(f"\n{'case':>6} {'auto s':>8} {'(size)':>6} {'pack1 s':>8} {'plain s':>8} {'auto/pack1':>10} {'plain/auto':>10}"
+          f"  target auto/pack1 <= {AUTO_TARGET:.2f}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            model, side, channels = CASES[name]
+            data = image_data(Path(folder), side, channels, n_images)
+            dataset = datasets.load(data)
+            config = TrainingConfig.from_dict({
+                "model": {"activation": "relu", "dropout": 0.0, "batch_norm": False, **model},
+                "optimizer": {"name": "adam", "learning_rate": 0.001}, "loss": "auto", "epochs": 2,
+                "batch_size": 64, "early_stopping": None,
+            })  # fmt: skip
+            specs = [RunSpec(key=f"{name}-{s}", hypothesis="bench", arm="arm", seed=s, config=config, data=data)
+                     for s in range(seeds)]  # fmt: skip
+            warm = replace(config, epochs=1)
+            packing.train_pack_in(environment, [replace(specs[0], config=warm)], dataset)
+
+            def choose():
+                return packing.choose_pack(config, dataset, data, seeds, "auto", device=environment.device,
+                                           memory_bytes=device_memory(environment.device) // 2)  # fmt: skip
+
+            def auto():
+                size, why = choose()  # the measurement is cached per model shape and device: its one-off cost is probe s
+                for pack in packing.split_packs(specs, size):
+                    packing.train_pack_in(environment, pack, dataset)
+                return size, why
+
+            def one_by_one():
+                for spec in specs:
+                    packing.train_pack_in(environment, [spec], dataset)
+
+            with keras.device("cpu:0") if environment.device == "cpu" else _nullcontext():
+                probe_s, _ = timed(choose)
+                auto_s, (size, why) = timed(auto)
+                pack1_s, _ = timed(one_by_one)
+                plain_s, _ = timed(plain_loop, config, dataset, range(seeds))
+            ratio = auto_s / pack1_s
+            ok &= ratio <= AUTO_TARGET
+            print(f"{name:>6} {auto_s:>8.2f} {size:>6} {pack1_s:>8.2f} {plain_s:>8.2f} {ratio:>10.2f} "
+                  f"{plain_s / auto_s:>9.2f}x  {'met' if ratio <= AUTO_TARGET else 'MISSED'}")  # fmt: skip
+            print(f"       {dataset.sizes}; first choice (its measurement, once per machine) {probe_s:.2f} s; {why}")
+    return ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -255,6 +340,10 @@ def main() -> None:
     parser.add_argument(
         "--backend-note", default="", help="free text printed with the results"
     )
+    parser.add_argument("--cases", nargs="*", default=[], choices=sorted(CASES),
+                        help="also time these image/wide cases: auto vs --pack 1 vs the plain loop")  # fmt: skip
+    parser.add_argument("--images", type=int, default=3000, help="images of each case's data set")
+    parser.add_argument("--case-seeds", type=int, default=4, help="seeds of each case")
     parser.add_argument("--worker", choices=["plain", "packed"], help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -305,6 +394,8 @@ def main() -> None:
                   f"   packed {m['packed']['peak_mib']:.0f} / {m['packed']['before_mib']:.0f}"
                   f"   (times in those processes: plain {m['plain']['seconds']:.1f} s, "
                   f"packed {m['packed']['seconds']:.1f} s)")  # fmt: skip
+    if args.cases:
+        ok &= case_rows(args.cases, args.device, args.images, args.case_seeds)
     if args.equivalence:
         equivalence(config, data, dataset, args.equivalence, args.device)
     print(f"\n{'all targets met' if ok else 'target missed'}")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import subprocess
 import sys
 from importlib import metadata
 
@@ -153,6 +154,45 @@ def placement(described: str) -> contextlib.AbstractContextManager:
     import keras
 
     return keras.device("cpu" if keras.backend.backend() == "torch" else "cpu:0")
+
+
+def device_memory(described: str) -> int:
+    """Bytes free on the device runs train on: the GPU's own memory on a GPU, else ``available_memory()``.
+
+    ``described`` is ``Environment.device`` (``cpu`` or ``gpu:0 (...)``). Read on
+    the worker that trains (pack sizing calls it there). Where a GPU's free
+    memory cannot be read, the machine's is used.
+    """
+    if described.startswith("gpu"):
+        free = _gpu_free_bytes()
+        if free is not None:
+            return free
+    return available_memory()
+
+
+def _gpu_free_bytes() -> int | None:
+    """Free bytes of the first visible GPU, from the backend (JAX, torch) or ``nvidia-smi`` (TensorFlow)."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "torch":
+            import torch
+
+            return int(torch.cuda.mem_get_info(0)[0])
+        if backend == "jax":
+            import jax
+
+            stats = jax.devices()[0].memory_stats() or {}
+            if "bytes_limit" in stats:
+                return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+            return None
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",")[0].strip()
+        query = ["nvidia-smi", "--query-gpu=memory.free", "--format=csv,noheader,nounits", "-i", visible or "0"]
+        done = subprocess.run(query, capture_output=True, text=True, timeout=10, check=True)
+        return int(done.stdout.split()[0]) << 20
+    except (ImportError, OSError, ValueError, IndexError, RuntimeError, subprocess.SubprocessError):
+        return None
 
 
 def available_memory() -> int:

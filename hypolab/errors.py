@@ -88,3 +88,7 @@ class DeviceError(HypolabError):
 
 class OutputError(HypolabError):
     """A file cannot be written where hypolab was asked to write it (``hypolab.outputs``)."""
+
+
+class ExecutorError(HypolabError):
+    """The executor asked for cannot train (Ray not installed, no cluster at the address, a worker that keeps dying)."""

@@ -19,11 +19,24 @@ from typing import Any
 
 from hypolab.errors import DataError
 from hypolab.fingerprint import with_fingerprint
-from hypolab.records import CustomConfig, DataConfig, Engine, Hypothesis, RunSpec, TrainingConfig, is_timing_metric
+from hypolab.records import (
+    CnnConfig,
+    CustomConfig,
+    DataConfig,
+    Engine,
+    Hypothesis,
+    RunSpec,
+    TrainingConfig,
+    is_timing_metric,
+)
 
 #: Optimizers whose update of a weight depends on the whole tensor (factored
 #: moments, trust ratios, orthogonalisation), which would couple packed copies.
 COUPLING_OPTIMIZERS = ("adafactor", "lamb", "muon")
+
+#: Optimizers whose update uses the learning rate element by element, so the packed engine
+#: can step each copy with its own (``ReduceLROnPlateau`` per copy; ``tests/test_packing_schedules.py``).
+PER_COPY_RATE_OPTIMIZERS = ("adadelta", "adagrad", "adam", "adamax", "adamw", "ftrl", "lion", "nadam", "rmsprop", "sgd")
 
 
 def unsupported_reason(config: TrainingConfig) -> str | None:
@@ -34,11 +47,16 @@ def unsupported_reason(config: TrainingConfig) -> str | None:
     >>> unsupported_reason(replace(config, model=CustomConfig(builder="m:f", args={})))
     "model.kind 'custom': a custom builder's model cannot be rebuilt with stacked weights"
     """
+    if config.trainer is not None:
+        return f"trainer {config.trainer!r}: your own training function trains one model per run"
     if isinstance(config.model, CustomConfig):
         return f"model.kind {config.model.kind.value!r}: a custom builder's model cannot be rebuilt with stacked weights"
     optimizer = config.optimizer.name.lower()
     if optimizer in COUPLING_OPTIMIZERS:
         return f"optimizer {optimizer!r} updates a weight from the whole tensor, which would couple the seeds"
+    if config.reduce_lr_on_plateau is not None and optimizer not in PER_COPY_RATE_OPTIMIZERS:
+        return (f"reduce_lr_on_plateau with optimizer {optimizer!r}: the packed engine cannot give each seed "
+                "its own learning rate with it")  # fmt: skip
     return None
 
 
@@ -47,9 +65,27 @@ def engine_for(config: TrainingConfig) -> Engine:
 
     Decided by the config alone (never by ``--pack``, ``--tensorboard``, a
     remainder or a retry), so one key always has one engine and a seed's
-    numbers never depend on how its arm was split into packs.
+    numbers never depend on how its arm was split into packs. A config with
+    ``trainer`` is ``trainer``: the user's own function trains it.
     """
+    if config.trainer is not None:
+        return Engine.TRAINER
     return Engine.PACKED if unsupported_reason(config) is None else Engine.KERAS_FIT
+
+
+def architecture_revision(config: TrainingConfig) -> int | None:
+    """The revision of the model this config builds, where it changed since run keys began; else None.
+
+    A change of what ``hypolab.models.build`` makes of an unchanged config
+    changes a run's numbers, so the keys of the configs it touches name the
+    revision (and their runs of before are not reused); other keys stay.
+
+    - 2: a ``cnn`` with ``batch_norm`` builds its Conv2D layers without a bias
+      (a bias before a batch norm gets no gradient; issue 17).
+    """
+    if isinstance(config.model, CnnConfig) and config.model.batch_norm:
+        return 2
+    return None
 
 
 def timing_reason(h: Hypothesis) -> str | None:
@@ -69,8 +105,9 @@ def run_key(config: TrainingConfig, data: DataConfig, seed: int, engine: Engine 
 
     The key is the first 16 hex digits of the SHA-256 of the canonical JSON
     (sorted keys, no spaces) of ``{"config": config.to_dict(), "data":
-    data.identity(), "engine": engine.value, "seed": seed}``: the data's
-    content fingerprint and split settings, not its path. Two hypotheses that
+    data.identity(), "engine": engine.value, "seed": seed}`` (plus
+    ``"architecture": n`` where ``architecture_revision`` names one): the
+    data's content fingerprint and split settings, not its path. Two hypotheses that
     need the same run share it; the arm and hypothesis names are deliberately
     not part of the key.
 
@@ -93,6 +130,9 @@ def run_key(config: TrainingConfig, data: DataConfig, seed: int, engine: Engine 
     data = with_identity(data)
     engine = engine_for(config) if engine is None else engine
     payload = {"config": config.to_dict(), "data": data.identity(), "engine": engine.value, "seed": int(seed)}
+    revision = architecture_revision(config)
+    if revision is not None:
+        payload["architecture"] = revision
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 

@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from hypolab.records import Engine, RunResult, RunSpec, RunStatus, Timing
+from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Task, Timing
 from hypolab.records.runs import SEED_LIMIT
 
 
@@ -57,6 +58,7 @@ class Outcome:
         best_epoch: 1-based epoch of the best monitored value, or None.
         diverged_epoch: 1-based epoch where the loss became NaN/inf.
         error: the error text of a failed run, or the reason of a diverged one.
+        model: the trained model (a plain ``keras.Model``), for ``--save-models``; never stored.
     """
 
     status: RunStatus
@@ -67,6 +69,7 @@ class Outcome:
     best_epoch: int | None = None
     diverged_epoch: int | None = None
     error: str | None = None
+    model: Any = field(default=None, compare=False, repr=False)
 
 
 class Clock:
@@ -143,6 +146,15 @@ def record(
 def with_note(result: RunResult, note: str | None) -> RunResult:
     """``result`` with ``note`` appended to its notes (unchanged where None)."""
     return result if note is None else replace(result, notes=(*result.notes, note))
+
+
+def data_notes(dataset: Dataset) -> tuple[str, ...]:
+    """What a run's notes say about its data: how regression targets were standardised (nothing for classes)."""
+    if dataset.task is not Task.REGRESSION:
+        return ()
+    return (f"regression: trained on targets standardised with the training split's mean {dataset.target_mean:.6g} "
+            f"and standard deviation {dataset.target_std:.6g}; loss values are in standardised units, mae and "
+            "the listed metrics in the data's units",)  # fmt: skip
 
 
 def divergence_error(value: float | str, epoch: int) -> str:

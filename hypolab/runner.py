@@ -35,20 +35,24 @@ from hypolab import models, runlogs
 from hypolab.device import placement, prepare, prepare_device
 from hypolab.models.history import best_epoch_index, final_metrics, score_metric
 from hypolab.order import epoch_order
-from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Task
+from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Task, TrainingConfig
 from hypolab.records.runs import Device
 from hypolab.run_record import (
     Clock,
     Environment,
     RUN_FAILURES,
     Outcome,
+    data_notes,
     describe_error,
     divergence_error,
     record,
     seed_problem,
 )
 
-__all__ = ["EpochCallback", "prepare_device", "train_in", "train_one"]
+__all__ = [
+    "EpochCallback", "EpochWatcher", "SeedOrder", "prepare_device", "run_seeded", "saved", "train_in", "train_one",
+    "training_callbacks",
+]  # fmt: skip
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
@@ -64,6 +68,7 @@ def train_one(
     on_epoch: EpochCallback | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Set the device up, then train, validate and test one seeded run of an arm.
 
@@ -76,11 +81,14 @@ def train_one(
             with the arm and seed as hparams; None writes none.
         base_dir: the hypothesis file's folder, where a custom builder's
             module may live.
+        models_dir: write the finished run's final model there as ``<key>.keras``
+            (``hypolab.models.saving``); None writes none.
 
     Returns:
         A ``RunResult`` with status finished, diverged or failed.
     """
-    return train_in(prepare(device), spec, dataset, on_epoch=on_epoch, tensorboard_dir=tensorboard_dir, base_dir=base_dir)
+    return train_in(prepare(device), spec, dataset, on_epoch=on_epoch, tensorboard_dir=tensorboard_dir, base_dir=base_dir,
+                    models_dir=models_dir)
 
 
 def train_in(
@@ -91,6 +99,7 @@ def train_in(
     on_epoch: EpochCallback | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Train, validate and test one seeded run where ``environment`` says (set up already).
 
@@ -99,9 +108,30 @@ def train_in(
     Returns:
         A ``RunResult`` with status finished, diverged or failed.
     """
+    return run_seeded(environment, spec, dataset, lambda watcher: _fit_and_evaluate(
+        spec, dataset, watcher, tensorboard_dir, base_dir), on_epoch=on_epoch, engine=Engine.KERAS_FIT,
+        notes=data_notes(dataset), models_dir=models_dir)  # fmt: skip
+
+
+def run_seeded(environment: Environment, spec: RunSpec, dataset: Dataset, train: Callable[[EpochWatcher], Outcome],
+               *, on_epoch: EpochCallback | None, engine: Engine, notes: tuple[str, ...] = (),
+               models_dir: str | os.PathLike[str] | None = None, ours: bool = True) -> RunResult:  # fmt: skip
+    """One model's run, whoever trains it: the seed set, ``train(watcher)``'s outcome, its failure as data, its record.
+
+    What the ``keras_fit`` and ``trainer`` engines share: a fresh Keras session, a seed the
+    backends take (else a failed run), ``keras.utils.set_random_seed``, training where
+    ``environment`` says, any exception (a ``sys.exit`` too) a failed run with its message,
+    the model saved where ``models_dir`` is given, and the record.
+
+    Args:
+        train: trains and evaluates with hypolab's ``EpochWatcher``; returns the ``Outcome``.
+        engine: the engine the record names.
+        notes: the record's notes (the model's note is added).
+        ours: hypolab built and compiled the model (``hypolab.models.saving``).
+    """
     clock = Clock()
     keras.backend.clear_session(free_memory=False)
-    watcher = _EpochWatcher(on_epoch)
+    watcher = EpochWatcher(on_epoch)
     problem = seed_problem(spec.seed)
     if problem is not None:
         outcome = Outcome(status=RunStatus.FAILED, error=problem)
@@ -109,37 +139,46 @@ def train_in(
         keras.utils.set_random_seed(spec.seed)
         try:
             with placement(environment.device):
-                outcome = _fit_and_evaluate(spec, dataset, watcher, tensorboard_dir, base_dir)
+                outcome = train(watcher)
         except RUN_FAILURES as exc:  # a run's own failure (a builder's sys.exit too) is data, not a crash
             outcome = Outcome(status=RunStatus.FAILED, history=watcher.history, epochs_run=watcher.epochs,
                               error=describe_error(exc))  # fmt: skip
     seconds = clock.seconds()
+    notes = notes + saved(outcome, models_dir, spec, dataset, ours=ours)
     keras.backend.clear_session(free_memory=False)
     return record(spec, outcome, environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
-                  engine=Engine.KERAS_FIT)  # fmt: skip
+                  engine=engine, notes=notes)  # fmt: skip
 
 
-def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, tensorboard_dir, base_dir) -> Outcome:
+def saved(outcome: Outcome, models_dir: str | os.PathLike[str] | None, spec: RunSpec, dataset: Dataset, *,
+          ours: bool) -> tuple[str, ...]:  # fmt: skip
+    """The note of a finished run's model saved to ``models_dir`` (none where not asked, or not finished)."""
+    if models_dir is None or outcome.status is not RunStatus.FINISHED or outcome.model is None:
+        return ()
+    from hypolab.models.saving import save_model
+
+    return (save_model(outcome.model, models_dir, spec.key, dataset, ours=ours),)
+
+
+def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: EpochWatcher, tensorboard_dir, base_dir) -> Outcome:
     config = spec.config  # resolved: the hypothesis stage filled every default
     batch_size, epochs = config.batch_size, config.epochs
     task = Task(dataset.task)
     loss = models.loss_for(config.loss, task)
 
     model = models.build(config.model, dataset.input_shape, dataset.num_classes, task, base_dir=base_dir)
-    model.compile(optimizer=models.make_optimizer(config.optimizer), loss=loss, metrics=models.metrics_for(task))
-    callbacks: list[keras.callbacks.Callback] = [watcher]
-    early = models.early_stopping(config.early_stopping)
-    if early is not None:
-        callbacks.append(early)
+    model.compile(optimizer=models.make_optimizer(config.optimizer), loss=loss,
+                  metrics=models.compiled_metrics(config.metrics, dataset))  # fmt: skip
+    callbacks, early = training_callbacks(config, watcher)
     if tensorboard_dir is not None:
         callbacks.append(_tensorboard(spec, Path(tensorboard_dir)))
     # Evaluation batches never change the numbers (no dropout, BatchNorm in inference
     # mode; means weighted by batch size), only the number of steps: use big ones.
     eval_batch_size = max(batch_size, _EVAL_BATCH_SIZE)
     model.fit(
-        SeedOrder(dataset.x_train, dataset.y_train, batch_size=batch_size, seed=spec.seed),
+        SeedOrder(dataset.x_train, dataset.standardised(dataset.y_train), batch_size=batch_size, seed=spec.seed),
         epochs=epochs,
-        validation_data=(dataset.x_val, dataset.y_val),
+        validation_data=(dataset.x_val, dataset.standardised(dataset.y_val)),
         validation_batch_size=eval_batch_size,
         shuffle=False,  # hypolab's order, the same as the packed engine's
         callbacks=callbacks,
@@ -162,14 +201,28 @@ def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: _EpochWatcher, t
         best_index = best_epoch_index(history["val_loss"], "val_loss")
     # Restored best weights are exactly the weights validated at that epoch.
     final = best_index if early is not None and early.restore_best_weights else epochs_run - 1
-    metrics = final_metrics(history, final, score)
-    test = model.evaluate(dataset.x_test, dataset.y_test, batch_size=eval_batch_size, verbose=0, return_dict=True)
+    metrics = final_metrics(history, final, score, config.metrics)
+    test = model.evaluate(dataset.x_test, dataset.standardised(dataset.y_test), batch_size=eval_batch_size,
+                          verbose=0, return_dict=True)  # fmt: skip
     metrics["test_loss"] = float(test["loss"])
-    metrics[f"test_{score}"] = float(test[score])
+    for name in (score, *config.metric_names()):
+        metrics[f"test_{name}"] = float(test[name])
     return Outcome(
         status=RunStatus.FINISHED, history=history, metrics=metrics, epochs_run=epochs_run, trainable_params=params,
-        best_epoch=None if best_index is None else best_index + 1,
+        best_epoch=None if best_index is None else best_index + 1, model=model,
     )  # fmt: skip
+
+
+def training_callbacks(config: TrainingConfig, watcher: EpochWatcher
+                       ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:  # fmt: skip
+    """hypolab's callbacks of one run: early stopping, ``ReduceLROnPlateau``, then the watcher.
+
+    The watcher comes last, so the history it keeps holds the ``learning_rate``
+    that ``ReduceLROnPlateau`` logs. Returns the callbacks and the early stopping (or None).
+    """
+    early = models.early_stopping(config.early_stopping)
+    plateau = models.reduce_lr_on_plateau(config.reduce_lr_on_plateau)
+    return [c for c in (early, plateau) if c is not None] + [watcher], early
 
 
 class SeedOrder(keras.utils.PyDataset):
@@ -200,8 +253,8 @@ class SeedOrder(keras.utils.PyDataset):
         self.order = epoch_order(self.seed, self.epoch, len(self.y))[0]
 
 
-class _EpochWatcher(keras.callbacks.Callback):
-    """Keeps the history as floats, reports epochs, and stops on a NaN/inf loss.
+class EpochWatcher(keras.callbacks.Callback):
+    """hypolab's callback of every run: keeps the history as floats, reports epochs, stops on a NaN/inf loss.
 
     Checked per epoch, not per batch: a NaN or inf in any batch makes the
     epoch's mean loss NaN/inf too, and a per-batch check would force a device

@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "hypolab"
 
-KERAS_USERS = ("datasets", "models", "device", "runner", "packing", "executors", "tuning", "pipeline")
+KERAS_USERS = ("datasets", "models", "device", "runner", "user_trainer", "packing", "executors", "tuning", "pipeline")
 HEAVY = ("keras", "tensorflow", "keras_tuner", "jax", "torch")
 
 

@@ -202,3 +202,23 @@ def test_plan_computes_power_at_the_analysis_level_for_several_treatments(runner
     assert "  batch 4 vs batch 128: 64 (SD 0.02; 3 + 3 finished runs; the file has 10)" in result.stdout
     analysis = analyze_hypothesis(h, stored).to_dict()
     assert {c["seeds_needed"] for c in analysis["comparisons"]} == {64}
+
+
+def test_plan_says_what_pack_auto_chose_on_this_machine_and_why(runner, tmp_path, monkeypatch):
+    from hypolab import probes
+    from hypolab.hypothesis import load
+    from hypolab.plan import plan as plan_runs
+
+    monkeypatch.setenv("HYPOLAB_CACHE_DIR", str(tmp_path / "cache"))
+    before = runner.invoke(main, ["plan", str(BATCHSIZE)])
+    assert "pack: auto: each arm trains as many of its 10 seeds in one model as the memory of the device that " in (
+        before.output)
+    h = load(BATCHSIZE)
+    data = plan_runs(h)[0].data
+    probes.remember(h.control.config, data, probes.PackProbe(device="cpu", size=4, why="on cpu: 4 copies 2.0 ms a step",
+                                                             measured_at="2026-12-01T00:00:00Z"))  # fmt: skip
+    after = runner.invoke(main, ["plan", str(BATCHSIZE)])
+    assert after.exit_code == 0, after.output
+    assert ("pack: auto chose 4 seeds per model for batch 128 on cpu: on cpu: 4 copies 2.0 ms a step "
+            "(2026-12-01T00:00:00Z)") in after.output
+    assert "pack: auto: each arm trains" in after.output  # batch 4 has no measurement yet

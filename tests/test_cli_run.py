@@ -191,3 +191,48 @@ def test_two_concurrent_real_tests_on_one_file_never_train_a_run_twice(tmp_path)
     trained = _run_two_at_once([*CLI, "test", str(path), "--store", str(store), "--device", "cpu"], tmp_path)
     assert sum(trained) == 6
     _expect_exactly_the_planned_runs(path, store)
+
+
+def test_several_files_load_the_data_once_train_a_shared_run_once_and_end_with_a_line_each(runner, tmp_path, fake,
+                                                                                           monkeypatch):
+    from hypolab import datasets, report
+
+    loads, indexes = [], []
+    real_load, real_index = datasets.load, report.write_index
+    monkeypatch.setattr(datasets, "load", lambda data, **kw: loads.append(data) or real_load(data, **kw))
+    monkeypatch.setattr(report, "write_index", lambda root: indexes.append(root) or real_index(root))
+    first = write_hypothesis(tmp_path, "first", seeds=2)
+    second = write_hypothesis(tmp_path, "second", seeds=2, treatment_batch=16)  # the same control arm: shared runs
+    result = runner.invoke(main, ["test", str(first), str(second), "--store", str(tmp_path / "s.sqlite"), "--device",
+                                  "cpu", "--reports", str(tmp_path / "reports")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # The second file's treatment is named "batch 8" too, but trains batch 16: another config, other runs.
+    assert sorted(fake.calls) == sorted([("batch 64", 0), ("batch 64", 1)] + [("batch 8", 0), ("batch 8", 1)] * 2)
+    assert len(loads) == 1 and len(indexes) == 1
+    assert f"first: 4 runs (4 trained now, 0 from the store {tmp_path / 's.sqlite'})" in result.output
+    assert f"second: 4 runs (2 trained now, 2 from the store {tmp_path / 's.sqlite'})" in result.output
+    closing = result.output.split("2 hypotheses:\n")[1].splitlines()
+    assert [line.split(":")[0] for line in closing] == ["  first", "  second"]
+    assert re.match(r"  second: batch 8 vs batch 64: (supported|contradicted|inconclusive|equivalent) \(4 runs, "
+                    r"2 trained now; .*second.index\.html\)$", closing[1])  # fmt: skip
+    index = (tmp_path / "reports" / "index.html").read_text()
+    assert "first/index.html" in index and "second/index.html" in index
+
+
+def test_an_invalid_file_among_several_trains_nothing(runner, tmp_path, fake):
+    good, bad = write_hypothesis(tmp_path, "good"), tmp_path / "bad.yaml"
+    bad.write_text("claim: nothing else\n")
+    result = runner.invoke(main, ["test", str(good), str(bad), "--store", str(tmp_path / "s.sqlite")])
+    assert result.exit_code == 1 and "bad.yaml" in result.output
+    assert fake.calls == [] and not (tmp_path / "s.sqlite").exists()
+
+
+@pytest.mark.parametrize("flags", [["--ray-address", "auto"], ["--workers", "2"], ["--gpus-per-unit", "0.5"]],
+                         ids=["address", "workers", "gpus"])  # fmt: skip
+def test_ray_options_without_executor_ray_are_refused_before_training(runner, tmp_path, fake, flags):
+    result = runner.invoke(main, ["test", str(write_hypothesis(tmp_path)), "--store", str(tmp_path / "s.sqlite"),
+                                  *flags])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {flags[0]} set the Ray executor's cluster and workers. Got them with "
+                                    "--executor local; add --executor ray, or leave them out.")  # fmt: skip
+    assert fake.calls == [] and not (tmp_path / "s.sqlite").exists()

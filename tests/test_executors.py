@@ -118,11 +118,23 @@ def test_pack_choice_says_how_an_arm_trains_and_why(settings, config, requested,
 
 
 def test_auto_packs_by_the_memory_of_the_machine_that_trains(monkeypatch):
-    from hypolab.packing import sizing
-
-    monkeypatch.setattr(sizing, "available_memory", lambda: 0)  # the worker's machine is full
+    monkeypatch.setattr(device, "available_memory", lambda: 0)  # the worker's machine is full
     choice = LocalExecutor(WorkerSettings(device="cpu")).pack_choice(CONFIG, DATA, base_dir=None, runs=10, requested="auto")
-    assert choice == PackChoice(size=1)
+    assert choice.size == 1 and choice.why.startswith("auto: one seed per model: the memory free on cpu (0 MiB")
+
+
+def test_on_a_gpu_packs_are_sized_by_the_gpu_s_own_memory(monkeypatch):
+    monkeypatch.setattr(device, "available_memory", lambda: 64 << 30)
+    monkeypatch.setattr(device, "_gpu_free_bytes", lambda: 3 << 30)
+    assert device.device_memory("gpu:0 (NVIDIA H200)") == 3 << 30 and device.device_memory("cpu") == 64 << 30
+    monkeypatch.setattr(device, "_gpu_free_bytes", lambda: None)  # unreadable: the machine's memory
+    assert device.device_memory("gpu:0 (NVIDIA H200)") == 64 << 30
+
+
+def test_auto_says_why_a_light_model_packs_whole(tmp_path):
+    choice = LocalExecutor(WorkerSettings(device="cpu")).pack_choice(CONFIG, DATA, base_dir=None, runs=10, requested="auto")
+    assert choice.size == 10
+    assert choice.why.startswith("auto: 10 seeds per model, as many as the arm has and memory holds; a light model (")
 
 
 def test_worker_settings_are_the_worker_side_of_the_run_options(tmp_path):

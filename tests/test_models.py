@@ -87,6 +87,15 @@ def test_cnn_layer_order_and_pooling_never_shrinks_below_one():
     assert model.get_layer("conv_3").output.shape == (None, 1, 1, 4)
 
 
+def test_cnn_convolutions_have_a_bias_only_without_batch_norm():
+    # A bias right before a batch norm gets no gradient (the norm's beta takes its role).
+    with_norm = models.build(replace(CNN, batch_norm=True), (8, 8, 1), 10, "classification")
+    without = models.build(CNN, (8, 8, 1), 10, "classification")
+    assert [with_norm.get_layer(f"conv_{j}").use_bias for j in (0, 1)] == [False, False]
+    assert [without.get_layer(f"conv_{j}").use_bias for j in (0, 1)] == [True, True]
+    assert with_norm.get_layer("hidden_0").use_bias  # an activation stands between a Dense layer and its norm
+
+
 def test_cnn_pools_only_the_sides_that_are_at_least_two():
     model = models.build(replace(CNN, filters=(2, 2)), (1, 6, 3), 2, "classification")
     assert model.get_layer("conv_0_pool").pool_size == (1, 2)

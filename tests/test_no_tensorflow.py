@@ -11,6 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCHSIZE = str(ROOT / "hypotheses" / "batchsize.yaml")
+#: Issue 15's examples: a regression CSV probed for its task, Keras metrics, a schedule, a trainer module.
+DIABETES = str(ROOT / "hypotheses" / "diabetes_schedule.yaml")
+OWN_TRAINER = str(ROOT / "hypotheses" / "own_trainer.yaml")
 HEAVY = ("tensorflow", "keras", "keras_tuner", "jax", "torch")
 
 SCRIPT = """
@@ -35,10 +38,15 @@ print("MODULES=" + json.dumps(sorted(sys.modules)))
         (["--help"], "Usage:"),
         (["validate", BATCHSIZE], "batchsize.yaml: ok"),
         (["plan", BATCHSIZE], "runs: 2 arms x 10 seeds"),
+        (["validate", DIABETES], "diabetes_schedule.yaml: ok"),
+        (["plan", DIABETES], "task regression (data.task: regression)"),
+        (["validate", OWN_TRAINER], "own_trainer.yaml: ok"),
+        (["plan", OWN_TRAINER], "engine: trainer"),
         (["new", "light"], "wrote hypotheses/light.yaml"),
         (["schema"], '"title": "hypolab hypothesis file (v1)"'),
     ],
-    ids=["import", "help", "validate", "plan", "new", "schema"],
+    ids=["import", "help", "validate", "plan", "validate-regression-metrics-schedule", "plan-regression",
+         "validate-trainer", "plan-trainer", "new", "schema"],
 )
 def test_light_commands_do_not_import_tensorflow_or_keras(args, shows, tmp_path):
     done = subprocess.run(

@@ -196,6 +196,47 @@ def test_cnn_with_batch_norm_and_dropout_trains_the_same_alone_and_packed(digits
     _assert_same_copy(alone, 0, packed, 1)
 
 
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"kind": "cnn", "units": [12], "activation": "relu", "dropout": 0.2, "batch_norm": True, "filters": [3, 5],
+         "kernel_size": 3},
+        {"kind": "cnn", "units": [], "activation": "tanh", "dropout": 0.0, "batch_norm": False, "filters": [6],
+         "kernel_size": 2},
+        {"kind": "mlp", "units": [12, 5], "activation": "relu", "dropout": 0.3, "batch_norm": True},
+    ],
+    ids=["cnn-odd-widths-bn-dropout", "cnn-biased-even-kernel", "mlp-odd-widths-bn-dropout"],
+)  # fmt: skip
+def test_a_seed_alone_equals_the_seed_in_a_pack_at_widths_off_the_simd_lanes(digits, model):
+    # Widths that are no multiple of the SIMD width round otherwise in a reduction across K * width
+    # columns, or in an elementwise kernel's scalar tail, with K=1 than with K=2 (TensorFlow's CPU):
+    # the packed layers avoid both, so a copy's numbers are bit for bit its numbers alone.
+    config = _config(model=model, epochs=3)
+    alone = _fit(config, digits, [6])
+    _assert_same_copy(alone, 0, _fit(config, digits, [6, 1]), 0, atol=0)
+    _assert_same_copy(alone, 0, _fit(config, digits, [2, 3, 6]), 2, atol=0)
+
+
+def test_a_nan_in_one_cnn_copy_never_reaches_another(digits, monkeypatch):
+    build_plain = packing_model.plain_model
+
+    def poisoned(config, input_shape, num_classes, task, seed):
+        model = build_plain(config, input_shape, num_classes, task, seed)
+        if seed == 13:
+            (kernel,) = model.get_layer("conv_0").get_weights()
+            kernel[0, 0, 0, 0] = np.nan
+            model.get_layer("conv_0").set_weights([kernel])
+        return model
+
+    monkeypatch.setattr(packing_model, "plain_model", poisoned)
+    pack = _fit(CNN, digits, [4, 13, 6])
+    assert [o.status for o in pack.outcomes] == [RunStatus.FINISHED, RunStatus.DIVERGED, RunStatus.FINISHED]
+    monkeypatch.setattr(packing_model, "plain_model", build_plain)
+    healthy = _fit(CNN, digits, [4, 6])
+    _assert_same_copy(healthy, 0, pack, 0)
+    _assert_same_copy(healthy, 1, pack, 2)
+
+
 def test_gradient_clipping_and_weight_decay_stay_per_copy(digits):
     config = _config(
         optimizer={
@@ -393,3 +434,27 @@ def test_train_pack_rejects_specs_of_different_arms(digits):
         ModelError, match=r"train_pack needs distinct seeds\. Got \[0, 0\]"
     ):
         train_pack(_specs(MLP, [0, 0]), digits, device="cpu")
+
+
+def test_auto_measures_a_heavy_model_once_per_device_and_packs_only_where_packing_is_not_slower(digits, monkeypatch,
+                                                                                               tmp_path):
+    from hypolab import probes
+    from hypolab.packing import choose_pack, probe
+
+    monkeypatch.setenv("HYPOLAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(probes, "PROBE_MACS", 0)  # every model counts as heavy here (choose_pack reads it from probes)
+    steps = []
+    real = probe._seconds_per_step
+    monkeypatch.setattr(probe, "_seconds_per_step", lambda c, d, k: steps.append(k) or real(c, d, k))
+    size, why = choose_pack(CNN, digits, DATA, 6, "auto", device="cpu", memory_bytes=8 << 30)
+    assert steps == [1, 6] and size in (1, 6)
+    assert why.startswith(f"auto: {size} seed") and "6 copies" in why and "one copy" in why
+    assert [p.size for p in probes.recorded(CNN, DATA)] == [size]
+    again = choose_pack(CNN, digits, DATA, 6, "auto", device="cpu", memory_bytes=8 << 30)
+    assert steps == [1, 6] and again[0] == size and "(measured 20" in again[1]  # from the cache, not measured again
+    # Where packing measures slower per seed than one copy, auto trains one seed per model.
+    monkeypatch.setattr(probe, "_seconds_per_step", lambda c, d, k: 0.01 * k * 1.2 if k > 1 else 0.01)
+    slow, why = choose_pack(CNN, digits, DATA, 6, "auto", device="gpu:0 (test)", memory_bytes=8 << 30)
+    assert slow == 1 and why.startswith("auto: 1 seed per model, measured on gpu:0 (test)")
+    assert [p.device for p in probes.recorded(CNN, DATA)] == ["cpu", "gpu:0 (test)"]
+    assert choose_pack(MLP, digits, DATA, 6, 3, device="cpu", memory_bytes=0) == (3, None)  # asked for: no measuring

@@ -64,6 +64,20 @@ def test_run_key_is_the_sha256_of_canonical_json():
     assert run_key(config, DataConfig(name="digits", subset=101), 7) != run_key(config, data, 7)
 
 
+def test_a_cnn_with_batch_norm_names_its_architecture_revision_in_the_key():
+    # Its convolutions lost their bias (issue 17): its runs of before are not these numbers.
+    config = load_text(TEXT, file="hypotheses/wide.yaml").treatments[1].config
+    normed = dataclasses.replace(config, model=dataclasses.replace(config.model, batch_norm=True))
+    data = DataConfig(name="digits", subset=100)
+    identity = {"source": "digits", "target": None, "validation_split": 0.2, "test_split": 0.2, "split_seed": 0,
+                "subset": 100}  # fmt: skip
+    payload = {"config": normed.to_dict(), "data": identity, "engine": "packed", "seed": 7}
+    canonical = json.dumps({**payload, "architecture": 2}, sort_keys=True, separators=(",", ":"))
+    assert run_key(normed, data, 7) == hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    without = json.dumps({**payload, "config": config.to_dict()}, sort_keys=True, separators=(",", ":"))
+    assert run_key(config, data, 7) == hashlib.sha256(without.encode()).hexdigest()[:16]
+
+
 def test_the_same_run_in_two_hypotheses_has_the_same_key():
     a = load_text(TEXT, file="hypotheses/a.yaml")
     b = load_text(TEXT.replace("name: narrow", "name: small").replace("Wider", "Bigger"), file="hypotheses/b.yaml")
@@ -127,6 +141,12 @@ CASES = {
                      "{optimizer.learning_rate: 1}"),
     "adam-ema-to-cnn": ("  optimizer: {name: adam, use_ema: true, ema_overwrite_frequency: 5, clipnorm: 1}\n"
                         "  early_stopping: {monitor: val_accuracy}", "{model.kind: cnn}"),
+    # Issue 15's settings, written in ways the resolver canonicalises (int thresholds, names as strings).
+    "metrics-schedule": ("  metrics: [auc, {name: precision, thresholds: 1}, {name: top_k_categorical_accuracy, k: 3, as: top3}]\n"
+                         "  optimizer: {learning_rate: {schedule: cosine_decay, initial_learning_rate: 1, decay_steps: 9}}",
+                         "{optimizer.learning_rate.alpha: 0}"),
+    "plateau-trainer-args": ("  reduce_lr_on_plateau: {patience: 2, min_lr: 0}\n  trainer: 'mypkg.train:fit'\n"
+                             "  args: {width: 3, nested: {a: [1, 2]}}", "{args.width: 4, reduce_lr_on_plateau.factor: 0.5}"),
 }  # fmt: skip
 
 

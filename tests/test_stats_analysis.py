@@ -230,7 +230,7 @@ def test_resampling_is_seeded():
 ERRORS = [
     ({"control": "batch 1"}, "control arm 'batch 1' is not among the arms"),
     ({"direction": "up"}, ("direction must be one of 'greater', 'less', 'two-sided', "
-                          "'equivalent'. Got 'up'.")),
+                          "'equivalent', 'noninferior'. Got 'up'.")),
     ({"alpha": 5}, "alpha must be a number in (0, 1). Got 5."),
     ({"margin": -0.1}, "margin must be a positive number. Got -0.1."),
     ({"margin": "small"}, "margin must be a positive number. Got 'small'."),

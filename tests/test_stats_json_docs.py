@@ -32,6 +32,18 @@ def _analyses():
     yield analyze(arms, control="c", direction="greater", margin=0.01, ordered=True)
     yield analyze(arms, control="c", direction="equivalent", margin=0.02, pairing="seed")
     yield analyze(arms, control="c", direction="two-sided", correction="dunnett")
+    yield _sequential(arms)
+
+
+def _sequential(arms):
+    from hypolab.records import SequentialConfig
+    from hypolab.stats.sequential.conclude import sequential_analysis
+    from hypolab.stats.sequential.looks import analyze_look
+
+    config = SequentialConfig(looks=(3, 6), futility=True)
+    looks = analyze_look({k: v[:3] for k, v in arms.items()}, control="c", config=config, look=1)
+    seeds = {k: list(range(6)) for k in arms}
+    return sequential_analysis(arms, control="c", config=config, looks=looks, plan_seeds=range(6), seeds=seeds)
 
 
 def test_every_field_of_the_json_is_documented():

@@ -9,6 +9,7 @@ longer vetoing, Welch's power, Hedges' g's interval, paired effect sizes,
 TOST as the p-value of equivalence claims, the Welch-type many-to-one test,
 the permutation TOST of constant arms) and added keys after the old ones;
 ``BEFORE_ISSUE_12`` keeps the keys written before, which stay first, in order.
+Issue 14 appended ``sequential`` (null for a fixed design) after ``series``.
 """
 
 from __future__ import annotations

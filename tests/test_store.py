@@ -271,7 +271,7 @@ def test_a_store_from_a_newer_hypolab_is_refused(tmp_path):
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # hypolab's marker: a store, of a later schema
     db.execute("PRAGMA user_version = 99")
     db.close()
-    with pytest.raises(StoreError, match="schema version 99; this hypolab reads version 3 or older"):
+    with pytest.raises(StoreError, match="schema version 99; this hypolab reads version 4 or older"):
         RunStore(path)
 
 

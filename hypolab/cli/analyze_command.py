@@ -254,7 +254,8 @@ def _choice(kind: type) -> click.Choice:
 @click.option("--direction", type=_choice(Direction), default="two-sided", show_default=True,
               help="Predicted direction of each treatment vs the control.")
 @click.option("--margin", type=float, default=None,
-              help="Smallest effect of interest (required for equivalent).")
+              help="Smallest effect of interest (required for equivalent and noninferior: how much "
+                   "worse a treatment may be).")
 @click.option("--test", "test_name", type=_choice(TestName), default="auto", show_default=True)
 @click.option("--pairing", type=_choice(Pairing), default="independent", show_default=True)
 @click.option("--correction", type=_choice(Correction), default="holm", show_default=True)
@@ -263,8 +264,8 @@ def _choice(kind: type) -> click.Choice:
 @click.option("--failed-as-worst", is_flag=True,
               help="Count failed runs (status column) as the worst value instead of dropping.")
 @click.option("--higher-is-better/--lower-is-better", "higher_is_better", default=None,
-              help="The metric's direction, for --failed-as-worst with a column that is "
-                   "not a known metric (known: test_accuracy, val_loss, ...).")
+              help="The metric's direction, for --failed-as-worst and --direction noninferior with a "
+                   "column that is not a known metric (known: test_accuracy, val_loss, ...).")
 @click.option("--seed", type=click.IntRange(0, SEED_LIMIT - 1), default=0, show_default=True,
               help="Seed of the bootstrap and permutation resampling (0 to 2**32 - 1).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),

@@ -77,18 +77,21 @@ def plan(file: str, store_path: str | None) -> None:
     except DataError as exc:  # a Keras set not downloaded yet: its content, part of every key, is unknown
         specs, unknown = [], str(exc)
     click.echo(terminal_text(f"{file}: {h.claim}"))
-    from hypolab.records import higher_is_better
 
-    better = "higher" if higher_is_better(h.metric) else "lower"
+    better = "higher" if h.higher_is_better(h.metric) else "lower"
     margin = f", margin {h.margin:g}" if h.margin is not None else ""
     click.echo(
         f"metric {h.metric} ({better} is better), direction {h.direction.value}, alpha {h.alpha:g}{margin}"
     )
+    if h.secondary_metrics:
+        click.echo(f"secondary metrics (two-sided, own correction; never the verdict): {', '.join(h.secondary_metrics)}")
     click.echo(f"test {h.test.value}, pairing {h.pairing.value}, correction {h.correction.value}"
                + (", ordered dose series" if h.ordered else ""))
     click.echo(f"data {h.data.name} (validation {h.data.validation_split:g}, test {h.data.test_split:g}, "
                f"split_seed {h.data.split_seed}" + (f", subset {h.data.subset}" if h.data.subset else "") + ")"
                + (f"; content {h.data.fingerprint[:30]}" if h.data.fingerprint and h.data.fingerprint != h.data.name else ""))
+    for line in _task_lines(h):
+        click.echo(terminal_text(line))
     if h.baseline is not None:
         click.echo(f"baseline {h.baseline.path} (sha256 {h.baseline.sha256[:12]}...)")
     click.echo("")
@@ -104,6 +107,20 @@ def plan(file: str, store_path: str | None) -> None:
     engines = {spec.engine.value for spec in specs}
     if engines:
         click.echo(f"engine: {', '.join(sorted(engines))}" + (f"; {timing_reason(h)}" if timing_reason(h) else ""))
+        from hypolab.plan import unsupported_reason
+
+        for arm in h.arms:
+            reason = unsupported_reason(arm.config)
+            if reason is not None:
+                click.echo(terminal_text(f"  {arm.name}: trains one seed at a time: {reason}"))
+    if specs and not timing_reason(h):
+        from hypolab.probes import plan_lines
+        from hypolab.records import Engine
+
+        packed = {spec.arm for spec in specs if spec.engine is Engine.PACKED}
+        arms = [(arm.name, arm.config) for arm in h.arms if arm.name in packed]
+        for line in plan_lines(arms, specs[0].data, len(h.seeds), h.pack):
+            click.echo(terminal_text(line))
     from hypolab.compute import arm_steps, compute_warning, train_examples
 
     steps = arm_steps(h.arms, train_examples(h.data))
@@ -114,9 +131,16 @@ def plan(file: str, store_path: str | None) -> None:
         click.echo(terminal_text(f"warning: {warning}"))
     if unknown is not None:
         click.echo(f"note: {unknown}")
+    sd = None
     if store_path is not None and unknown is None:
-        for line in _power_lines(h, specs, store_path):
+        lines, sd = _power_lines(h, specs, store_path)
+        for line in lines:
             click.echo(line)
+    if h.sequential is not None:
+        from hypolab.cli.sequential_plan import sequential_lines
+
+        for line in sequential_lines(h, sd):
+            click.echo(terminal_text(line))
 
 
 @click.command(name="new")
@@ -190,6 +214,22 @@ def schema(output: str | None) -> None:
     click.echo(f"wrote {output}")
 
 
+def _task_lines(h: Hypothesis) -> list[str]:
+    """What ``plan`` says about the data's task, and how regression targets are trained on."""
+    from pathlib import Path
+
+    from hypolab.tasks import probe
+
+    found = probe(h.data, Path(h.path).parent if h.path else None)
+    if found.task is None:
+        return []
+    lines = [f"task {found.task.value} ({found.why})"]
+    if found.task.value == "regression":
+        lines.append("  targets standardised on the training split: losses in standardised units, "
+                     "mae and the listed metrics in the data's units")  # fmt: skip
+    return lines
+
+
 def _cell(value: Any) -> str:
     from hypolab.hypothesis.messages import show
 
@@ -220,10 +260,13 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     Console(width=width, highlight=False).print(table)
 
 
-def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
-    """What the store holds of the file (stale runs, registration), then seeds per arm for 80% power at the margin."""
+def _power_lines(h: Hypothesis, specs: list, store_path: str) -> tuple[list[str], float | None]:
+    """What the store holds of the file (stale runs, registration), then seeds per arm for 80% power at the margin.
+
+    Also returns the SD the first treatment's estimate rests on (None where there is none).
+    """
     if not Path(store_path).is_file():
-        return [f"power estimate skipped: no run store at {store_path} yet."]
+        return [f"power estimate skipped: no run store at {store_path} yet."], None
     from hypolab.cli.run_commands import standing_notes
     from hypolab.pipeline.identity import look_up
     from hypolab.records import Pairing, RunStatus, TestName
@@ -235,7 +278,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     results = standing.records
     notes = standing_notes(standing)
     if h.margin is None:
-        return [*notes, "power estimate skipped: the file has no 'margin' (the smallest effect of interest)."]
+        return [*notes, "power estimate skipped: the file has no 'margin' (the smallest effect of interest)."], None
     values: dict[str, dict[int, float]] = {arm.name: {} for arm in h.arms}
     for spec in specs:
         result = results.get(spec.key)
@@ -249,6 +292,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
     control = values[h.control.name]
     # The level the analysis computes power at, so plan and report agree.
     level = family_alpha(h.alpha, h.correction.value, len(h.treatments))
+    sd = None
     for arm in h.treatments:
         treated = values[arm.name]
         seeds = sorted(set(control) & set(treated)) if paired else None
@@ -261,6 +305,7 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
             lines.append(f"  {arm.name} vs {h.control.name}: needs at least 2 finished runs per arm "
                          f"(have {len(treated)} and {len(control)}).")
             continue
+        sd = est.sd if sd is None else sd
         needed = "more than 10 million" if est.seeds_needed is None else est.seeds_needed
         lines.append(f"  {arm.name} vs {h.control.name}: {needed} (SD {est.sd:.4g}; "
                      f"{len(treated)} + {len(control)} finished runs; the file has {len(h.seeds)})")
@@ -271,6 +316,6 @@ def _power_lines(h: Hypothesis, specs: list, store_path: str) -> list[str]:
                          f"as large as its {est.confidence:.0%} upper bound {est.sd_upper:.4g}, {upper} "
                          f"seeds per arm are needed (planning with {upper} reaches {POWER:.0%} power "
                          f"in at least {est.confidence:.0%} of such pilots).")
-    return lines
+    return lines, sd
 
 

@@ -67,6 +67,10 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
     h = load_hypothesis(file)
     standing = look_up(h, store)
     specs, stored, missing = standing.specs, standing.records, standing.missing
+    looks = None
+    if h.sequential is not None:  # the runs its recorded looks rest on, not the whole plan
+        specs, looks = pipeline.recorded_looks(h, store, standing.specs)
+        missing = [s for s in specs if s.key not in stored]
     if missing:
         listed = ", ".join(f"{s.arm} seed {s.seed}" for s in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -78,11 +82,12 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
         )
     # The store keeps the arm name of the hypothesis that first trained a run; show this file's.
     results = [replace(stored[s.key], arm=s.arm) for s in specs]
-    analysis = pipeline.analyze_hypothesis(h, results)
+    analysis = pipeline.analyze_hypothesis(h, results, looks=looks)
+    secondary = pipeline.analyze_secondary(h, results)
     command = shlex.join(["hypolab", "test", file, "--store", store_path])
     page = write_report(
         h, results, analysis, reports_root / h.name, command=command, index=False,
-        registered=store.registration(h.name),
+        registered=store.registration(h.name), secondary=secondary,
     )  # fmt: skip
     from hypolab.report.verdicts import headline_line
 
@@ -95,5 +100,16 @@ def _render_one(file: str, store, store_path: str, reports_root: Path) -> list[s
     for comparison in analysis.comparisons:
         lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
                      f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
+    lines += secondary_lines(secondary)
     lines.append(f"Report: {page}")
+    return lines
+
+
+def secondary_lines(secondary) -> list[str]:
+    """The terminal's lines of the secondary metrics (``hypolab test`` and ``hypolab report``)."""
+    lines = []
+    for extra in secondary:
+        lines.append(f"Secondary metric {extra.metric} (two-sided, correction {extra.correction.value}; "
+                     "not part of the verdict):")  # fmt: skip
+        lines += [f"  {c.treatment} vs {c.control}: {c.sentence}" for c in extra.comparisons]
     return lines

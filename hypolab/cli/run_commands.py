@@ -16,7 +16,7 @@ from hypolab.backend_log import set_verbose
 from hypolab.cli.errors import check_folder, cli_errors, terminal_text
 from hypolab.cli.exits import EXIT_UNEXPECTED_VERDICT, interrupted, open_in_browser, report_uri
 from hypolab.records import RunOptions, RunStatus, Verdict
-from hypolab.records.runs import DEFAULT_STORE, DEVICES
+from hypolab.records.runs import DEFAULT_STORE, DEVICES, EXECUTORS
 
 _STORE_HELP = "The run store (SQLite file) shared by every hypothesis."
 
@@ -34,7 +34,7 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @click.command(name="test")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--store", "store_path", type=click.Path(dir_okay=False), default=str(DEFAULT_STORE),
               show_default=True, help=_STORE_HELP)  # fmt: skip
 @click.option("--rerun", is_flag=True, help="Retrain every run, even those in the store (old records are kept as history).")
@@ -45,20 +45,31 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--tensorboard", "tensorboard_dir", type=click.Path(file_okay=False), default=None,
               help="Write TensorBoard logs of every trained run here (one HParams group per arm, the hypothesis metric logged).")  # fmt: skip
 @click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
+@click.option("--save-models", is_flag=True,
+              help="Write each trained run's final model as .keras next to the store (STORE.models/KEY.keras).")  # fmt: skip
 @click.option("--reports", "reports_root", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Where the report folder <name>/ is written.")  # fmt: skip
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="local trains in this process; ray runs each pack as a Ray task (pip install 'hypolab[ray]').")  # fmt: skip
+@click.option("--ray-address", default=None, metavar="auto|HOST:PORT",
+              help="With --executor ray: join this running cluster (default: start a local Ray instance).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --executor ray: at most N packs at once (default: as many as the cluster's CPUs or GPUs hold).")  # fmt: skip
+@click.option("--gpus-per-unit", type=click.FloatRange(min=0), default=None, metavar="F",
+              help="With --executor ray: GPUs per pack, a fraction shares one (default: 1 where GPUs exist).")  # fmt: skip
 @click.option("--expect", type=click.Choice([v.value for v in Verdict]), default=None,
-              help="Exit 3 unless the hypothesis' verdict is this one (for CI pipelines).")  # fmt: skip
+              help="Exit 3 unless each hypothesis' verdict is this one (for CI pipelines).")  # fmt: skip
 @click.option("--open", "open_report", is_flag=True, help="Open the report in a browser when it is written.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the backend's own start-up log (TensorFlow, absl, CUDA).")
 @click.option("--smoke", is_flag=True,
               help="Check FILE end to end in seconds: 2 seeds, 1 epoch, a small subset, a throwaway store and report.")  # fmt: skip
-def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, reports_root, expect, open_report,
-         verbose, smoke) -> None:  # fmt: skip
-    """Train every arm of FILE for every seed, analyse and report.
+def test(files, store_path, rerun, device, pack, tensorboard_dir, deterministic, save_models, reports_root, executor,
+         ray_address, workers, gpus_per_unit, expect, open_report, verbose, smoke) -> None:  # fmt: skip
+    """Train every arm of each FILE for every seed, analyse and report.
 
     Runs already in the store are reused (--rerun retrains them). Interrupted?
-    Run the same command again: it trains only what is missing.
+    Run the same command again: it trains only what is missing. Several files
+    train one after another through one executor, a run two files share once.
 
     \b
     Exit codes: 0 ran and reported, 1 error, 2 usage error,
@@ -71,7 +82,7 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
     for option, folder in (("--tensorboard", tensorboard_dir), ("--reports", reports_root)):
         if folder is not None:
             check_folder(option, folder)
-    source = file
+    sources = list(files)
     if smoke:
         import tempfile
 
@@ -79,52 +90,82 @@ def test(file, store_path, rerun, device, pack, tensorboard_dir, deterministic, 
         from hypolab.pipeline.smoke import smoke_line, smoke_version
 
         with cli_errors():
-            source = smoke_version(load_hypothesis(file))
+            sources = [smoke_version(load_hypothesis(file)) for file in files]
         folder = tempfile.mkdtemp(prefix="hypolab-smoke-")
         store_path, reports_root = str(Path(folder) / "runs.db"), str(Path(folder) / "reports")
-        click.echo(terminal_text(smoke_line(source, folder)))
+        for source in sources:
+            click.echo(terminal_text(smoke_line(source, folder)))
     options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
-                         deterministic=deterministic)  # fmt: skip
-    with cli_errors(), interrupted(lambda: interrupted_line(file, store_path)):
+                         deterministic=deterministic, save_models=save_models, executor=executor,
+                         ray_address=ray_address, workers=workers, gpus_per_unit=gpus_per_unit)  # fmt: skip
+    command = shlex.join(["hypolab", *sys.argv[1:]])
+    with cli_errors(), interrupted(lambda: interrupted_line(files, store_path)):
         from hypolab import pipeline
         from hypolab.progress import make_progress
 
-        outcome = pipeline.test(source, options=options, progress=make_progress(metric=_metric_of(file)),
-                                reports_root=reports_root, command=shlex.join(["hypolab", *sys.argv[1:]]))  # fmt: skip
-    for line in summary_lines(outcome, store_path):
-        click.echo(terminal_text(line))
-    if open_report and outcome.report_path is not None:
-        problem = open_in_browser(outcome.report_path)
-        if problem:
-            click.echo(terminal_text(f"--open: {problem}"), err=True)
+        progress = make_progress(metric=_metric_of(files))
+        if len(sources) == 1:
+            outcomes = [pipeline.test(sources[0], options=options, progress=progress, reports_root=reports_root,
+                                      command=command)]  # fmt: skip
+        else:
+            outcomes = pipeline.test_files(sources, options=options, progress=progress,
+                                           reports_root=reports_root, command=command)  # fmt: skip
+    for outcome in outcomes:
+        for line in summary_lines(outcome, store_path):
+            click.echo(terminal_text(line))
+    if len(outcomes) > 1:
+        click.echo(f"{len(outcomes)} hypotheses:")
+        for outcome in outcomes:
+            click.echo(terminal_text(f"  {one_line(outcome)}"))
+    if open_report:
+        for outcome in outcomes:
+            problem = None if outcome.report_path is None else open_in_browser(outcome.report_path)
+            if problem:
+                click.echo(terminal_text(f"--open: {problem}"), err=True)
     if expect is not None:
-        got = None if outcome.analysis is None else outcome.analysis.verdict.value
-        if got != expect:
-            click.echo(terminal_text(f"--expect {expect}: the verdict is {got or 'missing (no analysis)'}; "
+        unexpected = [(o.hypothesis.name, None if o.analysis is None else o.analysis.verdict.value) for o in outcomes]
+        unexpected = [(name, got) for name, got in unexpected if got != expect]
+        for name, got in unexpected:
+            click.echo(terminal_text(f"--expect {expect}: the verdict of {name} is {got or 'missing (no analysis)'}; "
                                      f"exit {EXIT_UNEXPECTED_VERDICT}."), err=True)  # fmt: skip
+        if unexpected:
             raise click.exceptions.Exit(EXIT_UNEXPECTED_VERDICT)
 
 
-def _metric_of(file: str) -> str | None:
-    """The hypothesis' metric, named by the plain progress lines (None where the file does not load)."""
+def one_line(outcome) -> str:
+    """A hypothesis's outcome in one line: its name, each verdict, its runs and its report."""
+    h = outcome.hypothesis
+    if outcome.analysis is None:
+        verdicts = "no analysis"
+    else:
+        verdicts = "; ".join(f"{c['treatment']} vs {c['control']}: {c['verdict']}"
+                             for c in outcome.analysis.to_dict()["comparisons"])  # fmt: skip
+    report = outcome.report_path if outcome.report_path is not None else "no report"
+    return f"{h.name}: {verdicts} ({len(outcome.results)} runs, {outcome.trained} trained now; {report})"
+
+
+def _metric_of(files) -> str | None:
+    """The metric the plain progress lines name: the hypotheses' one metric (None where they differ or do not load)."""
     from hypolab.errors import HypolabError
     from hypolab.hypothesis import load as load_hypothesis
 
     try:
-        return load_hypothesis(file).metric
+        metrics = {load_hypothesis(file).metric for file in files}
     except HypolabError:
-        return None  # the pipeline loads it again and reports the error
+        return None  # the pipeline loads them again and reports the error
+    return metrics.pop() if len(metrics) == 1 else None
 
 
-def interrupted_line(file: str, store_path: str) -> str:
+def interrupted_line(files, store_path: str) -> str:
     """What Ctrl-C prints: how many of the planned runs are saved, and that rerunning resumes."""
     from hypolab.hypothesis import load as load_hypothesis
     from hypolab.pipeline.identity import look_up
     from hypolab.store import RunStore
 
-    h = load_hypothesis(file)
+    rows = []
     with RunStore(store_path, read_only=True) as store:
-        rows = look_up(h, store).rows
+        for file in files:
+            rows.extend(look_up(load_hypothesis(file), store).rows)
     saved = sum(r.finished + r.diverged for r in rows)
     planned = sum(r.planned for r in rows)
     return (f"Interrupted: {saved} of {planned} runs are saved in {store_path}. "
@@ -153,6 +194,9 @@ def summary_lines(outcome, store_path: str) -> list[str]:
         for comparison in outcome.analysis.comparisons:
             lines.append(f"Verdict ({comparison.treatment} vs {comparison.control}): "
                          f"{comparison.verdict.value}. {comparison.sentence}")  # fmt: skip
+    from hypolab.cli.report_command import secondary_lines
+
+    lines += secondary_lines(outcome.secondary)
     if outcome.report_path is not None:
         lines.append(f"Report: {outcome.report_path}")
         lines.append(f"        {report_uri(outcome.report_path)}")

@@ -6,9 +6,14 @@ Sources (``data.name``):
 - ``mnist``, ``fashion_mnist`` (28x28x1) and ``cifar10`` (32x32x3): the files
   ``keras.datasets`` caches in ``$KERAS_HOME/datasets`` (``~/.keras/datasets``),
   downloaded on first use; they bring their own test split.
-- ``path/to/file.npz``: ``x_train``, ``y_train``, optional ``x_test``, ``y_test``.
+- ``path/to/file.npz``: ``x_train``, ``y_train``, optional ``x_val``, ``y_val``,
+  ``x_test``, ``y_test``.
 - ``path/to/file.csv``: a header row; ``data.target`` names the label column,
-  every other column is a numeric feature.
+  ``data.split_column`` (optional) each row's split, every other column is a
+  numeric feature.
+
+``data.task`` (``auto``, ``classification``, ``regression``) says whether the
+labels are classes or targets (``hypolab.tasks``).
 
 Shapes: image sets keep their image shape, ``(n, height, width, channels)``
 (digits is ``(n, 8, 8, 1)``), so a ``cnn`` takes them as they are; the ``mlp``
@@ -16,7 +21,8 @@ builder starts with a ``Flatten`` layer. Tabular sets are ``(n, features)``.
 
 Splits (deterministic, the same for every arm and seed): first the test split
 (``data.test_split`` of all examples, unless the source has its own test
-arrays), then the validation split (``data.validation_split`` of the rest),
+split), then the validation split (``data.validation_split`` of the rest,
+unless the source has its own),
 both with scikit-learn's ``train_test_split(random_state=data.split_seed)``,
 stratified by class for classification. Then ``data.subset`` keeps that many
 training examples (stratified, same seed). The test split is never trained on.
@@ -24,7 +30,9 @@ training examples (stratified, same seed). The test split is never trained on.
 Scaling, fitted on the (subset) training split only: uint8 images are divided
 by 255, other images (digits: 0..16) by the training split's maximum; tabular
 features are standardised with the training mean and standard deviation.
-Regression targets are kept as given (float32).
+Regression targets are kept in their units (float32); the ``Dataset`` holds
+their training mean and standard deviation, and the engines train on the
+standardised targets and report metrics in the data's units.
 
 ``load`` reads the source every time. Whoever trains many runs keeps a
 ``DatasetCache`` (an executor's worker does), keyed by ``identity``: the
@@ -76,7 +84,11 @@ def load(data: DataConfig, *, base_dir: str | os.PathLike | None = None) -> Data
         raw = load_digits() if data.name == "digits" else load_keras_set(data.name)
         return split_and_scale(data.name, raw, data)
     path = resolve_path(data.name, base_dir)
-    raw = load_npz(path) if path.suffix.lower() == ".npz" else load_csv(path, data.target)
+    task = data.declared_task
+    if path.suffix.lower() == ".npz":
+        raw = load_npz(path, task)
+    else:
+        raw = load_csv(path, data.target, task, data.split_column)
     return split_and_scale(str(path), raw, data)
 
 

@@ -20,7 +20,7 @@ class RawData:
     """Arrays as read from a source, before splitting and scaling.
 
     Args:
-        x: all examples, or the training examples where ``x_test`` is given.
+        x: all examples, or the training examples where ``x_test`` (and ``x_val``) are given.
         y: labels/targets of ``x`` (1-D).
         x_test, y_test: the source's own test split, or None.
         images: True where ``x`` is ``(n, height, width, channels)`` pixels.
@@ -28,6 +28,7 @@ class RawData:
         class_names: names of the label values ``0..k-1`` (classification).
         pixel_max: divide images by this (255 for uint8), or None to use the
             training split's maximum.
+        x_val, y_val: the source's own validation split, or None.
     """
 
     x: np.ndarray
@@ -38,25 +39,22 @@ class RawData:
     task: Task
     class_names: tuple[str, ...] = ()
     pixel_max: float | None = None
-
-
-def infer_task(y: np.ndarray) -> Task:
-    """Integer, boolean or text labels are classes; float targets are regression."""
-    return Task.REGRESSION if y.dtype.kind in "fc" else Task.CLASSIFICATION
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
 def encode_labels(
-    source: str, y: np.ndarray, y_test: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...]]:
+    source: str, y: np.ndarray, y_test: np.ndarray | None, y_val: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...], np.ndarray | None]:
     """Re-encode class labels as ``0..k-1`` in sorted order of the original values.
 
     Returns:
-        ``(y, y_test, class_names)`` with int32 labels; ``class_names[i]`` is
+        ``(y, y_test, class_names, y_val)`` with int32 labels; ``class_names[i]`` is
         the original value of class ``i`` as text.
 
     Raises:
-        DataError: ``y`` holds fewer than 2 classes, or ``y_test`` holds a
-            class that ``y`` does not.
+        DataError: ``y`` holds fewer than 2 classes, or ``y_test`` or ``y_val``
+            holds a class that ``y`` does not.
     """
     classes, codes = np.unique(y, return_inverse=True)
     names = tuple(_label_text(c) for c in classes)
@@ -65,17 +63,20 @@ def encode_labels(
             f"{source}: the labels hold a single class ({', '.join(names) or 'none'}). Expected "
             "at least 2 classes; check the label column (data.target) and its values."
         )
-    codes_test = None
-    if y_test is not None:
-        unknown = np.setdiff1d(np.unique(y_test), classes)
+    encoded = []
+    for labels, split in ((y_test, "test"), (y_val, "validation")):
+        if labels is None:
+            encoded.append(None)
+            continue
+        unknown = np.setdiff1d(np.unique(labels), classes)
         if unknown.size:
             raise DataError(
-                f"{source}: the test labels hold classes the training labels do not: "
+                f"{source}: the {split} labels hold classes the training labels do not: "
                 f"{', '.join(_label_text(u) for u in unknown[:10])}. "
-                f"Expected test classes among: {', '.join(names[:20])}."
+                f"Expected {split} classes among: {', '.join(names[:20])}."
             )
-        codes_test = np.searchsorted(classes, y_test).astype(np.int32)
-    return codes.astype(np.int32).reshape(-1), codes_test, names
+        encoded.append(np.searchsorted(classes, labels).astype(np.int32))
+    return codes.astype(np.int32).reshape(-1), encoded[0], names, encoded[1]
 
 
 def _label_text(value) -> str:
@@ -89,6 +90,11 @@ def _label_text(value) -> str:
 def split_and_scale(source: str, raw: RawData, config: DataConfig) -> Dataset:
     """Split ``raw`` into train/validation/test, subset and scale; see ``hypolab.datasets``.
 
+    A split the source brings (``x_test``, ``x_val``) is used as given; the
+    others are drawn. Regression targets stay in their units; their mean and
+    standard deviation on the (subset) training split are the ``Dataset``'s
+    ``target_mean`` and ``target_std``, which the engines standardise with.
+
     Raises:
         DataError: fractions out of range, too few examples for the splits,
             a class too rare to stratify, or a subset larger than the training split.
@@ -101,28 +107,41 @@ def split_and_scale(source: str, raw: RawData, config: DataConfig) -> Dataset:
         x_test, y_test = raw.x[test], raw.y[test]
     else:
         rest, (x_test, y_test) = index, (raw.x_test, raw.y_test)
-    train, val = _split(
-        source, rest, raw.y, config.validation_split, config, stratify, "validation"
-    )
+    if raw.x_val is None:
+        train, val = _split(source, rest, raw.y, config.validation_split, config, stratify, "validation")
+        x_val, y_val = raw.x[val], raw.y[val]
+    else:
+        train, (x_val, y_val) = rest, (raw.x_val, raw.y_val)
     if config.subset is not None:
         train = _subset(source, train, raw.y, config, stratify)
-    x_train, x_val = raw.x[train], raw.x[val]
+    x_train = raw.x[train]
     x_train, x_val, x_test = _scale(raw, x_train, x_val, x_test)
     y_dtype = np.int32 if stratify else np.float32
     num_classes = len(raw.class_names) if stratify else 1
+    y_train = raw.y[train].astype(y_dtype)
+    mean, std = (0.0, 1.0) if stratify else _target_scale(y_train)
     return Dataset(
         name=config.name,
         task=raw.task,
         x_train=x_train,
-        y_train=raw.y[train].astype(y_dtype),
+        y_train=y_train,
         x_val=x_val,
-        y_val=raw.y[val].astype(y_dtype),
+        y_val=np.asarray(y_val).astype(y_dtype),
         x_test=x_test,
         y_test=np.asarray(y_test).astype(y_dtype),
         num_classes=num_classes,
         input_shape=tuple(int(d) for d in x_train.shape[1:]),
         class_names=raw.class_names if stratify else (),
+        target_mean=mean,
+        target_std=std,
+        data=config,
     )
+
+
+def _target_scale(y_train: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of the training targets (1 where they are constant)."""
+    mean, std = float(np.mean(y_train, dtype=np.float64)), float(np.std(y_train, dtype=np.float64))
+    return mean, (std if std > 0 else 1.0)
 
 
 def _check_fractions(config: DataConfig) -> None:
@@ -159,7 +178,8 @@ def _split(source, index, y, fraction, config, stratify, what):
         raise DataError(
             f"{source}: cannot make a stratified {what} split of {fraction} from {n} examples "
             f"({_classes_summary(y[index])}): {exc} Use more data, "
-            f"a larger data.{what}_split, or drop the rare classes."
+            f"a larger data.{what}_split, or drop the rare classes; if the labels are quantities to "
+            "predict rather than classes, set data.task: regression."
         ) from exc
     return np.sort(kept), np.sort(held)
 

@@ -60,10 +60,12 @@ class PackChoice:
         size: seeds per model; 1 trains one seed at a time.
         note: why the arm trains one seed at a time although packing was
             asked for (recorded in its runs' notes); None otherwise.
+        why: for ``auto``, how the size was chosen (memory, a measurement); None otherwise.
     """
 
     size: int
     note: str | None = None
+    why: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ the local executor holds one in the driver's process; an executor that
 trains elsewhere holds one per worker process. The worker sets the device up
 once, loads each data set once (a ``DatasetCache``), decides how an arm packs
 from this machine's memory, and turns units of work into run records and
-progress events with the trainers (``hypolab.runner``, ``hypolab.packing``).
+progress events with the trainers (``hypolab.runner``, ``hypolab.packing``,
+``hypolab.user_trainer`` for a config with its own ``trainer``).
 
 Example:
 
@@ -35,6 +36,7 @@ from hypolab.executors.protocol import (
 from hypolab.records import (
     DataConfig,
     Dataset,
+    Engine,
     RunOptions,
     RunResult,
     RunSpec,
@@ -61,18 +63,23 @@ class WorkerSettings:
         device: ``auto``, ``cpu`` or ``gpu``.
         deterministic: ask the backend for deterministic GPU ops.
         tensorboard_dir: write TensorBoard logs of every run there; None writes none.
+        models_dir: write each finished run's final model there as ``<key>.keras``; None writes none.
     """
 
     device: Device = "auto"
     deterministic: bool = False
     tensorboard_dir: str | None = None
+    models_dir: str | None = None
 
     @classmethod
     def from_options(cls, options: RunOptions) -> WorkerSettings:
         """The worker side of a test's ``RunOptions``."""
+        from hypolab.store import models_dir
+
         folder = options.tensorboard_dir
         return cls(device=options.device, deterministic=options.deterministic,
-                   tensorboard_dir=None if folder is None else os.fspath(folder))  # fmt: skip
+                   tensorboard_dir=None if folder is None else os.fspath(folder),
+                   models_dir=os.fspath(models_dir(options.store)) if options.save_models else None)  # fmt: skip
 
 
 class Worker:
@@ -132,8 +139,11 @@ class Worker:
         if reason is not None:
             return PackChoice(size=1, note=f"trained one seed at a time: {reason}")
         dataset = self.dataset(data, base_dir)
+        where = self.environment().device
         try:
-            return PackChoice(size=packing.pack_size(config, dataset, runs, requested))
+            size, why = packing.choose_pack(config, dataset, data, runs, requested, device=where,
+                                            memory_bytes=device.device_memory(where) // 2)  # fmt: skip
+            return PackChoice(size=size, why=why)
         except RUN_FAILURES as exc:  # a model that cannot even be sized fails each of its runs, with its message
             return PackChoice(size=1, note=f"trained one seed at a time: sizing a pack failed "
                                            f"({describe_error(exc, located=False)})")  # fmt: skip
@@ -152,13 +162,14 @@ class Worker:
             for result in results:
                 emit(RunFinished(self._logged(specs[result.key], with_note(result, unit.note))))
             return
-        from hypolab import runner
+        from hypolab import runner, user_trainer
 
         for spec in unit.specs:
             emit(RunsStarted((spec.key,)))
-            result = runner.train_in(
+            train = user_trainer.train_in if spec.engine is Engine.TRAINER else runner.train_in
+            result = train(
                 environment, spec, dataset, on_epoch=_epoch_reporter((spec,), emit),
-                tensorboard_dir=self.settings.tensorboard_dir, base_dir=unit.base_dir,
+                tensorboard_dir=self.settings.tensorboard_dir, base_dir=unit.base_dir, **self._saving(),
             )  # fmt: skip
             emit(RunFinished(self._logged(spec, with_note(result, unit.note))))
 
@@ -177,10 +188,14 @@ class Worker:
         clock = Clock()
         try:
             return packing.train_pack_in(environment, unit.specs, dataset, on_epoch=_epoch_reporter(unit.specs, emit),
-                                         tensorboard_dir=self.settings.tensorboard_dir)  # fmt: skip
+                                         tensorboard_dir=self.settings.tensorboard_dir, **self._saving())  # fmt: skip
         except RUN_FAILURES as exc:  # as in train_in: a failure is recorded, the other units go on
             failed = Outcome(status=RunStatus.FAILED, error=f"packed training failed: {describe_error(exc, located=False)}")
             return [record(spec, failed, environment, sizes=dataset.sizes, clock=clock) for spec in unit.specs]
+
+    def _saving(self) -> dict[str, str]:
+        """The trainers' ``models_dir`` argument, only where models are saved (a trainer need not take it otherwise)."""
+        return {} if self.settings.models_dir is None else {"models_dir": self.settings.models_dir}
 
     def close(self) -> None:
         """Forget the loaded data sets."""

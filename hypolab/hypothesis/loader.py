@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
-from hypolab.records import Arm, DataConfig, Hypothesis
+from hypolab.records import Arm, DataConfig, Hypothesis, SequentialConfig
 from hypolab.fingerprint import with_fingerprint
 from hypolab.hypothesis.baseline import Layer, check_tuned_data, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
@@ -27,8 +27,10 @@ from hypolab.hypothesis.validate import (
     ResolvedArm,
     check_arms,
     check_data,
+    check_metrics,
     check_name,
     check_settings,
+    path_exists,
     seed_list,
 )
 from hypolab.hypothesis.yamlsource import Document, KeyPath, format_path, parse, read_file
@@ -158,7 +160,12 @@ class _Loader:
                 test_split=spec.data.test_split,
                 split_seed=spec.data.split_seed,
                 subset=spec.data.subset,
+                task=spec.data.task,
+                split_column=spec.data.split_column,
             ))  # fmt: skip
+            if control is not None and len(treatments) == len(data.get("treatments") or ()) and not self.errors:
+                for error in check_metrics(spec, doc, data_config, self.folder, [control, *treatments]):
+                    self.add(error)
         baseline = next((layer for layer in layers if layer.ref is not None), None)
         if baseline is not None and data_config is not None and data_name is not None:
             errors, notes = check_tuned_data(doc, baseline, data_config)
@@ -194,6 +201,12 @@ class _Loader:
             source=doc.text,
             warnings=tuple(warnings),
             baseline=None if baseline is None else baseline.ref,
+            secondary_metrics=tuple(spec.secondary_metrics),
+            declared_better=dict(spec.higher_is_better),
+            save_models=spec.save_models,
+            sequential=None if spec.sequential is None else SequentialConfig(
+                looks=tuple(spec.sequential.looks), spending=spec.sequential.spending,
+                futility=spec.sequential.futility),
         )
 
     # -- base ---------------------------------------------------------------
@@ -240,7 +253,7 @@ class _Loader:
         """The layer that wrote ``path`` (the last one wins), and its document path."""
         for cut in range(len(path), -1, -1):
             for layer in reversed(layers):
-                if _exists(layer.config, path[:cut]) and (cut > 0 or layer.doc is self.doc):
+                if path_exists(layer.config, path[:cut]) and (cut > 0 or layer.doc is self.doc):
                     return layer, (*layer.prefix, *path)
         return None, ("base",) if "base" in self.doc.data else ()
 
@@ -302,16 +315,6 @@ class _Loader:
         if resolved is None:
             return None
         return ResolvedArm(name=raw["name"], path=path, config=resolved)
-
-
-def _exists(config: Any, path: tuple) -> bool:
-    node = config
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return True
 
 
 def _written(path: tuple, origins: Mapping[ConfigPath, ConfigPath]) -> tuple | None:

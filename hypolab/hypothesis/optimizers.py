@@ -10,35 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from hypolab.hypothesis.messages import Problem, show
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A range of numbers, each end open or closed, and why the argument needs it."""
-
-    low: float = -math.inf
-    high: float = math.inf
-    low_open: bool = False
-    high_open: bool = False
-    why: str = ""
-
-    def __contains__(self, value: float) -> bool:
-        above = value > self.low if self.low_open else value >= self.low
-        below = value < self.high if self.high_open else value <= self.high
-        return above and below
-
-    def words(self) -> str:
-        """``a number in [0, 1)``, ``a number > 0``, ``a number <= 0``."""
-        if math.isinf(self.high):
-            return f"a number {'>' if self.low_open else '>='} {self.low:g}"
-        if math.isinf(self.low):
-            return f"a number {'<' if self.high_open else '<='} {self.high:g}"
-        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-        return f"a number in {left}{self.low:g}, {self.high:g}{right}"
+from hypolab.records.arguments import Interval
 
 
 #: Argument -> its range, for every optimizer that takes it (``OPTIMIZER_OWN_RANGES`` refines).

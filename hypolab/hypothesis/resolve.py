@@ -2,10 +2,12 @@
 
 Merging, defaults and validation work on the YAML side's plain dicts; the
 validated result, with exactly the keys ``model`` (every key of its kind),
-``optimizer`` (``name``, ``learning_rate`` and any other arguments), ``loss``,
-``epochs``, ``batch_size`` and ``early_stopping`` (None or every EarlyStopping
-argument), becomes a ``records.TrainingConfig`` here, so no trainer needs a
-default of its own.
+``optimizer`` (``name``, ``learning_rate`` (a number or a schedule) and any
+other arguments), ``loss``, ``epochs``, ``batch_size``, ``early_stopping``
+(None or every EarlyStopping argument), ``metrics`` (canonical entries),
+``reduce_lr_on_plateau`` (None or every argument), ``trainer`` and ``args``,
+becomes a ``records.TrainingConfig`` here, so no trainer needs a default of
+its own.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from hypolab.errors import SpecError, SpecErrors
+from hypolab.hypothesis import schedules
 from hypolab.hypothesis.merge import MergeConflict, deep_merge, expand
 from hypolab.hypothesis.messages import Problem, key_text, kind_of, show, suggest, unknown_key
+from hypolab.hypothesis.metrics import metric_entries, monitor_problems
 from hypolab.hypothesis.optimizers import argument_problems
 from hypolab.hypothesis.schema import (
     CONFIG_KEYS,
     EARLY_STOPPING_DEFAULTS,
     MODEL_KEYS,
     MODELS,
+    REDUCE_LR_DEFAULTS,
     OptimizerConfig,
     TrainConfig,
     field_defaults,
@@ -39,6 +44,7 @@ from hypolab.hypothesis.vocabulary import (
     optimizer_args,
 )
 from hypolab.records import ModelKind, TrainingConfig
+from hypolab.records.schedules import SCHEDULES
 
 #: The schema's defaults, read once: ``base`` keys, the model kind, the optimizer.
 _CONFIG_DEFAULTS = {k: v for k, v in field_defaults(TrainConfig).items() if k not in ("model", "optimizer")}
@@ -64,7 +70,22 @@ def merge_arm(base: Mapping[str, Any], nested: Mapping[str, Any]) -> dict[str, A
         if selector in written and old.get(selector) != written[selector]:
             keep = allowed(written[selector])
             merged[section] = {k: v for k, v in new.items() if k in keep or k in written}
+    old_rate, written_rate = _rate(base), _rate(nested)
+    if (isinstance(old_rate, Mapping) and isinstance(written_rate, Mapping) and "schedule" in written_rate
+            and old_rate.get("schedule") != written_rate["schedule"]):
+        # Another schedule: the old one's arguments go, as a model's keys do when its kind changes.
+        merged["optimizer"]["learning_rate"] = dict(written_rate)
     return merged
+
+
+def _rate(config: Mapping[str, Any]) -> Any:
+    optimizer = config.get("optimizer")
+    return optimizer.get("learning_rate") if isinstance(optimizer, Mapping) else None
+
+
+def _schedule_keys(schedule: Any) -> set[str]:
+    known = SCHEDULES.get(schedule) if isinstance(schedule, str) else None
+    return {"schedule", *(known.arguments if known else ())}
 
 
 def _model_keys(kind: Any) -> set[str]:
@@ -91,10 +112,11 @@ def complete(config: Mapping[str, Any]) -> dict[str, Any]:
             optimizer["learning_rate"] = DEFAULT_LEARNING_RATE[name]
     for key, value in _CONFIG_DEFAULTS.items():
         out.setdefault(key, copy.deepcopy(value))
-    early = out["early_stopping"]
-    if isinstance(early, dict):
-        for key, value in EARLY_STOPPING_DEFAULTS.items():
-            early.setdefault(key, value)
+    for section, defaults in (("early_stopping", EARLY_STOPPING_DEFAULTS), ("reduce_lr_on_plateau", REDUCE_LR_DEFAULTS)):
+        settings = out[section]
+        if isinstance(settings, dict):
+            for key, value in defaults.items():
+                settings.setdefault(key, value)
     return out
 
 
@@ -105,19 +127,48 @@ def check(config: Mapping[str, Any]) -> tuple[TrainingConfig | None, list[Proble
         ``(resolved, problems)``: the resolved ``TrainingConfig`` (None where
         there are problems) and the problems, with key paths relative to the config.
     """
+    config, schedule, problems = _take_schedule(config)
     try:
         model = TrainConfig.model_validate(config)
     except ValidationError as exc:
-        return None, translate(exc, TrainConfig, config)
+        return None, problems + translate(exc, TrainConfig, config)
     resolved = model.model_dump()
     optimizer = resolved["optimizer"]
-    problems = (_optimizer_problems(optimizer) or argument_problems(optimizer)) + _non_finite(resolved["model"], ("model",))
+    problems += (_optimizer_problems(optimizer) or argument_problems(optimizer)) + _non_finite(resolved["model"], ("model",))
+    problems += _non_finite(resolved["args"], ("args",))
+    resolved["metrics"], metric_problems = metric_entries(resolved["metrics"])
+    problems += metric_problems
+    if schedule is not None and resolved["reduce_lr_on_plateau"] is not None:
+        problems.append(Problem(("reduce_lr_on_plateau",), (), "'reduce_lr_on_plateau' lowers a constant learning "
+                                "rate, but optimizer.learning_rate is a schedule (Keras refuses to set a scheduled "
+                                "rate). Use one or the other.", at_key=True))  # fmt: skip
     if problems:
         return None, problems
     resolved["optimizer"] = _canonical_optimizer(resolved["optimizer"])
+    if schedule is not None:
+        resolved["optimizer"]["learning_rate"] = schedule
     if resolved["model"]["kind"] == ModelKind.CUSTOM.value:
         resolved["model"] = {k: resolved["model"][k] for k in ("kind", "builder", "args")}
-    return TrainingConfig.from_dict({key: resolved[key] for key in CONFIG_KEYS}), []
+    record = TrainingConfig.from_dict({key: resolved[key] for key in CONFIG_KEYS})
+    problems = monitor_problems(record)
+    return (None, problems) if problems else (record, [])
+
+
+def _take_schedule(config: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, Any] | None, list[Problem]]:
+    """A schedule written as ``optimizer.learning_rate`` checked on its own; the rest left for the schema.
+
+    Returns:
+        ``(config, schedule, problems)``: the config with a placeholder number
+        where the schedule was (the schema checks numbers), the canonical schedule
+        (or None), and its problems.
+    """
+    optimizer = config.get("optimizer")
+    rate = optimizer.get("learning_rate") if isinstance(optimizer, Mapping) else None
+    if not isinstance(rate, Mapping):
+        return config, None, []
+    schedule, problems = schedules.check(rate)
+    config = {**config, "optimizer": {**optimizer, "learning_rate": 1.0}}
+    return config, schedule, problems
 
 
 def _optimizer_problems(optimizer: Mapping[str, Any]) -> list[Problem]:
@@ -202,10 +253,15 @@ def override_problems(base: Mapping[str, Any], nested: Mapping[str, Any], origin
             keys |= _optimizer_keys(optimizer_name)
         elif path == ("early_stopping",):
             keys |= set(EARLY_STOPPING_DEFAULTS)
+        elif path == ("reduce_lr_on_plateau",):
+            keys |= set(REDUCE_LR_DEFAULTS)
+        elif path == ("optimizer", "learning_rate"):
+            keys |= _schedule_keys(_rate(nested).get("schedule") if isinstance(_rate(nested), Mapping) else None)
+            keys |= _schedule_keys(node.get("schedule") if isinstance(node, Mapping) else None)
         return keys
 
     def walk(path: tuple[str, ...], base_node: Any, override: Mapping[str, Any]) -> None:
-        if path == ("model", "args"):
+        if path in (("model", "args"), ("args",)):  # free-form: the builder's or the trainer's own
             return
         known = known_at(path, base_node)
         for key, value in override.items():
@@ -215,11 +271,15 @@ def override_problems(base: Mapping[str, Any], nested: Mapping[str, Any], origin
                 problems.append(Problem(written, (), _unknown_override(path, key, known, model_kind, optimizer_name), at_key=True))
                 continue
             base_child = base_node.get(key) if isinstance(base_node, Mapping) else None
-            if isinstance(value, Mapping) and (isinstance(base_child, Mapping) or child == ("early_stopping",)):
+            if isinstance(value, Mapping) and (isinstance(base_child, Mapping) or child in _SETTINGS):
                 walk(child, base_child if isinstance(base_child, Mapping) else {}, value)
 
     walk((), base, nested)
     return problems
+
+
+#: Sections an arm may set as a mapping where ``base`` has none: their keys are known anyway.
+_SETTINGS = (("early_stopping",), ("reduce_lr_on_plateau",), ("args",))
 
 
 def _unknown_override(path: tuple[str, ...], key: str, known: set[str], kind: Any, optimizer: Any) -> str:
@@ -259,7 +319,8 @@ def resolve_arm_config(base: TrainingConfig | Mapping[str, Any], overrides: Mapp
 
     Returns:
         The ``TrainingConfig`` (its ``to_dict()`` has the keys ``model``,
-        ``optimizer``, ``loss``, ``epochs``, ``batch_size``, ``early_stopping``).
+        ``optimizer``, ``loss``, ``epochs``, ``batch_size``, ``early_stopping``,
+        and those of ``TrainingConfig.OPTIONAL_KEYS`` that are set).
 
     Raises:
         SpecErrors: an override names a key the base does not have, or the

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
@@ -27,34 +26,23 @@ from pydantic_core import PydanticCustomError
 
 from hypolab.hypothesis.vocabulary import (
     ACTIVATIONS,
-    EARLY_STOPPING_MONITORS,
     LOSSES,
     OPTIMIZERS,
 )
+from hypolab.hypothesis.markers import Expected, Limit, Unknown
 from hypolab.hypothesis.text import CLAIM_LAYOUT, visible_problem
+from hypolab.hypothesis.trainingschema import (
+    FUNCTION_PATH,
+    MetricEntry,
+    MonitorName,
+    ReduceLROnPlateauConfig,
+    TrainerPath,
+    schedule_json_schema,
+)
 from hypolab.records import METRICS, Correction, DataConfig, Direction, Hypothesis, ModelKind, Pairing, TestName
+from hypolab.records.hypothesis import TASK_CHOICES
+from hypolab.records.sequential import SequentialConfig, Spending
 from hypolab.records.runs import SEED_LIMIT
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What a value must be, in words, for error messages."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Limit:
-    """Why a value has an upper bound (a number's, a list's or a string's length), for messages."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """How messages name a tagged union's members: ``unknown model kind 'resnet'``."""
-
-    noun: str
 
 
 def members_of(enum_type: type[enum.Enum]) -> Any:
@@ -163,10 +151,13 @@ Patience = _at_most(NonNegativeInt, MAX_EPOCHS, "the most epochs a run may have"
 _LAYERS = "the layers of one model; deeper is surely a typo"
 
 Activation = Literal[ACTIVATIONS]  # type: ignore[valid-type]
-MetricName = Literal[tuple(METRICS)]  # type: ignore[valid-type]
+#: A metric's name; which names exist depends on the arms' metrics and the data's task
+#: (``hypothesis.metrics.metric_problem``), so the schema checks the form only.
+MetricName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,99}$",
+                                  json_schema_extra={"examples": list(METRICS)}),
+                       Expected("a metric name, e.g. test_accuracy")]  # fmt: skip
 OptimizerName = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 LossName = Literal[LOSSES]  # type: ignore[valid-type]
-Monitor = Literal[EARLY_STOPPING_MONITORS]  # type: ignore[valid-type]
 
 
 class MlpModel(BaseModel):
@@ -201,11 +192,7 @@ class CnnModel(BaseModel):
     batch_norm: bool = Field(False, description="BatchNormalization after each conv and Dense layer.")
 
 
-BuilderPath = Annotated[
-    str,
-    Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"),
-    Expected("'module:function', e.g. 'mypkg.models:build'"),
-]
+BuilderPath = Annotated[str, Field(pattern=FUNCTION_PATH), Expected("'module:function', e.g. 'mypkg.models:build'")]
 
 
 class CustomModel(BaseModel):
@@ -243,7 +230,8 @@ class OptimizerConfig(BaseModel):
 
     name: OptimizerName = Field("adam", description="Keras optimizer name (keras.optimizers.get).")
     learning_rate: PositiveFloat | None = Field(
-        None, description="Learning rate; defaults to Keras's default for the optimizer."
+        None, description="Learning rate, or a Keras schedule {schedule: cosine_decay, <argument>: ...}; "
+        "defaults to Keras's default for the optimizer.", json_schema_extra=schedule_json_schema,
     )
 
 
@@ -252,7 +240,10 @@ class EarlyStoppingConfig(BaseModel):
 
     model_config = _STRICT
 
-    monitor: Monitor = Field("val_loss", description="The quantity to monitor.")
+    monitor: MonitorName = Field(
+        "val_loss", description="The logged value watched: val_loss, val_accuracy, val_mae, loss, accuracy, mae, "
+        "or a listed metric's name (with or without val_)."
+    )
     patience: Patience = Field(3, description="Epochs without improvement before stopping.")
     min_delta: NonNegativeFloat = Field(0.0, description="Smallest change that counts as improvement.")
     restore_best_weights: bool = Field(True, description="Restore the weights of the best epoch.")
@@ -275,6 +266,18 @@ class TrainConfig(BaseModel):
     early_stopping: EarlyStoppingConfig | None = Field(
         None, description="null, or the arguments of keras.callbacks.EarlyStopping."
     )
+    metrics: list[MetricEntry] = Field(
+        [], description="Keras metrics recorded besides the loss and accuracy (or mae): names, or "
+        "{name: ..., <argument>: ...}; each gives test_<name>, val_<name>, best_val_<name>."
+    )
+    reduce_lr_on_plateau: ReduceLROnPlateauConfig | None = Field(
+        None, description="null, or the arguments of keras.callbacks.ReduceLROnPlateau."
+    )
+    trainer: TrainerPath | None = Field(
+        None, description="'module:function' of your own fit(config, seed, data, callbacks), called once per run "
+        "instead of hypolab's training; null: hypolab trains."
+    )
+    args: dict[str, Any] = Field({}, description="Free-form values for your trainer (config.args), merged by arms.")
 
 
 class DataSpec(BaseModel):
@@ -297,6 +300,15 @@ class DataSpec(BaseModel):
     split_seed: Seed = Field(record_default(DataConfig, "split_seed"), description="Seed of the stratified splits.")
     subset: Subset | None = Field(
         record_default(DataConfig, "subset"), description="Keep this many training examples (stratified)."
+    )
+    task: Literal[TASK_CHOICES] = Field(  # type: ignore[valid-type]
+        record_default(DataConfig, "task"),
+        description="auto: integer, boolean and text labels are classes, decimals regression targets; "
+        "or classification, regression.",
+    )
+    split_column: Name | None = Field(
+        record_default(DataConfig, "split_column"),
+        description="CSV only: a column naming each row's split (train, validation or val, test), used as given.",
     )
 
 
@@ -321,6 +333,30 @@ SeedList = Annotated[
 ]
 
 
+#: Most looks of a sequential design (each is an analysis; more is surely a typo).
+MAX_LOOKS = 50
+
+
+class SequentialSpec(BaseModel):
+    """A group-sequential design: analyse at each look and stop as soon as the answer is clear."""
+
+    model_config = _STRICT
+
+    looks: Annotated[
+        list[Annotated[int, Field(ge=2, le=MAX_SEEDS), Expected("an integer >= 2")]],
+        Field(min_length=2, max_length=MAX_LOOKS),
+        Expected("a list of at least 2 seed counts, each an integer >= 2"), Limit("each look is an analysis"),
+    ] = Field(description="Seeds per arm at each analysis, increasing; the last is the seed count.")
+    spending: members_of(Spending) = Field(  # type: ignore[valid-type]
+        record_default(SequentialConfig, "spending"),
+        description="The Lan-DeMets alpha-spending function: obrien_fleming (spends little early) or pocock.",
+    )
+    futility: bool = Field(
+        record_default(SequentialConfig, "futility"),
+        description="Also stop a treatment early for futility (non-binding beta spending, 80% power).",
+    )
+
+
 class HypothesisFile(BaseModel):
     """A hypothesis file: a claim, how to test it, and the arms to compare."""
 
@@ -333,13 +369,25 @@ class HypothesisFile(BaseModel):
     )
 
     claim: Claim = Field(description="The hypothesis in words.")
-    metric: MetricName = Field(description="The metric compared between arms.")
+    metric: MetricName = Field(
+        description="The metric compared between arms: one of hypolab's, or test_/val_/best_val_ of a listed metric."
+    )
+    secondary_metrics: Annotated[list[MetricName], Field(max_length=50)] = Field(
+        [], description="Metrics analysed and reported beside 'metric' (two-sided, their own correction); "
+        "they never change the verdict."
+    )
+    higher_is_better: dict[MetricName, bool] = Field(
+        {}, description="Whether a higher value is better, for metrics hypolab cannot tell (your trainer's)."
+    )
+    save_models: bool = Field(
+        False, description="Write each trained run's final model as .keras next to the run store."
+    )
     direction: members_of(Direction) = Field(  # type: ignore[valid-type]
         description="The predicted direction of each treatment relative to the control."
     )
     margin: PositiveFloat | None = Field(
         record_default(Hypothesis, "margin"),
-        description="Smallest effect of interest, in metric units (required for equivalent).",
+        description="Smallest effect of interest, in metric units (required for equivalent and noninferior).",
     )
     alpha: Probability = Field(0.05, description="Significance level.")
     seeds: Annotated[
@@ -366,6 +414,10 @@ class HypothesisFile(BaseModel):
     failed_runs: Literal["drop", "worst"] = Field(
         "drop", description="drop failed/diverged runs, or count them as the worst value."
     )
+    sequential: SequentialSpec | None = Field(
+        record_default(Hypothesis, "sequential"),
+        description="Analyse at looks of increasing seeds and stop early when the answer is clear (null: fixed).",
+    )
     data: DataSpec = Field(default_factory=DataSpec, description="The data set and its splits.")
     baseline: PathName | None = Field(
         None, description="A tuner baseline file whose base: is used, with base below merged over it."
@@ -382,6 +434,9 @@ CONFIG_KEYS: tuple[str, ...] = tuple(TrainConfig.model_fields)
 
 #: What ``early_stopping`` holds once resolved: every EarlyStopping argument.
 EARLY_STOPPING_DEFAULTS: dict[str, Any] = field_defaults(EarlyStoppingConfig)
+
+#: What ``reduce_lr_on_plateau`` holds once resolved: every ReduceLROnPlateau argument.
+REDUCE_LR_DEFAULTS: dict[str, Any] = field_defaults(ReduceLROnPlateauConfig)
 
 
 class BaselineFile(BaseModel):

@@ -20,8 +20,9 @@ from hypolab.hypothesis.naming import reserved_problem
 from hypolab.hypothesis.schema import DataSpec, HypothesisFile
 from hypolab.hypothesis.text import name_key
 from hypolab.hypothesis.vocabulary import BUILTIN_DATASETS, DATA_FILE_SUFFIXES
-from hypolab.hypothesis.yamlsource import Document, KeyPath
-from hypolab.records import Correction, Direction, Pairing, Task, TestName, TrainingConfig
+from hypolab.hypothesis.metrics import metric_problem, task_problems
+from hypolab.hypothesis.yamlsource import Document, KeyPath, format_path
+from hypolab.records import Correction, DataConfig, Direction, Pairing, TestName, TrainingConfig
 from hypolab.records.runs import SEED_LIMIT
 
 PAIRED_TESTS = (TestName.PAIRED_T, TestName.WILCOXON)
@@ -84,6 +85,7 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
             )
         )
     errors.extend(_dunnett_rules(spec, doc))
+    errors.extend(check_noninferior(spec, doc) + check_sequential(spec, doc))
     if spec.ordered and len(spec.treatments) < 2:
         errors.append(
             doc.error(
@@ -120,17 +122,6 @@ def check_settings(spec: HypothesisFile, doc: Document) -> tuple[list[SpecError]
         warnings.append(
             f"only {len(set(seeds))} seeds per arm: power will be low (a real difference "
             f"will often look inconclusive). Use seeds: {FEW_SEEDS} or more where you can."
-        )
-    dataset_task = BUILTIN_DATASETS.get(spec.data.name)
-    if dataset_task is Task.CLASSIFICATION and spec.metric.endswith("mae"):
-        errors.append(
-            doc.error(
-                ("metric",),
-                f"metric '{spec.metric}' is for regression, but data set '{spec.data.name}' is "
-                f"classification. Use {spec.metric.replace('mae', 'accuracy')} or "
-                f"{spec.metric.replace('mae', 'loss')}.",
-                shown="",
-            )
         )
     return errors, warnings
 
@@ -170,6 +161,84 @@ def _dunnett_rules(spec: HypothesisFile, doc: Document) -> list[SpecError]:
     return errors
 
 
+def check_noninferior(spec: HypothesisFile, doc: Document) -> list[SpecError]:
+    """``direction: noninferior`` needs a margin and compares treatments with the control, not a series."""
+    if spec.direction is not Direction.NONINFERIOR:
+        return []
+    errors = []
+    if spec.margin is None:
+        errors.append(doc.error(
+            ("direction",),
+            "direction 'noninferior' needs a 'margin': how much worse than the control a treatment may be and "
+            "still count as not worse, in metric units. Add e.g. 'margin: 0.01'.",
+            shown="",
+        ))  # fmt: skip
+    if spec.ordered:
+        errors.append(doc.error(
+            ("ordered",),
+            "'ordered: true' is for a dose series, which has no non-inferiority verdict: direction 'noninferior' "
+            "compares each treatment with the control. Set ordered: false, or use direction: greater or less.",
+            shown="",
+        ))  # fmt: skip
+    return errors
+
+
+#: Why a correction has no sequential version.
+_NOT_SEQUENTIAL = {
+    Correction.DUNNETT: "Dunnett's many-to-one test is a single-step test of one analysis",
+    Correction.FDR_BH: "it holds the false discovery rate, not the family-wise error a sequential design holds",
+}
+
+
+def check_sequential(spec: HypothesisFile, doc: Document) -> list[SpecError]:
+    """The ``sequential:`` key: looks that increase up to the seed count, and settings it can hold."""
+    design = spec.sequential
+    if design is None:
+        return []
+    errors = []
+    looks = design.looks
+    for index in range(1, len(looks)):
+        if looks[index] <= looks[index - 1]:
+            errors.append(doc.error(
+                ("sequential", "looks", index),
+                f"the looks must increase: item {index} ({looks[index]}) is not above item {index - 1} "
+                f"({looks[index - 1]}). Got {looks}. List the seeds per arm at each analysis in increasing "
+                "order, e.g. [5, 10, 20, 40].",
+                shown="sequential.looks",
+            ))  # fmt: skip
+            break
+    count = len(set(seed_list(spec.seeds)))
+    if looks[-1] != count:
+        errors.append(doc.error(
+            ("sequential", "looks", len(looks) - 1),
+            f"the last look must be the seed count: 'seeds' gives {count} seeds per arm, but the last look is "
+            f"{looks[-1]}. Set the last look to {count}, or seeds: {looks[-1]}.",
+            shown="sequential.looks",
+        ))  # fmt: skip
+    if spec.correction in _NOT_SEQUENTIAL:
+        errors.append(doc.error(
+            ("correction",),
+            f"correction '{spec.correction.value}' has no sequential version: {_NOT_SEQUENTIAL[spec.correction]}. "
+            "With 'sequential' use correction: holm, bonferroni or none.",
+            shown="",
+        ))  # fmt: skip
+    if spec.ordered:
+        errors.append(doc.error(
+            ("sequential",),
+            "'sequential' decides each treatment against the control at each look; a dose series "
+            "(ordered: true) has no sequential verdict. Remove 'sequential', or set ordered: false.",
+            shown="",
+        ))  # fmt: skip
+    if design.futility and spec.direction in (Direction.TWO_SIDED, Direction.EQUIVALENT):
+        errors.append(doc.error(
+            ("sequential", "futility"),
+            f"futility stops need a one-sided claim (direction greater, less or noninferior); direction "
+            f"'{spec.direction.value}' has none. Set futility: false.",
+            shown="sequential.futility",
+        ))  # fmt: skip
+    return errors
+
+
 def check_data(data: DataSpec, doc: Document, folder: Path) -> tuple[str | None, list[SpecError]]:
     """Check the data set name: built in, or an existing .npz/.csv file.
 
@@ -181,12 +250,21 @@ def check_data(data: DataSpec, doc: Document, folder: Path) -> tuple[str | None,
     """
     name = data.name
     if name in BUILTIN_DATASETS:
-        if data.target is not None:
+        for key, value, own in (("target", data.target, "labels"), ("split_column", data.split_column, "splits")):
+            if value is not None:
+                return None, [
+                    doc.error(
+                        ("data", key),
+                        f"'{key}' is for CSV files only; data set '{name}' has its own {own}. Remove '{key}'.",
+                        shown="data",
+                    )
+                ]
+        if data.task not in ("auto", BUILTIN_DATASETS[name].value):
             return None, [
                 doc.error(
-                    ("data", "target"),
-                    f"'target' is for CSV files only; data set '{name}' has its own labels. "
-                    "Remove 'target'.",
+                    ("data", "task"),
+                    f"data set '{name}' is {BUILTIN_DATASETS[name].value} (its labels are classes). "
+                    f"Got data.task: {data.task}. Remove 'task' or write task: {BUILTIN_DATASETS[name].value}.",
                     shown="data",
                 )
             ]
@@ -232,6 +310,17 @@ def check_data(data: DataSpec, doc: Document, folder: Path) -> tuple[str | None,
                 shown="data",
             )
         )
+    if found is not None and suffix == ".csv" and data.split_column is not None:
+        errors.extend(_split_column_problems(data, doc, found))
+    if suffix != ".csv" and data.split_column is not None:
+        errors.append(
+            doc.error(
+                ("data", "split_column"),
+                "'split_column' is for CSV files only; a .npz file gives its own splits as x_val/y_val and "
+                "x_test/y_test arrays. Remove 'split_column'.",
+                shown="data",
+            )
+        )
     if suffix == ".npz" and data.target is not None:
         errors.append(
             doc.error(
@@ -241,6 +330,20 @@ def check_data(data: DataSpec, doc: Document, folder: Path) -> tuple[str | None,
             )
         )
     return (str(found) if found is not None else None), errors
+
+
+def _split_column_problems(data: DataSpec, doc: Document, path: Path) -> list[SpecError]:
+    """``split_column`` must be a column of the CSV's header, and not the target."""
+    from hypolab.tasks import csv_header
+
+    header = csv_header(path)
+    if header is None or data.split_column in header and data.split_column != data.target:
+        return []
+    why = ("it is the target column" if data.split_column == data.target
+           else f"the header has no such column (columns: {', '.join(map(show, header))})")  # fmt: skip
+    return [doc.error(("data", "split_column"), f"'split_column' {show(data.split_column)} cannot name the splits: "
+                      f"{why}. Expected a column holding train, validation (or val) or test for each row.",
+                      shown="data")]  # fmt: skip
 
 
 def check_arms(control: ResolvedArm | None, treatments: Sequence[ResolvedArm], doc: Document) -> list[SpecError]:
@@ -302,3 +405,54 @@ def check_name(name: str, doc: Document) -> list[SpecError]:
     """The hypothesis name (``naming.output_name``) must not be a tune report's."""
     problem = reserved_problem(name, doc.file)
     return [doc.error((), problem)] if problem is not None else []
+
+
+def check_metrics(spec: HypothesisFile, doc: Document, data: DataConfig, folder: Path,
+                  arms: Sequence[ResolvedArm]) -> list[SpecError]:  # fmt: skip
+    """``metric`` and ``secondary_metrics``: recorded by every arm, and existing for the data's task.
+
+    The task is read cheaply (``hypolab.tasks.probe``: the declared
+    ``data.task``, a CSV's first rows, an ``.npz`` file's ``y_train`` header),
+    so a metric the data cannot have fails here, before anything trains; where
+    the sample cannot settle it, ``hypolab test`` checks again on all the labels.
+    """
+    from hypolab.tasks import probe
+
+    found = probe(data, folder)
+    task = found.task
+    if data.name in BUILTIN_DATASETS:
+        data_words = f"data set '{data.name}' is {task.value}"
+    else:
+        data_words = f"the data is {task.value} ({found.why})" if task is not None else ""
+    configs = [arm.config for arm in arms]
+    errors: list[SpecError] = []
+    if task is not None:
+        for arm in arms:
+            for index, message in task_problems(arm.config, task, found.why):
+                where = ("base", "metrics", index) if path_exists(doc.data, ("base", "metrics", index)) else (*arm.path, "set")
+                errors.append(doc.error(where, message, shown=format_path(where[:2])))
+    declared = dict(spec.higher_is_better)
+    named = [("metric", ("metric",), spec.metric)]
+    named += [(f"secondary_metrics[{i}]", ("secondary_metrics", i), m) for i, m in enumerate(spec.secondary_metrics)]
+    for key, path, metric in named:
+        problem = metric_problem(metric, key, configs, task, data_words, declared)
+        if problem is not None:
+            errors.append(doc.error(path, problem, shown="" if key == "metric" else "secondary_metrics"))
+    seen = {spec.metric: "metric"}
+    for key, path, metric in named[1:]:
+        if metric in seen:
+            errors.append(doc.error(path, f"{show(metric)} is already {seen[metric]}. Name each metric once.",
+                                    shown="secondary_metrics"))  # fmt: skip
+        seen.setdefault(metric, key)
+    return errors
+
+
+def path_exists(data: Any, path: tuple) -> bool:
+    """Whether ``path`` (keys and list indices) leads somewhere in ``data``."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True

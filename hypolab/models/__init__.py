@@ -19,7 +19,8 @@ that re-implements an architecture (seed packing) can map weights one to one.
     Input(input_shape)
     for j, filters_j in enumerate(filters):
         Conv2D(filters_j, kernel_size, padding="same")   name f"conv_{j}"
-            (no activation; use_bias=True)
+            (no activation; use_bias=not batch_norm: a bias before a batch norm
+            gets no gradient, and its runs' keys name this: ``plan.run_key``)
         [BatchNormalization()]                name f"conv_{j}_bn"         if batch_norm
         Activation(activation)                name f"conv_{j}_act"
         MaxPooling2D(pool)                    name f"conv_{j}_pool"
@@ -52,10 +53,13 @@ from hypolab.models.compilation import (
     OPTIMIZERS,
     count_trainable,
     early_stopping,
+    learning_rate,
     loss_for,
     make_optimizer,
     metrics_for,
+    reduce_lr_on_plateau,
 )
+from hypolab.models.metrics import build_metric, compiled_metrics
 from hypolab.models.custom import build_custom, load_builder
 from hypolab.records import (
     CnnConfig,
@@ -70,13 +74,17 @@ from hypolab.records import (
 __all__ = [
     "OPTIMIZERS",
     "build",
+    "build_metric",
     "check_config",
+    "compiled_metrics",
     "count_trainable",
     "early_stopping",
+    "learning_rate",
     "load_builder",
     "loss_for",
     "make_optimizer",
     "metrics_for",
+    "reduce_lr_on_plateau",
 ]
 
 

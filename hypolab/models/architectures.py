@@ -98,8 +98,10 @@ def cnn(config: CnnConfig, shape: tuple[int, ...], num_classes: int, task: Task)
     dropout = float(config.dropout)
     x = inputs
     for j, filters in enumerate(config.filters):
+        # No bias before a batch norm (its beta takes that role): such a bias gets no gradient.
         x = keras.layers.Conv2D(
-            int(filters), int(config.kernel_size), padding="same", name=f"conv_{j}"
+            int(filters), int(config.kernel_size), padding="same", use_bias=not config.batch_norm,
+            name=f"conv_{j}",
         )(x)
         if config.batch_norm:
             x = keras.layers.BatchNormalization(name=f"conv_{j}_bn")(x)

@@ -1,4 +1,5 @@
-"""What ``model.compile`` and ``model.fit`` get: a fresh optimizer, the loss, the metrics, early stopping."""
+"""What ``model.compile`` and ``model.fit`` get: a fresh optimizer (its learning rate or schedule), the loss,
+the metrics, early stopping and ``ReduceLROnPlateau``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ import keras
 import numpy as np
 
 from hypolab.errors import ModelError
-from hypolab.records import EarlyStoppingSettings, OptimizerSettings, Task
+from hypolab.records import (
+    EarlyStoppingSettings,
+    LearningRateSchedule,
+    OptimizerSettings,
+    ReduceLROnPlateauSettings,
+    Task,
+    higher_is_better,
+)
+from hypolab.records.schedules import SCHEDULES
 
 #: Keras optimizer names accepted by ``optimizer.name`` (case-insensitive).
 OPTIMIZERS: dict[str, type] = {
@@ -52,7 +61,7 @@ def make_optimizer(optimizer_config: OptimizerSettings) -> keras.optimizers.Opti
     >>> make_optimizer(OptimizerSettings(name="sgd", learning_rate=0.1, args={"momentum": 0.9}))
     <keras.src.optimizers.sgd.SGD object at ...>
     """
-    kwargs = {"learning_rate": optimizer_config.learning_rate, **optimizer_config.args.to_dict()}
+    kwargs = {"learning_rate": learning_rate(optimizer_config.learning_rate), **optimizer_config.args.to_dict()}
     name = str(optimizer_config.name).lower()
     cls = OPTIMIZERS.get(name)
     if cls is None:
@@ -81,6 +90,25 @@ def make_optimizer(optimizer_config: OptimizerSettings) -> keras.optimizers.Opti
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"optimizer: {cls.__name__}({_kwargs(kwargs)}) failed: {exc}") from exc
+
+
+def learning_rate(rate: float | LearningRateSchedule) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """A constant learning rate as it is, or a fresh Keras schedule built from its name and arguments.
+
+    Raises:
+        ModelError: an unknown schedule, or arguments Keras refuses.
+    """
+    if not isinstance(rate, LearningRateSchedule):
+        return rate
+    known = SCHEDULES.get(rate.name)
+    if known is None:
+        raise ModelError(f"optimizer.learning_rate: unknown schedule {rate.name!r}. Expected one of: "
+                         f"{', '.join(SCHEDULES)}.")  # fmt: skip
+    args = rate.args.to_dict()
+    try:
+        return getattr(keras.optimizers.schedules, known.keras_class)(**args)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"optimizer.learning_rate: {known.keras_class}({_kwargs(args)}) failed: {exc}") from exc
 
 
 #: Keras 2 / tf.keras spellings a user may still write.
@@ -136,6 +164,20 @@ def early_stopping(settings: EarlyStoppingSettings | None) -> keras.callbacks.Ea
         min_delta=float(settings.min_delta),
         restore_best_weights=bool(settings.restore_best_weights),
     )
+
+
+def reduce_lr_on_plateau(settings: ReduceLROnPlateauSettings | None) -> keras.callbacks.ReduceLROnPlateau | None:
+    """Keras's ReduceLROnPlateau from a resolved ``TrainingConfig.reduce_lr_on_plateau`` (None: none).
+
+    Its ``mode`` is the monitor's better direction (``records.higher_is_better``), as the packed engine decides it.
+    """
+    if settings is None:
+        return None
+    return keras.callbacks.ReduceLROnPlateau(
+        monitor=settings.monitor, factor=float(settings.factor), patience=int(settings.patience),
+        min_delta=float(settings.min_delta), cooldown=int(settings.cooldown), min_lr=float(settings.min_lr),
+        mode="max" if higher_is_better(settings.monitor) is True else "min",
+    )  # fmt: skip
 
 
 def metrics_for(task: Task | str) -> list[str]:

@@ -1,4 +1,4 @@
-"""``model.kind: custom``: a user's ``builder: "module:function"``."""
+"""``model.kind: custom``: a user's ``builder: "module:function"``; and importing any such function (``trainer`` too)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,20 @@ from hypolab.records import CustomConfig, Task
 
 
 def load_builder(spec: str, *, base_dir: str | Path | None = None) -> Callable[..., Any]:
-    """Import the function a ``custom`` model's ``builder: "module:function"`` names.
+    """Import the function a ``custom`` model's ``builder: "module:function"`` names (see ``load_function``)."""
+    return load_function(spec, base_dir=base_dir, key="model.builder")
+
+
+def load_function(spec: str, *, base_dir: str | Path | None = None, key: str) -> Callable[..., Any]:
+    """Import the function a ``"module:function"`` setting names (``model.builder``, ``trainer``).
 
     The module is imported from ``sys.path``, then from the current directory,
     then from ``base_dir``, so a ``mymodels.py`` next to the hypothesis file works.
+
+    Args:
+        spec: ``"module:function"``.
+        base_dir: the hypothesis file's folder.
+        key: the setting, for messages.
 
     Raises:
         ModelError: the string is malformed, the module cannot be imported,
@@ -28,7 +38,7 @@ def load_builder(spec: str, *, base_dir: str | Path | None = None) -> Callable[.
     module_name, sep, attr = str(spec).partition(":")
     if not sep or not module_name or not attr:
         raise ModelError(
-            f"model.builder must look like 'module:function' (e.g. 'mypkg.models:build'). "
+            f"{key} must look like 'module:function' (e.g. 'mypkg.models:build'). "
             f"Got {spec!r} instead."
         )
     extra = [str(Path.cwd())] + ([str(Path(base_dir).resolve())] if base_dir else [])
@@ -38,7 +48,7 @@ def load_builder(spec: str, *, base_dir: str | Path | None = None) -> Callable[.
         module = importlib.import_module(module_name)
     except Exception as exc:  # any import-time failure of user code is a config error
         raise ModelError(
-            f"model.builder {spec!r}: cannot import module {module_name!r}: "
+            f"{key} {spec!r}: cannot import module {module_name!r}: "
             f"{type(exc).__name__}: {exc}. Expected an importable module on sys.path, "
             f"in the current directory or in {base_dir or 'the hypothesis folder'}."
         ) from exc
@@ -50,7 +60,7 @@ def load_builder(spec: str, *, base_dir: str | Path | None = None) -> Callable[.
         found = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
         hint = difflib.get_close_matches(attr, found, n=1)
         raise ModelError(
-            f"model.builder {spec!r}: module {module_name!r} has no function {attr!r}"
+            f"{key} {spec!r}: module {module_name!r} has no function {attr!r}"
             + (
                 f". Did you mean {hint[0]!r}?"
                 if hint

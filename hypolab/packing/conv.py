@@ -1,4 +1,4 @@
-"""A packed ``Conv2D``: K independent convolutions as one batched matmul over image patches.
+"""A packed ``Conv2D``: K independent convolutions, one plain convolution per copy.
 
 Part of ``hypolab.packing.layers``' family: exact per copy, weights listed in
 the plain layer's ``get_weights()`` order with each copy's slice
@@ -14,27 +14,28 @@ from hypolab.packing.layers import CopyAxis
 
 
 class PackedConv2D(keras.layers.Layer):
-    """K independent Conv2D layers as one batched matmul over image patches.
+    """K independent Conv2D layers: copy k's channels convolved with copy k's kernel.
 
     Input and output are folded ``(batch, height, width, K * channels)``.
     The kernel is stored as ``(kh, kw, in_channels, K * filters)``, copy k's
     filters being ``kernel[..., k * filters:(k + 1) * filters]``, exactly a
-    grouped convolution's (``groups=K``) kernel. The convolution itself is
-    computed as ``kh * kw`` shifted slices (the patches) and one einsum of
-    each copy's patches with its own kernel: the same number of operations
-    whatever K, and each copy's arithmetic is the same matmul whatever K.
-    That last point is why this is not ``keras.ops.conv`` with groups: a
-    grouped convolution takes other kernels than a plain one (on TensorFlow's
-    CPU it even goes through XLA), and Adam amplifies those last-bit
-    differences on a bias that batch normalization makes gradient-free, so a
-    seed would not train the same alone and in a pack.
+    grouped convolution's (``groups=K``) kernel. Each copy's output is one
+    ``keras.ops.conv`` of its own channels with its own filters: the very
+    convolution a plain model of that seed runs, so a copy's arithmetic does
+    not depend on K and no operation mixes copies.
+
+    Why not one grouped ``keras.ops.conv``: measured on TensorFlow 2.21's CPU
+    (batch 64, K=4, 28x28x1, filters 16 -> 32, forward and backward), Keras
+    sends a grouped convolution through XLA, whose gradient took about 800 ms
+    a step; these K plain convolutions took 27 ms, K plain single-seed models
+    about the same, and the former patches-and-einsum form 250-320 ms
+    (``benchmarks/bench_packing.py`` times whole packs).
 
     Args:
         copies: K.
         in_channels: input channels of one copy.
         filters, kernel_size, strides, padding, dilation_rate, activation,
             use_bias: as the plain ``keras.layers.Conv2D``.
-        image_shape: ``(height, width)`` of the input.
     """
 
     def __init__(
@@ -43,7 +44,6 @@ class PackedConv2D(keras.layers.Layer):
         in_channels: int,
         filters: int,
         kernel_size: tuple[int, int],
-        image_shape: tuple[int, int],
         strides: tuple[int, int] = (1, 1),
         padding: str = "valid",
         dilation_rate: tuple[int, int] = (1, 1),
@@ -57,15 +57,10 @@ class PackedConv2D(keras.layers.Layer):
         self.filters = filters
         self.kernel_size = tuple(kernel_size)
         self.strides = tuple(strides)
+        self.padding = padding
         self.dilation_rate = tuple(dilation_rate)
         self.activation = keras.activations.get(activation)
         self.copy_axis = CopyAxis.BLOCKS
-        self._geometry = [
-            _conv_geometry(size, k, s, d, padding)
-            for size, k, s, d in zip(
-                image_shape, self.kernel_size, self.strides, self.dilation_rate
-            )
-        ]
         self.kernel = self.add_weight(
             shape=(*self.kernel_size, in_channels, copies * filters),
             initializer="zeros",
@@ -79,41 +74,14 @@ class PackedConv2D(keras.layers.Layer):
         self.built = True
 
     def call(self, x):
-        (pad_h, out_h), (pad_w, out_w) = self._geometry
-        if any(pad_h) or any(pad_w):
-            x = ops.pad(x, ((0, 0), pad_h, pad_w, (0, 0)))
-        (kh, kw), (sh, sw), (dh, dw) = (
-            self.kernel_size,
-            self.strides,
-            self.dilation_rate,
-        )
-        patches = [
-            x[
-                :,
-                i * dh : i * dh + (out_h - 1) * sh + 1 : sh,
-                j * dw : j * dw + (out_w - 1) * sw + 1 : sw,
-                :,
-            ]
-            for i in range(kh)
-            for j in range(kw)
-        ]
-        # (batch, h, w, taps, K, c) -> (batch, h, w, K, taps * c), taps in kernel order.
-        stacked = ops.reshape(
-            ops.stack(patches, axis=3),
-            (-1, out_h, out_w, kh * kw, self.copies, self.in_channels),
-        )
-        stacked = ops.reshape(
-            ops.transpose(stacked, (0, 1, 2, 4, 3, 5)),
-            (-1, out_h, out_w, self.copies, kh * kw * self.in_channels),
-        )
-        kernel = ops.reshape(
-            self.kernel, (kh * kw * self.in_channels, self.copies, self.filters)
-        )
-        y = ops.einsum("bhwkp,pkf->bhwkf", stacked, kernel)
-        y = ops.reshape(y, (-1, out_h, out_w, self.copies * self.filters))
-        if self.bias is not None:
-            y = y + self.bias
-        return self.activation(y)
+        return self.activation(ops.concatenate([self._one_copy(x, k) for k in range(self.copies)], axis=-1))
+
+    def _one_copy(self, x, k: int):
+        """Copy k's convolution, its bias added on its own (so its gradient sums copy k's maps alone)."""
+        channels, filters = slice(k * self.in_channels, (k + 1) * self.in_channels), slice(k * self.filters, (k + 1) * self.filters)
+        y = ops.conv(x[..., channels], self.kernel[..., filters], strides=self.strides, padding=self.padding,
+                     dilation_rate=self.dilation_rate)  # fmt: skip
+        return y if self.bias is None else y + self.bias[filters]
 
     @property
     def packed_variables(self) -> list:
@@ -122,13 +90,3 @@ class PackedConv2D(keras.layers.Layer):
     def copy_index(self, k: int) -> list[tuple]:
         filters = slice(k * self.filters, (k + 1) * self.filters)
         return [(Ellipsis, filters)] * len(self.packed_variables)
-
-
-def _conv_geometry(size: int, kernel: int, stride: int, dilation: int, padding: str):
-    """``((pad_before, pad_after), output_size)`` of one spatial axis, as Keras computes them."""
-    span = dilation * (kernel - 1) + 1
-    if padding == "same":
-        out = -(-size // stride)
-        total = max((out - 1) * stride + span - size, 0)
-        return (total // 2, total - total // 2), out
-    return (0, 0), (size - span) // stride + 1

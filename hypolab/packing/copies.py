@@ -1,11 +1,12 @@
-"""What a pack knows about each copy: history, early stopping, divergence, outcome.
+"""What a pack knows about each copy: history, early stopping, its learning rate, divergence, outcome.
 
 A copy is decided on exactly as the plain runner decides on one model:
 Keras's ``EarlyStopping`` rule (``wait``/``best``, ``min_delta``, patience,
-best weights kept from the first epoch on) and the runner's check of a
-NaN/inf epoch loss. A copy that stops keeps the weights Keras would leave it
-with (its best or its last), which the training loop writes back while the
-other copies go on.
+best weights kept from the first epoch on), Keras's ``ReduceLROnPlateau``
+rule (``wait``/``best``, ``cooldown``, ``min_lr``; the copy's own learning
+rate) and the runner's check of a NaN/inf epoch loss. A copy that stops
+keeps the weights Keras would leave it with (its best or its last), which
+the training loop writes back while the other copies go on.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from hypolab.errors import ModelError
 from hypolab.models.history import best_epoch_index, final_metrics, monitor_increases
-from hypolab.records import EarlyStoppingSettings, RunStatus
+from hypolab.records import EarlyStoppingSettings, MetricSpec, ReduceLROnPlateauSettings, RunStatus
 from hypolab.run_record import Outcome, divergence_error
 
 Weights = dict[str, list[np.ndarray]]
@@ -61,6 +62,38 @@ class StopRule:
         return monitor_increases(self.monitor)
 
 
+@dataclass(frozen=True)
+class PlateauRule:
+    """An arm's resolved ``reduce_lr_on_plateau`` config (``enabled`` False: the learning rate stays).
+
+    Args:
+        enabled: whether copies lower their learning rate at all.
+        monitor, factor, patience, min_delta, cooldown, min_lr: Keras's ``ReduceLROnPlateau`` arguments.
+    """
+
+    enabled: bool = False
+    monitor: str = "val_loss"
+    factor: float = 0.1
+    patience: int = 10
+    min_delta: float = 1e-4
+    cooldown: int = 0
+    min_lr: float = 0.0
+
+    @classmethod
+    def from_config(cls, settings: ReduceLROnPlateauSettings | None) -> PlateauRule:
+        """The rule of a resolved ``TrainingConfig.reduce_lr_on_plateau`` (None: never lowered)."""
+        if settings is None:
+            return cls()
+        return cls(enabled=True, monitor=settings.monitor, factor=float(settings.factor),
+                   patience=int(settings.patience), min_delta=abs(float(settings.min_delta)),
+                   cooldown=int(settings.cooldown), min_lr=float(settings.min_lr))  # fmt: skip
+
+    @property
+    def higher_is_better(self) -> bool:
+        """Whether the monitor improves upwards (hypolab's ``mode``, as the plain runner passes it)."""
+        return monitor_increases(self.monitor)
+
+
 @dataclass
 class CopyState:
     """What the training loop knows about one copy (one seed) of a pack."""
@@ -76,6 +109,11 @@ class CopyState:
     best: float | None = None
     best_weights: Weights | None = None
     kept_weights: Weights | None = None
+    # ReduceLROnPlateau, as keras.callbacks.ReduceLROnPlateau keeps it per model.
+    learning_rate: float = 0.0
+    plateau_wait: int = 0
+    plateau_best: float | None = None
+    cooldown_counter: int = 0
 
     def end_epoch(
         self,
@@ -107,6 +145,37 @@ class CopyState:
                 if rule.restore_best and self.best_weights
                 else weights()
             )
+
+    def lower_rate(self, logs: Mapping[str, float], rule: PlateauRule) -> None:
+        """``ReduceLROnPlateau.on_epoch_end`` for this copy: lower its learning rate where it stalled.
+
+        Keras keeps the rate in a float32 variable; so does this, so a copy's
+        rates are the ones one model of its seed would step with.
+        """
+        if not rule.enabled or not self.active:
+            return
+        if rule.monitor not in logs:
+            raise ModelError(
+                f"reduce_lr_on_plateau.monitor {rule.monitor!r} is not a logged metric. "
+                f"Expected one of: {', '.join(logs)}."
+            )
+        current = logs[rule.monitor]
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.plateau_wait = 0
+        improved = self.plateau_best is None or (
+            current - rule.min_delta > self.plateau_best if rule.higher_is_better
+            else current + rule.min_delta < self.plateau_best
+        )  # fmt: skip
+        if improved:
+            self.plateau_best = current
+            self.plateau_wait = 0
+        elif self.cooldown_counter <= 0:
+            self.plateau_wait += 1
+            if self.plateau_wait >= rule.patience and self.learning_rate > np.float32(rule.min_lr):
+                self.learning_rate = float(np.float32(max(self.learning_rate * rule.factor, rule.min_lr)))
+                self.cooldown_counter = rule.cooldown
+                self.plateau_wait = 0
 
     def _early_stop(self, epoch, logs, rule: StopRule, weights) -> bool:
         """``EarlyStopping.on_epoch_end`` for this copy; True where it stops now."""
@@ -142,7 +211,8 @@ class CopyState:
         return None
 
     def outcome(
-        self, test_loss: float, test_score: float, score: str, rule: StopRule, trainable_params: int
+        self, test_loss: float, test_score: float, score: str, rule: StopRule, trainable_params: int,
+        test_extra: Mapping[str, float] | None = None, specs: tuple[MetricSpec, ...] = (),
     ) -> Outcome:
         """How this copy's run went, decided as the plain runner decides it for one model.
 
@@ -151,6 +221,8 @@ class CopyState:
             score: ``accuracy`` or ``mae``.
             rule: the arm's early stopping.
             trainable_params: trainable parameters of one copy.
+            test_extra: this copy's test value of each listed metric, by logged name.
+            specs: the config's listed metrics.
         """
         history = self.history
         if self.diverged_epoch is not None:
@@ -163,9 +235,10 @@ class CopyState:
         restored = rule.enabled and rule.restore_best and best is not None
         final = best if restored else self.epochs - 1
         metrics = {
-            **final_metrics(history, final, score),
+            **final_metrics(history, final, score, specs),
             "test_loss": float(test_loss),
             f"test_{score}": float(test_score),
+            **{f"test_{name}": float(value) for name, value in (test_extra or {}).items()},
         }
         return Outcome(
             status=RunStatus.FINISHED, history=history, metrics=metrics, epochs_run=self.epochs,

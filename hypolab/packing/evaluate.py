@@ -2,10 +2,16 @@
 
 Evaluation runs ``predict_on_batch`` on fixed-size chunks (so the predict
 function traces once) and takes each copy's loss and accuracy (or mae) in
-numpy, where the common losses are computed as Keras computes them.
+numpy, where the common losses are computed as Keras computes them, and
+each listed Keras metric with a fresh instance per copy. Regression targets
+are standardised (``Dataset.standardised``); ``mae`` is scaled back to the
+data's units by ``score_scale`` and the listed metrics convert themselves.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import keras
 import numpy as np
@@ -29,12 +35,29 @@ def eval_batch_size(net: PackedNetwork, examples: int) -> int:
     return max(1, min(size, 1 << (cap.bit_length() - 1)))
 
 
-def evaluate_copies(net: PackedNetwork, x, y, losses, task: Task, batch: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-copy mean loss and accuracy (or mae) on ``(x, y)``, every copy on all of it."""
+@dataclass(frozen=True)
+class Evaluated:
+    """Per-copy values of one split: ``loss``, ``score`` (accuracy or mae) and each listed metric (``extra``)."""
+
+    loss: np.ndarray
+    score: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def evaluate_copies(net: PackedNetwork, x, y, losses, task: Task, batch: int, *, score_scale: float = 1.0,
+                    metrics: Callable[[int], Sequence[keras.metrics.Metric]] | None = None) -> Evaluated:  # fmt: skip
+    """Per-copy mean loss, accuracy (or mae) and listed metrics on ``(x, y)``, every copy on all of it.
+
+    Args:
+        y: labels, or standardised regression targets.
+        score_scale: what the mean absolute error is multiplied by (the targets' standard deviation).
+        metrics: ``metrics(k)`` gives copy k's fresh listed metrics; None: none.
+    """
     x = np.asarray(x, dtype="float32")
     y = np.asarray(y)
     loss_sum = np.zeros(net.copies)
     score_sum = np.zeros(net.copies)
+    listed = [list(metrics(k)) for k in range(net.copies)] if metrics is not None else []
     for start in range(0, len(y), batch):
         x_chunk = x[start : start + batch]
         y_chunk = y[start : start + batch]
@@ -49,4 +72,11 @@ def evaluate_copies(net: PackedNetwork, x, y, losses, task: Task, batch: int) ->
             score_sum += (np.argmax(pred, axis=-1) == y_copies).sum(axis=0)
         else:
             score_sum += np.abs(y_copies - pred[..., 0]).sum(axis=0)
-    return loss_sum / max(len(y), 1), score_sum / max(len(y), 1)
+        for k, copy_metrics in enumerate(listed):
+            for metric in copy_metrics:
+                metric.update_state(y_chunk, pred[:, k])
+    count = max(len(y), 1)
+    extra = {metric.name: np.array([float(keras.ops.convert_to_numpy(listed[k][i].result()))
+                                    for k in range(net.copies)])
+             for i, metric in enumerate(listed[0] if listed else [])}  # fmt: skip
+    return Evaluated(loss=loss_sum / count, score=score_sum / count * score_scale, extra=extra)

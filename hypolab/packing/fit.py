@@ -12,7 +12,13 @@
 - early stopping and divergence are decided per copy, as Keras's
   ``EarlyStopping`` and the runner's NaN check do for one model: a copy that
   stops is frozen (its kept weights are written back after every epoch and
-  before testing) while the others go on.
+  before testing) while the others go on;
+- listed Keras metrics are kept per copy (one instance each), and
+  ``ReduceLROnPlateau`` lowers each copy's own learning rate (the optimizer
+  steps every copy with its own); a learning-rate schedule is a function of
+  the step, which every copy shares;
+- regression copies train on standardised targets; ``mae`` and the listed
+  metrics are reported in the data's units.
 
 Example:
 
@@ -31,37 +37,46 @@ import numpy as np
 from hypolab import models
 from hypolab.models.history import score_metric
 from hypolab.order import epoch_order
-from hypolab.packing.copies import CopyState, StopRule
+from hypolab.packing.copies import CopyState, PlateauRule, StopRule
 from hypolab.packing.evaluate import eval_batch_size, evaluate_copies
 from hypolab.packing.model import build_packed
 from hypolab.packing.network import PackedNetwork
 from hypolab.packing.objective import (
     PackedLoss,
+    PerCopyMetric,
     PerCopyTraining,
     numpy_loss_fn,
     per_copy_loss_fn,
     per_copy_optimizer,
+    set_copy_rates,
 )
-from hypolab.records import Dataset, OptimizerSettings, Task, TrainingConfig
+from hypolab.records import Dataset, Task, TrainingConfig
 from hypolab.run_record import Outcome
 
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
 
-def compile_packed(
-    net: PackedNetwork, optimizer_config: OptimizerSettings, loss: str, task: Task, steps_per_epoch: int
-) -> PerCopyTraining:
-    """Compile ``net`` with the per-copy loss, metrics and optimizer; return the metric."""
+def compile_packed(net: PackedNetwork, config: TrainingConfig, dataset: Dataset, loss: str,
+                   steps_per_epoch: int) -> tuple[PerCopyTraining, list[list[PerCopyMetric]]]:  # fmt: skip
+    """Compile ``net`` with the per-copy loss, metrics and optimizer.
+
+    Returns:
+        The per-copy loss and score tracker, and per copy its listed metrics.
+    """
+    task = Task(dataset.task)
     losses = per_copy_loss_fn(loss, task)
     tracker = PerCopyTraining(net.copies, losses, task)
-    optimizer = per_copy_optimizer(models.make_optimizer(optimizer_config), net.copy_axes(), net.copies)
+    listed = [[PerCopyMetric(models.build_metric(spec, dataset), k) for spec in config.metrics]
+              for k in range(net.copies)]  # fmt: skip
+    optimizer = per_copy_optimizer(models.make_optimizer(config.optimizer), net.copy_axes(), net.copies,
+                                   per_copy_rates=config.reduce_lr_on_plateau is not None)  # fmt: skip
     net.compile(
         optimizer=optimizer,
         loss=PackedLoss(losses),
-        metrics=[tracker],
+        metrics=[tracker, *(metric for copy in listed for metric in copy)],
         steps_per_execution=steps_per_execution(steps_per_epoch),
     )
-    return tracker
+    return tracker, listed
 
 
 def steps_per_execution(steps_per_epoch: int) -> int:
@@ -122,32 +137,40 @@ def fit_copies(
     loss = models.loss_for(config.loss, dataset.task)
     batch_size, epochs = config.batch_size, config.epochs
     rule = StopRule.from_config(config.early_stopping)
+    plateau = PlateauRule.from_config(config.reduce_lr_on_plateau)
 
     copies = list(copies)
     task = Task(dataset.task)
-    if len(copies) == 1:
-        # A lone seed trains beside one inert copy (never recorded): with K=1
-        # some backends' kernels take a shortcut (a size-1 axis squeezed
-        # away) that rounds differently, and Adam can amplify last-bit
-        # differences on a bias that batch normalization leaves gradient-free.
-        # With K >= 2 a copy's arithmetic does not depend on K.
-        copies.append(CopyState(seed=copies[0].seed + 1, active=False))
-        real = 1
-    else:
-        real = len(copies)
+    # A lone seed trains as a pack of one. Its kernels may round in the last
+    # bit otherwise than in a larger pack (a size-1 axis squeezed away); the
+    # models hold no bias that batch normalization would leave gradient-free
+    # (no Conv2D bias before a batch norm), where Adam used to amplify such
+    # differences, so a seed agrees alone and packed to 1e-5 (tests/test_packing.py).
+    real = len(copies)
     net = build_packed(config, dataset.input_shape, dataset.num_classes, task, [c.seed for c in copies],
                        x_train=dataset.x_train)  # fmt: skip
-    y_train = np.asarray(dataset.y_train)
+    y_train = np.asarray(dataset.standardised(np.asarray(dataset.y_train)))
     n = len(y_train)
-    tracker = compile_packed(net, config.optimizer, loss, task, steps_per_epoch=-(-n // batch_size))
+    tracker, listed = compile_packed(net, config, dataset, loss, steps_per_epoch=-(-n // batch_size))
+    if plateau.enabled:
+        start = float(np.float32(config.optimizer.learning_rate))
+        for copy in copies:
+            copy.learning_rate = start
     losses = numpy_loss_fn(loss, task) or tracker.losses
     scan_epochs = None
-    if keras.backend.backend() == "jax":
+    if keras.backend.backend() == "jax" and not config.metrics and not plateau.enabled:
+        # The compiled epoch loop tracks the loss and score only, at one learning rate.
         from hypolab.packing.scan import ScanEpochs  # imports jax
 
         scan_epochs = ScanEpochs(net, tracker.losses, task)
     eval_batch = eval_batch_size(net, max(len(dataset.y_val), len(dataset.y_test)))
     score = score_metric(task)
+    scale = dataset.target_std if task is Task.REGRESSION else 1.0
+
+    def evaluate(x, y):
+        fresh = (lambda k: [models.build_metric(spec, dataset) for spec in config.metrics]) if config.metrics else None
+        return evaluate_copies(net, x, dataset.standardised(np.asarray(y)), losses, task, eval_batch,
+                               score_scale=scale, metrics=fresh)  # fmt: skip
 
     for epoch in range(epochs):
         if not any(c.active for c in copies):
@@ -161,31 +184,40 @@ def fit_copies(
             net.fit({"index": index, "keys": keys}, y_train[index], batch_size=batch_size, epochs=1,
                     shuffle=False, verbose=0)  # fmt: skip
             train_loss, train_score = tracker.per_copy()
-        val_loss, val_score = evaluate_copies(net, dataset.x_val, dataset.y_val, losses, task, eval_batch)
+        train_score = np.asarray(train_score) * scale
+        val = evaluate(dataset.x_val, dataset.y_val)
         epoch_logs = []
         for k, copy in enumerate(copies):
             if copy.active:
                 logs = {
                     "loss": float(train_loss[k]),
                     score: float(train_score[k]),
-                    "val_loss": float(val_loss[k]),
-                    f"val_{score}": float(val_score[k]),
+                    **{metric.metric.name: float(keras.ops.convert_to_numpy(metric.result())) for metric in listed[k]},
+                    "val_loss": float(val.loss[k]),
+                    f"val_{score}": float(val.score[k]),
+                    **{f"val_{name}": float(values[k]) for name, values in val.extra.items()},
+                    **({"learning_rate": copy.learning_rate} if plateau.enabled else {}),
                 }
                 epoch_logs.append(logs)
                 if on_copy_epoch is not None and k < real:
                     on_copy_epoch(k, epoch, logs)
                 copy.end_epoch(epoch, logs, rule, lambda k=k: net.copy_weights(k))
+                copy.lower_rate(logs, plateau)
         if on_epoch is not None and epoch_logs:
             on_epoch(epoch + 1, {name: float(np.mean([l[name] for l in epoch_logs])) for name in epoch_logs[0]})
         # Keep stopped copies exactly as they stopped while the others go on.
         kept = {k: c.kept_weights for k, c in enumerate(copies) if c.kept_weights is not None}
         if kept and any(c.active for c in copies):
             net.set_copy_weights(kept)
+        if plateau.enabled:
+            set_copy_rates(net.optimizer, [c.learning_rate for c in copies])
 
     final = {k: c.final_weights(rule) for k, c in enumerate(copies)}
     net.set_copy_weights({k: w for k, w in final.items() if w is not None})
-    test_loss, test_score = evaluate_copies(net, dataset.x_test, dataset.y_test, losses, task, eval_batch)
+    test = evaluate(dataset.x_test, dataset.y_test)
     params = net.trainable_params_per_copy()
     copies = copies[:real]
-    outcomes = [copy.outcome(test_loss[k], test_score[k], score, rule, params) for k, copy in enumerate(copies)]
+    outcomes = [copy.outcome(test.loss[k], test.score[k], score, rule, params,
+                             {name: values[k] for name, values in test.extra.items()}, config.metrics)
+                for k, copy in enumerate(copies)]  # fmt: skip
     return TrainedPack(network=net, copies=copies, outcomes=outcomes, trainable_params=params)

@@ -43,6 +43,15 @@ def plain_model(
     return models.build(config.model, input_shape, num_classes, task)
 
 
+def copy_model(net: PackedNetwork, config: TrainingConfig, input_shape, num_classes: int, task, k: int,
+               seed: int) -> keras.Model:  # fmt: skip
+    """Copy k of a trained pack as its plain model: the plain model of ``seed`` with the copy's weights."""
+    plain = plain_model(config, input_shape, num_classes, task, seed)
+    for name, arrays in net.copy_weights(k).items():
+        plain.get_layer(name).set_weights(arrays)
+    return plain
+
+
 def build_packed(
     config: TrainingConfig,
     input_shape: Sequence[int],
@@ -137,7 +146,6 @@ def _packed_twin(
                 in_channels=shape[-1],
                 filters=layer.filters,
                 kernel_size=layer.kernel_size,
-                image_shape=shape[:2],
                 strides=layer.strides,
                 padding=layer.padding,
                 dilation_rate=layer.dilation_rate,

@@ -1,11 +1,13 @@
-"""The loss, metrics and gradient clipping of a packed model, all per copy.
+"""The loss, metrics, gradient clipping and learning rates of a packed model, all per copy.
 
 The packed model's loss is the sum over copies of each copy's mean loss, so
 the gradient reaching copy k's weights is exactly the gradient of copy k's
-own loss. The training metrics keep one running value per copy, and
-gradient clipping by norm is applied per copy, since Keras's ``clipnorm`` and
-``global_clipnorm`` would otherwise take norms across all copies and couple
-them.
+own loss. The training metrics keep one running value per copy (the listed
+Keras metrics one instance per copy, ``PerCopyMetric``), gradient clipping by
+norm is applied per copy, since Keras's ``clipnorm`` and ``global_clipnorm``
+would otherwise take norms across all copies and couple them, and where
+``ReduceLROnPlateau`` lowers each copy's learning rate on its own, the
+optimizer steps each copy with its own rate (``per_copy_rates``).
 """
 
 from __future__ import annotations
@@ -143,10 +145,33 @@ class PerCopyTraining(keras.metrics.Metric):
             variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
 
 
+class PerCopyMetric(keras.metrics.Metric):
+    """One copy's running value of a listed Keras metric, from the packed model's outputs.
+
+    Args:
+        metric: the copy's own metric (``hypolab.models.build_metric``).
+        copy: k: it sees ``y_true[:, k]`` and ``y_pred[:, k]``.
+    """
+
+    def __init__(self, metric: keras.metrics.Metric, copy: int) -> None:
+        super().__init__(name=f"{metric.name}__copy{copy}")
+        self.metric = metric
+        self.copy = copy
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.metric.update_state(y_true[:, self.copy], ops.convert_to_tensor(y_pred)[:, self.copy])
+
+    def result(self):
+        return self.metric.result()
+
+    def reset_state(self):
+        self.metric.reset_state()
+
+
 def per_copy_optimizer(
-    optimizer: keras.optimizers.Optimizer, axes: Sequence[CopyAxis], copies: int
+    optimizer: keras.optimizers.Optimizer, axes: Sequence[CopyAxis], copies: int, *, per_copy_rates: bool = False
 ) -> keras.optimizers.Optimizer:
-    """The same optimizer, with ``clipnorm``/``global_clipnorm`` taken per copy.
+    """The same optimizer, with ``clipnorm``/``global_clipnorm`` taken per copy, and per-copy learning rates.
 
     Every other part of the Keras optimizers this accepts acts element by
     element (moments, weight decay, ``clipvalue``) or on the shared step
@@ -157,13 +182,44 @@ def per_copy_optimizer(
         axes: where each trainable variable keeps its copies, in the model's
             ``trainable_variables`` order (the order Keras passes gradients).
         copies: K.
+        per_copy_rates: step copy k with its own learning rate, ``copy_rates[k]``
+            (set with ``set_copy_rates``), in place of the optimizer's one: for
+            ``ReduceLROnPlateau`` per copy. The optimizers of
+            ``hypolab.plan.PER_COPY_RATE_OPTIMIZERS`` use the rate element by element.
     """
-    if not (optimizer.clipnorm or optimizer.global_clipnorm):
+    clipping = bool(optimizer.clipnorm or optimizer.global_clipnorm)
+    if not (clipping or per_copy_rates):
         return optimizer
     base = type(optimizer)
 
-    class PerCopyClipping(base):  # type: ignore[misc, valid-type]
+    class PerCopy(base):  # type: ignore[misc, valid-type]
+        def _rate(self, variable):
+            """Each copy's learning rate, shaped to broadcast over ``variable``'s copies."""
+            axis = axes[self._get_variable_index(variable)]
+            rates = ops.cast(self.copy_rates, variable.dtype)
+            if axis is CopyAxis.LEADING:
+                return ops.reshape(rates, (copies,) + (1,) * (len(variable.shape) - 1))
+            return ops.repeat(rates, variable.shape[-1] // copies)
+
+        def update_step(self, gradient, variable, learning_rate):
+            if per_copy_rates:
+                learning_rate = self._rate(variable)
+            return super().update_step(gradient, variable, learning_rate)
+
+        def _apply_weight_decay(self, variables):
+            if not per_copy_rates:
+                return super()._apply_weight_decay(variables)
+            if self.weight_decay is None:
+                return None
+            for variable in variables:
+                if self._use_weight_decay(variable):
+                    decay = ops.cast(self.weight_decay, variable.dtype)
+                    variable.assign(variable - variable * decay * self._rate(variable))
+            return None
+
         def _clip_gradients(self, grads):
+            if not clipping:
+                return super()._clip_gradients(grads)
             norms2 = [_squared_norms(g, axis, copies) for g, axis in zip(grads, axes)]
             if self.clipnorm and self.clipnorm > 0:
                 limit = self.clipnorm
@@ -176,8 +232,17 @@ def per_copy_optimizer(
             factor = limit / ops.maximum(total, limit)
             return [_scale(g, axis, copies, factor) for g, axis in zip(grads, axes)]
 
-    PerCopyClipping.__name__ = f"PerCopy{base.__name__}"
-    return PerCopyClipping.from_config(optimizer.get_config())
+    PerCopy.__name__ = f"PerCopy{base.__name__}"
+    packed = PerCopy.from_config(optimizer.get_config())
+    if per_copy_rates:
+        start = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        packed.copy_rates = keras.Variable(np.full(copies, start, "float32"), trainable=False, name="copy_rates")
+    return packed
+
+
+def set_copy_rates(optimizer: keras.optimizers.Optimizer, rates: Sequence[float]) -> None:
+    """Set each copy's learning rate of a ``per_copy_optimizer(..., per_copy_rates=True)``."""
+    optimizer.copy_rates.assign(np.asarray(rates, dtype="float32"))
 
 
 def _as_copies(g, axis: CopyAxis, copies: int):

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from hypolab.device import available_memory
 from hypolab.plan import unsupported_reason
-from hypolab.records import Dataset, RunSpec, TrainingConfig
+from hypolab.records import DataConfig, Dataset, RunSpec, TrainingConfig
 
 #: Bytes per parameter per copy: weights, gradients, up to two moment slots,
 #: and the early-stopping snapshots (float32).
@@ -70,6 +70,46 @@ def pack_size(
     per_copy, shared = estimate_memory(config, dataset)
     fitting = (budget - shared) // max(per_copy, 1)
     return int(max(1, min(runs, fitting)))
+
+
+def choose_pack(
+    config: TrainingConfig,
+    dataset: Dataset,
+    data: DataConfig,
+    runs: int,
+    requested: str | int,
+    *,
+    device: str,
+    memory_bytes: int,
+) -> tuple[int, str | None]:
+    """Seeds per model for an arm, and for ``auto`` why (``hypolab.executors.worker`` calls it where runs train).
+
+    ``auto`` takes as many seeds as ``memory_bytes`` holds (``pack_size``);
+    a compute-heavy model is then measured packed and alone first
+    (``hypolab.packing.probe``) and trains one seed per model where packing
+    measured slower.
+
+    Args:
+        config, dataset, runs, requested: as for ``pack_size``.
+        data: the arm's data config (a measurement's cache key).
+        device: where runs train (``Environment.device``).
+        memory_bytes: memory a pack may take on that device.
+    """
+    size = pack_size(config, dataset, runs, requested, memory_bytes=memory_bytes)
+    if requested != "auto":
+        return size, None
+    if size < 2:
+        return size, (f"auto: one seed per model: the memory free on {device} ({memory_bytes >> 20} MiB for a pack) "
+                      "holds one copy")  # fmt: skip
+    from hypolab.packing.probe import measured_size, multiply_adds
+    from hypolab.probes import PROBE_MACS
+
+    macs = multiply_adds(config, dataset)
+    if macs <= PROBE_MACS:
+        return size, (f"auto: {size} seeds per model, as many as the arm has and memory holds; a light model "
+                      f"({macs:,} multiply-adds per example) always gains from packing")  # fmt: skip
+    chosen, why = measured_size(config, dataset, data, size, device)
+    return chosen, f"auto: {chosen} seed{'s' if chosen > 1 else ''} per model, measured {why}"
 
 
 def estimate_memory(config: TrainingConfig, dataset: Dataset) -> tuple[int, int]:

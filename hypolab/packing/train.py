@@ -19,7 +19,9 @@ import keras
 from hypolab.device import placement, prepare
 from hypolab.errors import ModelError
 from hypolab.packing.copies import CopyState
+from hypolab.models.saving import save_model
 from hypolab.packing.fit import EpochCallback, fit_copies
+from hypolab.packing.model import copy_model
 from hypolab.runlogs import RunLog
 from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, Timing
 from hypolab.records.runs import Device
@@ -28,6 +30,7 @@ from hypolab.run_record import (
     Environment,
     RUN_FAILURES,
     Outcome,
+    data_notes,
     describe_error,
     record,
     seed_problem,
@@ -69,6 +72,7 @@ def train_pack_in(
     *,
     on_epoch: EpochCallback | None = None,
     tensorboard_dir: str | os.PathLike[str] | None = None,
+    models_dir: str | os.PathLike[str] | None = None,
 ) -> list[RunResult]:
     """Train the specs of one arm as one packed model where ``environment`` says (set up already).
 
@@ -79,6 +83,8 @@ def train_pack_in(
     Args:
         tensorboard_dir: write each run's TensorBoard log there (``hypolab.runlogs``), from the
             engine's epoch loop, one folder per copy; None writes none.
+        models_dir: write each finished copy's final model there as ``<key>.keras``, extracted
+            into its plain model (``hypolab.models.saving``); None writes none.
 
     Returns:
         One ``RunResult`` per spec, in order, with every field the plain
@@ -98,8 +104,10 @@ def train_pack_in(
     refused = {spec.key: problem for spec in specs if (problem := seed_problem(spec.seed)) is not None}
     trainable = [spec for spec in specs if spec.key not in refused]
     outcomes: dict[str, Outcome] = {key: Outcome(status=RunStatus.FAILED, error=problem) for key, problem in refused.items()}
+    saved: dict[str, str] = {}
     if trainable:
-        outcomes.update(zip((s.key for s in trainable), _fit(environment, trainable, dataset, on_epoch, tensorboard_dir)))
+        fitted = _fit(environment, trainable, dataset, on_epoch, tensorboard_dir, models_dir, saved)
+        outcomes.update(zip((s.key for s in trainable), fitted))
     finished_at = utc_now()
     size = len(trainable)
     seconds = clock.seconds() / max(size, 1)
@@ -110,25 +118,36 @@ def train_pack_in(
         notes = (f"packed: trained as one of {size} copies of one model "
                  f"(seeds {', '.join(str(s.seed) for s in trainable)}); "
                  f"train_seconds is the pack's wall time divided by {size}",)  # fmt: skip
+    notes = (*notes, *data_notes(dataset))
     return [
         record(spec, outcomes[spec.key], environment, sizes=dataset.sizes, clock=clock, train_seconds=seconds,
-               finished_at=finished_at, notes=notes if spec.key not in refused else (), engine=Engine.PACKED,
-               timing=timing)  # fmt: skip
+               finished_at=finished_at, engine=Engine.PACKED, timing=timing,
+               notes=(*notes, *([saved[spec.key]] if spec.key in saved else ())) if spec.key not in refused else ())
         for spec in specs
-    ]
+    ]  # fmt: skip
 
 
 def _fit(environment: Environment, specs: list[RunSpec], dataset: Dataset, on_epoch: EpochCallback | None,
-         tensorboard_dir: str | os.PathLike[str] | None) -> list[Outcome]:  # fmt: skip
-    """Each spec's outcome of one packed training (every one failed where the pack as a whole failed)."""
+         tensorboard_dir: str | os.PathLike[str] | None, models_dir: str | os.PathLike[str] | None,
+         saved: dict[str, str]) -> list[Outcome]:  # fmt: skip
+    """Each spec's outcome of one packed training (every one failed where the pack as a whole failed).
+
+    Where ``models_dir`` is given, each finished copy's model is saved and its note put in ``saved`` by key.
+    """
     copies = [CopyState(seed=s.seed) for s in specs]
     logs = [] if tensorboard_dir is None else [RunLog(spec, tensorboard_dir) for spec in specs]
     keras.backend.clear_session(free_memory=False)
     try:
         with placement(environment.device):
-            return fit_copies(specs[0].config, dataset, copies, on_epoch=on_epoch,
-                              on_copy_epoch=(lambda k, epoch, values: logs[k].epoch(epoch, values)) if logs else None,
-                              ).outcomes  # fmt: skip
+            trained = fit_copies(specs[0].config, dataset, copies, on_epoch=on_epoch,
+                                 on_copy_epoch=(lambda k, epoch, values: logs[k].epoch(epoch, values)) if logs else None,
+                                 )  # fmt: skip
+            for k, (spec, outcome) in enumerate(zip(specs, trained.outcomes)):
+                if models_dir is not None and outcome.status is RunStatus.FINISHED:
+                    model = copy_model(trained.network, spec.config, dataset.input_shape, dataset.num_classes,
+                                       dataset.task, k, spec.seed)  # fmt: skip
+                    saved[spec.key] = save_model(model, models_dir, spec.key, dataset, ours=True)
+            return trained.outcomes
     except ModelError:
         raise
     except RUN_FAILURES as exc:  # the pack's own failure (a builder's sys.exit too) is data, as for one run

@@ -13,6 +13,8 @@ file never train a run twice, hands the claimed runs to an executor
 a test trains travels as one ``RunOptions`` record (or as the keyword
 arguments that build it).
 
+``test_files`` tests several files through one executor (``hypolab test FILE...``).
+
 Example:
 
     from hypolab.pipeline import run_hypothesis, test
@@ -31,15 +33,20 @@ from pathlib import Path
 from typing import Literal
 
 from hypolab.errors import AnalysisError, HypolabError
+from hypolab.executors import Executor
 from hypolab.pipeline.training import execute
 from hypolab.progress import Progress
 from hypolab.records import (
     Analysis,
+    Direction,
     Hypothesis,
+    Look,
+    LookSettings,
     Registration,
     RegistrationCheck,
     RunOptions,
     RunResult,
+    RunSpec,
     RunStatus,
     Timing,
     is_timing_metric,
@@ -63,6 +70,7 @@ class TestOutcome:
         registration: how the file (and its baseline) compares with its first registration.
         stale: why stored runs of the file's earlier plan were not reused (other data,
             another baseline, an edited file); empty where nothing was stale.
+        secondary: the analysis of each of the file's ``secondary_metrics`` (``analyze_secondary``).
     """
 
     __test__ = False  # not a pytest test class
@@ -76,6 +84,7 @@ class TestOutcome:
     report_note: str | None = None
     registration: RegistrationCheck | None = None
     stale: tuple[str, ...] = ()
+    secondary: tuple[Analysis, ...] = ()
 
     def _repr_html_(self) -> str:
         """Jupyter's view: runs trained and stored, the analysis (or why there is none), the report."""
@@ -188,27 +197,88 @@ def test(
     from hypolab.report.write import check_can_write
 
     check_can_write(h, Path(reports_root) / h.name)  # before training: a report it cannot write costs no run
+    return _test_loaded(h, options, open_store=open_store, progress=progress, reports_root=reports_root,
+                        command=command)  # fmt: skip
+
+
+test.__test__ = False  # a library function, not a pytest test, wherever it is imported
+
+
+def test_files(
+    sources: Sequence[str | os.PathLike[str] | Hypothesis],
+    *,
+    options: RunOptions | None = None,
+    progress: Progress | None = None,
+    reports_root: str | os.PathLike[str] = "reports",
+    command: str = "",
+) -> list[TestOutcome]:
+    """Test several hypotheses with one executor: what ``hypolab test FILE...`` does.
+
+    Every file is loaded and every report folder checked before any run
+    trains. The files then train one after another through one executor
+    (one device set-up, each data config loaded once per worker; with Ray,
+    one cluster), so a run that two files plan is trained once and found in
+    the store by the next; the index of reports is refreshed once, at the end.
+
+    Args:
+        sources: hypothesis files (or loaded hypotheses), in order.
+        options: how to train (store, device, executor...); None: the defaults.
+        progress, reports_root, command: as for ``test``.
+
+    Returns:
+        One ``TestOutcome`` per source, in order.
+
+    Raises:
+        SpecErrors: a file is invalid (nothing trained).
+        ReportError: a report folder cannot be written (nothing trained).
+    """
+    from hypolab.executors import create_lazily
+    from hypolab.report import write_index
+    from hypolab.report.write import check_can_write
+
+    options = options if options is not None else RunOptions()
+    hypotheses = [load_hypothesis(source) for source in sources]
+    for h in hypotheses:
+        check_can_write(h, Path(reports_root) / h.name)
+    executor = create_lazily(options)
+    try:
+        with RunStore(options.store) as run_store:
+            outcomes = [_test_loaded(h, options, open_store=run_store, progress=progress, reports_root=reports_root,
+                                     command=command, executor=executor, index=False)
+                        for h in hypotheses]  # fmt: skip
+    finally:
+        executor.close()
+    if any(outcome.report_path is not None for outcome in outcomes):
+        write_index(reports_root)
+    return outcomes
+
+
+test_files.__test__ = False
+
+
+def _test_loaded(h: Hypothesis, options: RunOptions, *, open_store: RunStore | None, progress: Progress | None,
+                 reports_root: str | os.PathLike[str], command: str, executor: Executor | None = None,
+                 index: bool = True) -> TestOutcome:  # fmt: skip
+    """Train (through ``executor``, or one ``options`` ask for), analyse and report ``h``."""
     stale = _stale_before(h, open_store if open_store is not None else options.store)
-    trained_now = execute(h, options, progress=progress, store=open_store)
+    trained_now = execute(h, options, progress=progress, store=open_store, executor=executor)
     results, trained = trained_now.results, trained_now.trained
     from hypolab.hypothesis.registration import check_registration
 
     registered = _registration(open_store if open_store is not None else options.store, h.name)
     check = check_registration(h, registered)
     try:
-        analysis = analyze_hypothesis(h, results)
+        analysis = analyze_hypothesis(h, results, looks=trained_now.looks)
+        secondary = analyze_secondary(h, results)
     except HypolabError as exc:
         return TestOutcome(hypothesis=h, results=results, trained=trained, analysis_error=str(exc),
                            report_note="no report without an analysis", registration=check, stale=stale)  # fmt: skip
     from hypolab.report import write_report
 
-    report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command,
-                               registered=registered)  # fmt: skip
+    report_path = write_report(h, results, analysis, Path(reports_root) / h.name, command=command, index=index,
+                               registered=registered, secondary=secondary)  # fmt: skip
     return TestOutcome(hypothesis=h, results=results, trained=trained, analysis=analysis,
-                       report_path=report_path, registration=check, stale=stale)  # fmt: skip
-
-
-test.__test__ = False  # a library function, not a pytest test, wherever it is imported
+                       report_path=report_path, registration=check, stale=stale, secondary=secondary)  # fmt: skip
 
 
 def _either(options: RunOptions | None, given: RunOptions, open_store: RunStore | None) -> RunOptions:
@@ -232,41 +302,67 @@ def _either(options: RunOptions | None, given: RunOptions, open_store: RunStore 
     return options
 
 
-def metric_values(h: Hypothesis, results: Sequence[RunResult]) -> tuple[dict[str, list[float]], dict[str, list[int]], dict[str, list[int]]]:
-    """Per-arm values of ``h.metric`` from finished runs, their seeds, and the seeds of failed/diverged runs.
+def metric_values(h: Hypothesis, results: Sequence[RunResult], metric: str | None = None
+                  ) -> tuple[dict[str, list[float]], dict[str, list[int]], dict[str, list[int]]]:  # fmt: skip
+    """Per-arm values of ``metric`` (``h.metric`` where None) from finished runs, their seeds, and the seeds of failed/diverged runs.
 
     A finished run without the metric (e.g. ``test_mae`` asked of a
     classification run) counts as failed. Arms are in file order, seeds ascending.
+
+    Raises:
+        AnalysisError: finished runs exist but none recorded ``metric`` (a
+            trainer of your own that does not return it), naming what they recorded.
     """
+    metric = h.metric if metric is None else metric
+    finished = [r for r in results if r.status is RunStatus.FINISHED]
+    if finished and not any(metric in r.metrics for r in finished):
+        recorded = sorted({name for r in finished for name in r.metrics})
+        raise AnalysisError(
+            f"no finished run of {h.name} recorded the metric {metric!r}. They recorded: {', '.join(recorded)}. "
+            "Expected the metric the file names; a trainer of your own must return it (test metrics named test_*)."
+        )
     values: dict[str, list[float]] = {arm.name: [] for arm in h.arms}
     seeds: dict[str, list[int]] = {arm.name: [] for arm in h.arms}
     failed: dict[str, list[int]] = {arm.name: [] for arm in h.arms}
     for result in sorted(results, key=lambda r: r.seed):
-        if result.status is RunStatus.FINISHED and h.metric in result.metrics:
-            values[result.arm].append(float(result.metrics[h.metric]))
+        if result.status is RunStatus.FINISHED and metric in result.metrics:
+            values[result.arm].append(float(result.metrics[metric]))
             seeds[result.arm].append(result.seed)
         else:
             failed[result.arm].append(result.seed)
     return values, seeds, failed
 
 
-def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
+def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult], looks: Sequence[Look] | None = None) -> Analysis:
     """The statistics of ``h`` on ``results`` (``hypolab.stats.analyze``), for ``write_report``.
 
     Failed and diverged runs are passed as failures; with ``failed_runs:
     worst`` the statistics count each as the worst value seen (whether
-    higher is better comes from ``hypolab.records.higher_is_better``). Arms
-    still improving at their last epoch are named in the verdicts' reasons
-    (``hypolab.stats.convergence``).
+    higher is better comes from ``hypolab.records.higher_is_better``). A
+    sequential hypothesis is analysed as its recorded ``looks`` decided
+    (``hypolab.stats.sequential.conclude``; ``Trained.looks``, ``RunStore.looks``).
+    Arms still improving at their last epoch are named in the verdicts'
+    reasons (``hypolab.stats.convergence``).
 
     Raises:
-        AnalysisError: too few finished runs, or values the tests cannot use.
+        AnalysisError: too few finished runs, values the tests cannot use, or
+            a sequential hypothesis without its looks.
     """
     from hypolab import stats
     from hypolab.stats.convergence import flag_still_improving
 
     check_one_path(h, results)
     values, seeds, failed = metric_values(h, results)
+    if h.sequential is not None:
+        if looks is None:
+            raise AnalysisError(f"{h.name} is a sequential test: its verdicts are what its recorded looks decided. "
+                                "Expected looks=; read them with hypolab.pipeline.recorded_looks(h, store).")
+        from hypolab.stats.sequential.conclude import sequential_analysis
+
+        concluded = sequential_analysis(values, control=h.control.name, config=h.sequential, looks=looks,
+                                        plan_seeds=h.seeds, seeds=seeds, settings=LookSettings.of(h),
+                                        failed_seeds=failed)  # fmt: skip
+        return flag_still_improving(concluded, results)
     analysis = stats.analyze(
         values,
         control=h.control.name,
@@ -281,8 +377,34 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult]) -> Analysis:
         failed_seeds=failed,
         metric=h.metric,
         failed_as_worst=h.failed_as_worst,
+        higher_is_better=h.higher_is_better(h.metric),
     )
     return flag_still_improving(analysis, results)  # arms still improving at their last epoch: context, same verdicts
+
+
+def analyze_secondary(h: Hypothesis, results: Sequence[RunResult]) -> tuple[Analysis, ...]:
+    """The analysis of each of ``h.secondary_metrics``, beside the primary one: never part of its verdict.
+
+    Each secondary metric is tested two-sided (the file's direction is a
+    prediction about ``h.metric`` only), with no margin, at the file's
+    ``alpha`` and with its ``correction`` applied across the treatments of
+    that metric alone: its own family, never pooled with the primary's.
+
+    Raises:
+        AnalysisError: as ``analyze_hypothesis``, for a secondary metric.
+    """
+    from hypolab import stats
+
+    out = []
+    for metric in h.secondary_metrics:
+        values, seeds, failed = metric_values(h, results, metric)
+        out.append(stats.analyze(
+            values, control=h.control.name, direction=Direction.TWO_SIDED, alpha=h.alpha, margin=None,
+            test=h.test, pairing=h.pairing, correction=h.correction, ordered=h.ordered, seeds=seeds,
+            failed_seeds=failed, metric=metric, failed_as_worst=h.failed_as_worst,
+            higher_is_better=h.higher_is_better(metric),
+        ))  # fmt: skip
+    return tuple(out)
 
 
 def check_one_path(h: Hypothesis, results: Sequence[RunResult]) -> None:
@@ -339,3 +461,17 @@ def _stale_before(h: Hypothesis, store: RunStore | str | os.PathLike[str]) -> tu
         return ()
     with RunStore(store, read_only=True) as run_store:
         return tuple(look_up(h, run_store).reasons)
+
+
+def recorded_looks(h: Hypothesis, store: RunStore, specs: Sequence[RunSpec] | None = None) -> tuple[list[RunSpec], list[Look]]:
+    """A sequential hypothesis's recorded looks in ``store``, and the planned runs they rest on.
+
+    ``specs`` is ``h``'s plan (``hypolab.plan.plan(h)`` where None). What
+    ``hypolab report`` reads to render a sequential test without training.
+    """
+    from hypolab.pipeline.looks import design_key, needed_specs
+    from hypolab.plan import plan
+
+    specs = list(plan(h) if specs is None else specs)
+    looks = store.looks(h.name, design_key(h, specs))
+    return needed_specs(h, specs, looks), looks

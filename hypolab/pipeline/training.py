@@ -29,7 +29,8 @@ from hypolab.executors import (
 from hypolab.progress import NullProgress, Progress
 from hypolab.fingerprint import text_sha256, with_fingerprint
 from hypolab.plan import timing_reason
-from hypolab.records import Engine, Hypothesis, PlanIdentity, RunOptions, RunResult, RunSpec, RunStatus
+from hypolab.pipeline.looks import needed_specs, train_looks
+from hypolab.records import Engine, Hypothesis, Look, PlanIdentity, RunOptions, RunResult, RunSpec, RunStatus
 from hypolab.run_record import utc_now
 from hypolab.store import Claim, RunStore, new_owner
 
@@ -42,12 +43,15 @@ class Trained:
     """What ``execute`` did.
 
     Args:
-        results: every planned run's record, in plan order, with this hypothesis's arm names.
+        results: every planned run's record, in plan order, with this hypothesis's arm names
+            (of a sequential test: the runs its looks trained, each arm up to its last look).
         trained: how many runs this call trained (the rest came from the store).
+        looks: a sequential test's recorded looks (``hypolab.pipeline.looks``); empty otherwise.
     """
 
     results: list[RunResult]
     trained: int
+    looks: tuple[Look, ...] = ()
 
 
 def execute(
@@ -74,6 +78,10 @@ def execute(
     from hypolab import executors
     from hypolab import plan as planning
 
+    if executor is None:
+        executors.check(options)  # before the store or the data are touched
+    if h.save_models and not options.save_models:
+        options = replace(options, save_models=True)  # the file's save_models: true, as --save-models
     owned = None  # an executor this call creates (and closes)
     try:
         if h.data.fingerprint is None:
@@ -82,33 +90,45 @@ def execute(
             owned.prepare(h.data, _base_dir(h))
             h = replace(h, data=with_fingerprint(h.data))
         specs = planning.plan(h)
+        check_metrics_exist(h)
         run_store = store if store is not None else RunStore(options.store)
+        looks: list[Look] = []
+        wanted = specs
         try:
-            trained = _train_missing(h, specs, run_store, options, progress, executor or owned)
-            results = run_store.results_for(s.key for s in specs)
+            if h.sequential is None:
+                trained = _train_missing(h, specs, run_store, options, progress, executor or owned)
+            else:  # a look loop around the same round training: hypolab.pipeline.looks
+                owned = owned or (None if executor is not None else executors.create(options))
+                trained, looks = train_looks(h, specs, run_store, rerun=options.rerun, train=lambda runs: _train_missing(
+                    h, runs, run_store, options, progress, executor or owned, planned=specs))  # fmt: skip
+                wanted = needed_specs(h, specs, looks)
+            results = run_store.results_for(s.key for s in wanted)
         finally:
             if store is None:
                 run_store.close()
     finally:
         if owned is not None and executor is None:
             owned.close()
-    missing = [s for s in specs if s.key not in results]
+    missing = [s for s in wanted if s.key not in results]
     if missing:
         raise HypolabError(f"{len(missing)} planned runs have no record after training (first: {missing[0].arm}, "
                            f"seed {missing[0].seed}). Run the same command again to train them.")  # fmt: skip
-    return Trained(results=[replace(results[s.key], arm=s.arm) for s in specs], trained=trained)
+    return Trained(results=[replace(results[s.key], arm=s.arm) for s in wanted], trained=trained, looks=tuple(looks))
 
 
 def _train_missing(h: Hypothesis, specs: list[RunSpec], run_store: RunStore, options: RunOptions,
-                   progress: Progress | None, executor: Executor | None) -> int:  # fmt: skip
-    """Register the plan, then train what the store lacks; return how many runs trained.
+                   progress: Progress | None, executor: Executor | None,
+                   planned: list[RunSpec] | None = None) -> int:  # fmt: skip
+    """Register the plan (``planned``, else ``specs``), then train what the store lacks of ``specs``.
 
-    Without an ``executor``, the one ``options`` ask for is created (only where a run needs training).
+    Returns how many runs trained. Without an ``executor``, the one ``options`` ask for is
+    created (only where a run needs training).
     """
     from hypolab import executors
 
     started = time.time()
-    run_store.register_plan(h.name, h.path, specs, plan_identity(h, specs))
+    planned = specs if planned is None else planned
+    run_store.register_plan(h.name, h.path, planned, plan_identity(h, planned))
     run_store.register_source(h.name, h.source, h.baseline)
     stored = run_store.results_for(s.key for s in specs)
     todo = [s for s in specs if _needs_training(stored.get(s.key), options.rerun)]
@@ -126,6 +146,36 @@ def _train_missing(h: Hypothesis, specs: list[RunSpec], run_store: RunStore, opt
     finally:
         if executor is None:
             chosen.close()
+
+
+def check_metrics_exist(h: Hypothesis) -> None:
+    """Refuse, before any run trains, a metric the data's task cannot have, read from all of its labels.
+
+    ``hypolab validate`` decides the task from a CSV's first rows; this reads
+    the whole target column (``hypolab.tasks.probe``), so a decimal in a late
+    row, which makes the labels regression targets, is caught before training.
+
+    Raises:
+        DataError: the file's ``metric``, a secondary metric or a listed metric
+            does not exist for the data's task.
+    """
+    from hypolab.errors import DataError
+    from hypolab.hypothesis.metrics import metric_problem, task_problems
+    from hypolab.tasks import probe
+
+    found = probe(h.data, _base_dir(h), rows=None)
+    if found.task is None:
+        return  # the loader says why the data cannot be read
+    words = f"the data is {found.task.value} ({found.why})"
+    configs = [arm.config for arm in h.arms]
+    problems = [message for config in configs for _, message in task_problems(config, found.task, found.why)]
+    for key, metric in [("metric", h.metric), *((f"secondary_metrics[{i}]", m) for i, m in enumerate(h.secondary_metrics))]:
+        problem = metric_problem(metric, key, configs, found.task, words, h.declared_better)
+        if problem is not None:
+            problems.append(problem)
+    if problems:
+        raise DataError(f"{h.path or h.name}: {' '.join(dict.fromkeys(problems))} (found reading every label of "
+                        f"{h.data.name}, before any run trained)")  # fmt: skip
 
 
 def plan_identity(h: Hypothesis, specs: Sequence[RunSpec]) -> PlanIdentity:

@@ -31,6 +31,7 @@ from hypolab.records.hypothesis import (
     higher_is_better,
     is_timing_metric,
 )
+from hypolab.records.metrics import MetricSpec
 from hypolab.records.runs import (
     Dataset,
     Engine,
@@ -42,6 +43,15 @@ from hypolab.records.runs import (
     RunSpec,
     RunStatus,
     Timing,
+)
+from hypolab.records.schedules import LearningRateSchedule, ReduceLROnPlateauSettings
+from hypolab.records.sequential import (
+    Look,
+    LookDecision,
+    LookSettings,
+    SequentialAnalysis,
+    SequentialConfig,
+    Spending,
 )
 from hypolab.records.series import DoseStep, SeriesAnalysis, SeriesTest
 from hypolab.records.significance import (
@@ -91,7 +101,12 @@ __all__ = [
     "EquivalenceTest",
     "Hypothesis",
     "KruskalWallis",
+    "LearningRateSchedule",
+    "Look",
+    "LookDecision",
+    "LookSettings",
     "MarginTest",
+    "MetricSpec",
     "MlpConfig",
     "ModelConfig",
     "ModelKind",
@@ -99,6 +114,7 @@ __all__ = [
     "OptimizerSettings",
     "Pairing",
     "PlanIdentity",
+    "ReduceLROnPlateauSettings",
     "Registration",
     "RegistrationCheck",
     "RobustnessCheck",
@@ -107,8 +123,11 @@ __all__ = [
     "RunSpec",
     "RunStatus",
     "SeedsEstimate",
+    "SequentialAnalysis",
+    "SequentialConfig",
     "SeriesAnalysis",
     "SeriesTest",
+    "Spending",
     "Task",
     "TestName",
     "TestResult",

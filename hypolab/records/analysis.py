@@ -7,6 +7,7 @@ from typing import Any
 
 from hypolab.records.decision import DecisionInterval, DifferenceTest
 from hypolab.records.hypothesis import Correction, Direction, Pairing, TestName
+from hypolab.records.sequential import SequentialAnalysis
 from hypolab.records.series import SeriesAnalysis
 from hypolab.records.significance import (
     EquivalenceTest,
@@ -239,6 +240,7 @@ class Analysis:
         verdict_reason: why, in plain words.
         alpha_contradicted: the level of the tests against the prediction.
         series: the dose series' verdict and tests where ``ordered``, else None.
+        sequential: the looks of a sequential design (``sequential:``), else None.
     """
 
     metric: str
@@ -258,6 +260,7 @@ class Analysis:
     verdict_reason: str = ""
     alpha_contradicted: float | None = None
     series: SeriesAnalysis | None = None
+    sequential: SequentialAnalysis | None = None
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat row per comparison (``to_frame``'s rows): the verdict and the numbers that decided it."""
@@ -303,6 +306,7 @@ class Analysis:
             "verdict_reason": self.verdict_reason,
             "alpha_contradicted": self.alpha_contradicted,
             "series": _record(self.series),
+            "sequential": _record(self.sequential),
         }
 
     @classmethod
@@ -325,6 +329,7 @@ class Analysis:
             verdict_reason=data.get("verdict_reason", ""),
             alpha_contradicted=data.get("alpha_contradicted"),
             series=_optional(SeriesAnalysis, data.get("series")),
+            sequential=_optional(SequentialAnalysis, data.get("sequential")),
         )
 
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+# Defined in records.metrics and read from here too (``records.hypothesis.Task`` and friends).
+from hypolab.records.metrics import METRICS, Task, higher_is_better, is_timing_metric  # noqa: F401
+
 if TYPE_CHECKING:  # records/training.py imports flatten from here
+    from hypolab.records.sequential import SequentialConfig
     from hypolab.records.training import TrainingConfig
 
 
@@ -22,6 +26,9 @@ class Direction(str, enum.Enum):
     LESS = "less"
     TWO_SIDED = "two-sided"
     EQUIVALENT = "equivalent"
+    #: Not worse than the control by more than ``margin``; worse follows the metric
+    #: (lower accuracy, higher loss, error or time).
+    NONINFERIOR = "noninferior"
 
 
 class Pairing(str, enum.Enum):
@@ -55,41 +62,6 @@ class Correction(str, enum.Enum):
     NONE = "none"
 
 
-def higher_is_better(metric: str) -> bool | None:
-    """Whether a larger value of ``metric`` is better; None where hypolab cannot tell.
-
-    The one place the direction of a metric is decided: ``METRICS`` first, then
-    the name without its split prefix (``test_``, ``val_``, ``best_val_``), so
-    ``val_auc`` follows ``auc``. Losses, errors and times are lower-is-better.
-
-    Example:
-        >>> higher_is_better("best_val_accuracy"), higher_is_better("val_loss")
-        (True, False)
-    """
-    if metric in METRICS:
-        return METRICS[metric]
-    base = metric
-    for prefix in ("best_val_", "test_", "val_"):
-        if base.startswith(prefix):
-            base = base[len(prefix):]
-            break
-    if base in METRICS:
-        return METRICS[base]
-    if base in _HIGHER_IS_BETTER_BASES or base.endswith("accuracy"):
-        return True
-    if base in _LOWER_IS_BETTER_BASES or base.endswith(("loss", "error", "_seconds")):
-        return False
-    return None
-
-
-#: Keras metric names (without a split prefix) whose larger values are better.
-_HIGHER_IS_BETTER_BASES = frozenset(
-    {"auc", "precision", "recall", "f1_score", "fbeta_score", "r2_score", "iou", "mean_iou"}
-)
-#: ... and whose smaller values are better.
-_LOWER_IS_BETTER_BASES = frozenset({"mae", "mse", "rmse", "mape", "msle", "root_mean_squared_error"})
-
-
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Dotted leaf keys of a nested config; lists and empty mappings are leaves.
 
@@ -109,43 +81,8 @@ def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-class Task(str, enum.Enum):
-    """What the model predicts; the loss and metrics follow from it."""
-
-    CLASSIFICATION = "classification"
-    REGRESSION = "regression"
-
-
-#: Metrics a hypothesis can compare, each with whether higher is better.
-#: ``val_*``/``test_*`` are final values on the validation and test splits
-#: (after restoring the best weights where early stopping does so);
-#: ``best_val_*`` is the best value over epochs; plain names are the training
-#: split's last epoch. Regression data sets use ``mae`` instead of ``accuracy``.
-METRICS: dict[str, bool] = {
-    "test_accuracy": True,
-    "test_loss": False,
-    "test_mae": False,
-    "val_accuracy": True,
-    "val_loss": False,
-    "val_mae": False,
-    "best_val_accuracy": True,
-    "best_val_loss": False,
-    "best_val_mae": False,
-    "accuracy": True,
-    "loss": False,
-    "mae": False,
-    "train_seconds": False,
-    "epochs_run": False,
-}
-
-
-def is_timing_metric(metric: str) -> bool:
-    """Whether ``metric`` measures time (``train_seconds``, ...): a value only one run trained alone can give.
-
-    A pack of seeds shares one wall clock, so a hypothesis about such a
-    metric trains one seed per model (``hypolab.plan.pack_for``).
-    """
-    return metric.endswith("_seconds")
+#: ``data.task``: ``auto`` decides from the labels (``hypolab.tasks.task_of_labels``).
+TASK_CHOICES: tuple[str, ...] = ("auto", *(task.value for task in Task))
 
 
 @dataclass(frozen=True)
@@ -156,7 +93,8 @@ class DataConfig:
         name: a built-in data set (``digits``, ``mnist``, ``fashion_mnist``,
             ``cifar10``) or the path of a ``.npz`` or ``.csv`` file.
         target: the label column of a CSV file; None otherwise.
-        validation_split: fraction of the non-test data held out for validation.
+        validation_split: fraction of the non-test data held out for validation
+            (ignored where the file has its own validation split).
         test_split: fraction of all data held out as the test split (ignored
             where the file or data set has its own test arrays).
         split_seed: seed of the stratified splits, the same for every arm and seed.
@@ -167,6 +105,10 @@ class DataConfig:
             ``digits`` for scikit-learn's digits (shipped with it, never
             changes); None where not known yet (a Keras set not downloaded).
             Set by ``hypolab.fingerprint.with_fingerprint``.
+        task: ``auto`` (integer, boolean and text labels are classes, decimals
+            targets), ``classification`` or ``regression`` (``TASK_CHOICES``).
+        split_column: CSV only: a column naming each row's split (``train``,
+            ``validation``/``val``, ``test``), used as given; None: hypolab splits.
     """
 
     name: str = "digits"
@@ -176,6 +118,18 @@ class DataConfig:
     split_seed: int = 0
     subset: int | None = None
     fingerprint: str | None = None
+    task: str = "auto"
+    split_column: str | None = None
+
+    @property
+    def declared_task(self) -> Task | None:
+        """The task the file declares, or None for ``auto``."""
+        return None if self.task == "auto" else Task(self.task)
+
+    def _options(self) -> dict[str, Any]:
+        # Written only where set, so data configs of before keep their dicts and run keys.
+        return {**({"task": self.task} if self.task != "auto" else {}),
+                **({"split_column": self.split_column} if self.split_column is not None else {})}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -186,13 +140,15 @@ class DataConfig:
             "split_seed": self.split_seed,
             "subset": self.subset,
             "fingerprint": self.fingerprint,
+            **self._options(),
         }
 
     def identity(self) -> dict[str, Any]:
         """What a run key holds of the data: its content and the split settings, never the path.
 
         The same file named from any working directory, or by an absolute
-        path, has one identity; an edited file has another.
+        path, has one identity; an edited file has another. ``task`` and
+        ``split_column`` are part of it where set.
         """
         return {
             "source": self.fingerprint,
@@ -201,6 +157,7 @@ class DataConfig:
             "test_split": self.test_split,
             "split_seed": self.split_seed,
             "subset": self.subset,
+            **self._options(),
         }
 
     def test_split_identity(self) -> dict[str, Any]:
@@ -211,7 +168,8 @@ class DataConfig:
         ``subset`` never move an example into or out of the test split.
         """
         return {"source": self.fingerprint, "target": self.target, "test_split": self.test_split,
-                "split_seed": self.split_seed}  # fmt: skip
+                "split_seed": self.split_seed,
+                **({"split_column": self.split_column} if self.split_column is not None else {})}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -270,6 +228,12 @@ class Hypothesis:
         source: the file's text as written (pre-registration).
         warnings: non-fatal remarks found while validating (e.g. few seeds).
         baseline: the baseline file the base came from, with its content hash; None without one.
+        secondary_metrics: metrics analysed and reported beside ``metric``, each two-sided with its
+            own correction across the treatments; they never change the verdict.
+        declared_better: the better direction the file declares per metric
+            (``higher_is_better: {test_f1: true}``), for metrics hypolab cannot tell.
+        save_models: write each trained run's final model as ``.keras`` next to the run store.
+        sequential: the looks of a sequential design (``sequential:``), or None for a fixed design.
     """
 
     name: str
@@ -293,8 +257,17 @@ class Hypothesis:
     source: str = ""
     warnings: tuple[str, ...] = ()
     baseline: BaselineRef | None = None
+    secondary_metrics: tuple[str, ...] = ()
+    declared_better: Mapping[str, bool] = field(default_factory=dict)
+    save_models: bool = False
+    sequential: SequentialConfig | None = None
 
     @property
     def arms(self) -> tuple[Arm, ...]:
         """The control first, then the treatments in file order."""
         return (self.control, *self.treatments)
+
+    def higher_is_better(self, metric: str) -> bool | None:
+        """Whether a larger ``metric`` is better: the file's declaration, the arms' metrics, then the name."""
+        specs = [spec for arm in self.arms for spec in arm.config.metrics]
+        return higher_is_better(metric, metrics=specs, declared=self.declared_better)

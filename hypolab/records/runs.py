@@ -17,11 +17,18 @@ from hypolab.records.training import TrainingConfig
 Device = Literal["auto", "cpu", "gpu"]
 DEVICES: tuple[Device, ...] = ("auto", "cpu", "gpu")
 
+#: How units of work execute: ``local`` in this process, ``ray`` as Ray tasks (``hypolab.executors``).
+ExecutorKind = Literal["local", "ray"]
+EXECUTORS: tuple[ExecutorKind, ...] = ("local", "ray")
+
 #: Where ``hypolab test`` keeps runs unless ``--store`` says otherwise.
 DEFAULT_STORE = Path("reports") / "runs.sqlite"
 
 #: Every seed is below this, 2**32: NumPy's and the Keras backends' seed range.
 SEED_LIMIT = 2**32
+
+#: How a run's notes name the ``.keras`` file its final model was saved to (``--save-models``).
+MODEL_NOTE = "model saved to "
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,17 @@ class RunOptions:
             None for the hypothesis file's ``pack``. ``1`` trains one seed at a time.
         tensorboard_dir: write TensorBoard logs of every trained run there; None writes none.
         deterministic: ask the backend for deterministic GPU ops.
+        save_models: write each trained run's final model as ``.keras`` next to the store
+            (``hypolab.store.models_dir``); the file's ``save_models: true`` does too.
+        executor: ``local`` trains in this process; ``ray`` runs each unit of
+            work as a Ray task (``pip install "hypolab[ray]"``).
+        ray_address: with ``ray``: None starts a local Ray instance sized to
+            this machine; ``auto`` or ``HOST:PORT`` joins a running cluster.
+        workers: with ``ray``: at most this many units train at once; None:
+            as many as the cluster's CPUs (GPUs) hold.
+        gpus_per_unit: with ``ray``: the GPUs each unit asks Ray for (a
+            fraction shares one); None: 1 where the device may be a GPU and
+            the cluster has GPUs, else 0.
 
     Example:
 
@@ -51,6 +69,11 @@ class RunOptions:
     pack: int | Literal["auto"] | None = None
     tensorboard_dir: str | os.PathLike[str] | None = None
     deterministic: bool = False
+    save_models: bool = False
+    executor: ExecutorKind = "local"
+    ray_address: str | None = None
+    workers: int | None = None
+    gpus_per_unit: float | None = None
 
 
 class RunStatus(str, enum.Enum):
@@ -68,11 +91,14 @@ class Engine(str, enum.Enum):
     every ``mlp`` and ``cnn`` run trains in hypolab's packed loop, one seed or
     many per model (``hypolab.packing``); the configs it cannot pack (a
     ``custom`` builder, optimizers that couple copies) train with Keras's
-    ``model.fit`` on hypolab's own per-epoch data order (``hypolab.runner``).
+    ``model.fit`` on hypolab's own per-epoch data order (``hypolab.runner``);
+    a config with ``trainer`` is trained by the user's own function
+    (``hypolab.user_trainer``).
     """
 
     PACKED = "packed"
     KERAS_FIT = "keras_fit"
+    TRAINER = "trainer"
 
 
 class Timing(str, enum.Enum):
@@ -92,7 +118,9 @@ class Dataset:
 
     Arrays are numpy arrays; ``x_*`` are float32 with the scaling fitted on the
     training split only, ``y_*`` are int labels (classification) or float32
-    targets (regression).
+    targets in the data's own units (regression). hypolab's engines train on
+    regression targets standardised with the training split's ``target_mean``
+    and ``target_std`` (``standardised``) and report metrics in the data's units.
 
     Args:
         name: the DataConfig name.
@@ -101,6 +129,9 @@ class Dataset:
         num_classes: number of classes (1 for regression).
         input_shape: shape of one example, e.g. ``(64,)`` or ``(28, 28, 1)``.
         class_names: label names where known.
+        target_mean, target_std: regression: mean and standard deviation of the
+            training targets (0 and 1 for classification).
+        data: the data config it was loaded from (a trainer of your own may load its own data from it).
     """
 
     name: str
@@ -114,6 +145,13 @@ class Dataset:
     num_classes: int
     input_shape: tuple[int, ...]
     class_names: tuple[str, ...] = ()
+    target_mean: float = 0.0
+    target_std: float = 1.0
+    data: DataConfig | None = None
+
+    def standardised(self, y: Any) -> Any:
+        """Regression targets ``y`` (an array) as the engines train on them: ``(y - target_mean) / target_std``."""
+        return (y - self.target_mean) / self.target_std if self.task is Task.REGRESSION else y
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -200,6 +238,11 @@ class RunResult:
     notes: tuple[str, ...] = ()
     engine: Engine | None = Engine.PACKED
     timing: Timing = Timing.OWN
+
+    @property
+    def model_path(self) -> str | None:
+        """The ``.keras`` file the run's final model was saved to (``--save-models``), from its notes; or None."""
+        return next((note[len(MODEL_NOTE):] for note in self.notes if note.startswith(MODEL_NOTE)), None)
 
 
 @dataclass(frozen=True)

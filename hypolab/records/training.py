@@ -22,11 +22,15 @@ Example:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Union
 
 from hypolab.records.hypothesis import flatten
+from hypolab.records.metrics import MetricSpec
+from hypolab.records.parts import Arguments, Part, exact_keys
+from hypolab.records.schedules import LearningRateSchedule, ReduceLROnPlateauSettings
+
 
 
 class ModelKind(str, enum.Enum):
@@ -37,105 +41,15 @@ class ModelKind(str, enum.Enum):
     CUSTOM = "custom"
 
 
-class Arguments(Mapping[str, Any]):
-    """A frozen, hashable mapping of keyword arguments, e.g. a custom builder's ``args``.
-
-    Nested mappings are held as ``Arguments`` and lists as tuples, so the
-    whole value is hashable; ``to_dict()`` gives the plain dicts and lists
-    back. It compares equal to any mapping with the same plain values.
-
-    Example:
-        >>> Arguments({"width": 3, "layers": [1, 2]}).to_dict()
-        {'width': 3, 'layers': [1, 2]}
-    """
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: Mapping[str, Any] | None = None) -> None:
-        self._items = {key: _freeze(value) for key, value in (items or {}).items()}
-
-    def __getitem__(self, key: str) -> Any:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Mapping):
-            return NotImplemented
-        return self.to_dict() == (other.to_dict() if isinstance(other, Arguments) else dict(other))
-
-    def __hash__(self) -> int:
-        return hash(frozenset(self._items.items()))
-
-    def __repr__(self) -> str:
-        return f"Arguments({self.to_dict()!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Arguments, (self.to_dict(),))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The arguments as plain dicts and lists (fresh copies)."""
-        return {key: _thaw(value) for key, value in self._items.items()}
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return value if isinstance(value, Arguments) else Arguments(value)
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, Arguments):
-        return value.to_dict()
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
-    return value
-
-
-class _Part:
-    """What the records below share: frozen values, ``to_dict`` of their fields, a strict ``from_dict``."""
-
-    #: Where the part sits in a resolved config, for messages.
-    where: ClassVar[str] = ""
-
-    def __post_init__(self) -> None:
-        # Lists become tuples and mappings ``Arguments``, so every record is hashable; any
-        # other value is kept as given (a trainer's check names a wrong one).
-        for f in fields(self):  # type: ignore[arg-type]
-            object.__setattr__(self, f.name, _freeze(getattr(self, f.name)))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The part as the resolved dict holds it: plain values, lists for tuples."""
-        out: dict[str, Any] = {"kind": self.kind.value} if isinstance(self, _Model) else {}
-        out.update((f.name, _thaw(getattr(self, f.name))) for f in fields(self))  # type: ignore[arg-type]
-        return out
-
-    @classmethod
-    def place(cls) -> str:
-        """Where the part sits in a resolved config, as messages name it."""
-        return cls.where
-
-    @classmethod
-    def keys(cls) -> tuple[str, ...]:
-        """The keys of this part's dict, in order."""
-        names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-        return ("kind", *names) if issubclass(cls, _Model) else names
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Any:
-        """Read the part from its dict; a missing or an unknown key is a ``ValueError``."""
-        _exact_keys(data, cls.keys(), cls.place())
-        return cls(**{f.name: data[f.name] for f in fields(cls)})  # type: ignore[arg-type]
-
-
-class _Model(_Part):
+class _Model(Part):
     kind: ClassVar[ModelKind]
+
+    def leading(self) -> dict[str, Any]:
+        return {"kind": self.kind.value}
+
+    @classmethod
+    def leading_keys(cls) -> tuple[str, ...]:
+        return ("kind",)
 
     @classmethod
     def place(cls) -> str:
@@ -223,36 +137,53 @@ def model_from_dict(data: Mapping[str, Any]) -> ModelConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OptimizerSettings(_Part):
+class OptimizerSettings(Part):
     """A Keras optimizer by name, its learning rate and its other constructor arguments.
 
     Args:
         name: the Keras optimizer name, lower case, e.g. ``adam``.
-        learning_rate: the learning rate (a float).
+        learning_rate: the learning rate: a float, or a Keras schedule by name
+            (``LearningRateSchedule``), a function of the optimizer's step.
         args: every other constructor argument written, e.g. ``{"momentum": 0.9}``.
     """
 
     where: ClassVar[str] = "optimizer"
 
     name: str
-    learning_rate: float
+    learning_rate: float | LearningRateSchedule
     args: Arguments
 
+    def __post_init__(self) -> None:
+        if isinstance(self.learning_rate, Mapping) and not isinstance(self.learning_rate, LearningRateSchedule):
+            object.__setattr__(self, "learning_rate", LearningRateSchedule.from_dict(self.learning_rate))
+        super().__post_init__()
+
+    @property
+    def schedule(self) -> LearningRateSchedule | None:
+        """The learning-rate schedule, or None for a constant learning rate."""
+        return self.learning_rate if isinstance(self.learning_rate, LearningRateSchedule) else None
 
     def to_dict(self) -> dict[str, Any]:
         """``{"name": ..., "learning_rate": ..., **args}``, as the resolved dict holds it."""
-        return {"name": self.name, "learning_rate": self.learning_rate, **self.args.to_dict()}
+        rate = self.learning_rate.to_dict() if isinstance(self.learning_rate, LearningRateSchedule) else self.learning_rate
+        return {"name": self.name, "learning_rate": rate, **self.args.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OptimizerSettings:
-        """Read ``{"name", "learning_rate", **args}``: both named keys are required."""
-        _exact_keys(data, ("name", "learning_rate"), cls.place(), open_ended=True)
+        """Read ``{"name", "learning_rate", **args}``: both named keys are required.
+
+        A mapping ``learning_rate`` is a schedule: ``{"schedule": name, **args}``.
+        """
+        exact_keys(data, ("name", "learning_rate"), cls.place(), open_ended=True)
         args = {key: value for key, value in data.items() if key not in ("name", "learning_rate")}
-        return cls(name=data["name"], learning_rate=data["learning_rate"], args=args)
+        rate = data["learning_rate"]
+        if isinstance(rate, Mapping):
+            rate = LearningRateSchedule.from_dict(rate)
+        return cls(name=data["name"], learning_rate=rate, args=args)
 
 
 @dataclass(frozen=True, kw_only=True)
-class EarlyStoppingSettings(_Part):
+class EarlyStoppingSettings(Part):
     """The arguments of ``keras.callbacks.EarlyStopping``, every one of them set.
 
     Args:
@@ -276,11 +207,16 @@ class TrainingConfig:
 
     Args:
         model: the model, one record per kind.
-        optimizer: the optimizer and its arguments.
+        optimizer: the optimizer and its arguments (its learning rate may be a schedule).
         loss: a Keras loss name, or ``auto`` (the task's default loss).
         epochs: epochs to train (fewer where early stopping stops).
         batch_size: examples per gradient step.
         early_stopping: Keras's early stopping, or None to train every epoch.
+        metrics: Keras metrics recorded besides the loss and the task's score metric.
+        reduce_lr_on_plateau: Keras's ``ReduceLROnPlateau``, or None.
+        trainer: ``"module:function"``: the user's own ``fit(config, seed, data, callbacks)``
+            trains each run instead of hypolab; None: hypolab trains.
+        args: free-form values for the user's trainer (``base.args``), merged by arms like every key.
     """
 
     model: ModelConfig
@@ -289,13 +225,31 @@ class TrainingConfig:
     epochs: int
     batch_size: int
     early_stopping: EarlyStoppingSettings | None
+    metrics: tuple[MetricSpec, ...] = ()
+    reduce_lr_on_plateau: ReduceLROnPlateauSettings | None = None
+    trainer: str | None = None
+    args: Arguments = field(default_factory=Arguments)
 
-    #: The keys of ``to_dict()``, in order.
-    KEYS: ClassVar[tuple[str, ...]] = ("model", "optimizer", "loss", "epochs", "batch_size", "early_stopping")
+    #: The keys every resolved dict has, in order.
+    REQUIRED_KEYS: ClassVar[tuple[str, ...]] = ("model", "optimizer", "loss", "epochs", "batch_size", "early_stopping")
+    #: The keys written only where set (off by default), so a config that uses none of them
+    #: has the dict, and so the run keys, it had before they existed.
+    OPTIONAL_KEYS: ClassVar[tuple[str, ...]] = ("metrics", "reduce_lr_on_plateau", "trainer", "args")
+    #: Every key of ``to_dict()``, in order.
+    KEYS: ClassVar[tuple[str, ...]] = REQUIRED_KEYS + OPTIONAL_KEYS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metrics", tuple(
+            m if isinstance(m, MetricSpec) else MetricSpec.from_dict(m) for m in self.metrics))  # fmt: skip
+        if not isinstance(self.args, Arguments):
+            object.__setattr__(self, "args", Arguments(self.args))
 
     def to_dict(self) -> dict[str, Any]:
-        """The resolved config as a plain dict: what run keys hash and the store keeps."""
-        return {
+        """The resolved config as a plain dict: what run keys hash and the store keeps.
+
+        The ``OPTIONAL_KEYS`` appear only where set (a metric listed, a callback, a trainer, an argument).
+        """
+        out: dict[str, Any] = {
             "model": self.model.to_dict(),
             "optimizer": self.optimizer.to_dict(),
             "loss": self.loss,
@@ -303,6 +257,15 @@ class TrainingConfig:
             "batch_size": self.batch_size,
             "early_stopping": None if self.early_stopping is None else self.early_stopping.to_dict(),
         }
+        if self.metrics:
+            out["metrics"] = [metric.to_dict() for metric in self.metrics]
+        if self.reduce_lr_on_plateau is not None:
+            out["reduce_lr_on_plateau"] = self.reduce_lr_on_plateau.to_dict()
+        if self.trainer is not None:
+            out["trainer"] = self.trainer
+        if self.args:
+            out["args"] = self.args.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainingConfig:
@@ -312,8 +275,12 @@ class TrainingConfig:
             ValueError: a key is missing or unknown, at any level, or the
                 model's kind is unknown.
         """
-        _exact_keys(data, cls.KEYS, "")
+        exact_keys(data, cls.REQUIRED_KEYS, "", optional=cls.OPTIONAL_KEYS)
         early = data["early_stopping"]
+        plateau = data.get("reduce_lr_on_plateau")
+        metrics = data.get("metrics") or ()
+        if not isinstance(metrics, (list, tuple)):
+            raise ValueError(f"resolved config: 'metrics' must be a list. Got {type(metrics).__name__} instead.")
         return cls(
             model=model_from_dict(data["model"]),
             optimizer=OptimizerSettings.from_dict(data["optimizer"]),
@@ -321,29 +288,16 @@ class TrainingConfig:
             epochs=data["epochs"],
             batch_size=data["batch_size"],
             early_stopping=None if early is None else EarlyStoppingSettings.from_dict(early),
+            metrics=tuple(MetricSpec.from_dict(m) for m in metrics),
+            reduce_lr_on_plateau=None if plateau is None else ReduceLROnPlateauSettings.from_dict(plateau),
+            trainer=data.get("trainer"),
+            args=Arguments(data.get("args") or {}),
         )
 
     def flat(self) -> dict[str, Any]:
         """The dotted leaves of ``to_dict()`` (``records.flatten``), e.g. ``{"model.units": [64], ...}``."""
         return flatten(self.to_dict())
 
-
-def _exact_keys(data: Any, expected: tuple[str, ...], where: str, *, open_ended: bool = False) -> None:
-    """Check that ``data`` is a mapping with exactly the keys ``expected`` (at least, where ``open_ended``).
-
-    Raises:
-        ValueError: naming where, the missing and unknown keys, and the keys expected.
-    """
-    place = f"resolved config: {where}" if where else "resolved config"
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{place} must be a mapping. Got {type(data).__name__} instead.")
-    missing = [key for key in expected if key not in data]
-    unknown = [] if open_ended else [key for key in data if key not in expected]
-    if missing or unknown:
-        problems = [f"missing {', '.join(map(repr, missing))}"] if missing else []
-        problems += [f"unknown {', '.join(map(repr, unknown))}"] if unknown else []
-        what = "the keys" if not open_ended else "at least the keys"
-        raise ValueError(
-            f"{place}: {' and '.join(problems)}. Expected {what} {', '.join(expected)}; "
-            f"got {', '.join(map(str, data)) or 'none'}."
-        )
+    def metric_names(self) -> tuple[str, ...]:
+        """The names the config's own Keras metrics are logged under (``MetricSpec.log_name``)."""
+        return tuple(metric.log_name for metric in self.metrics)

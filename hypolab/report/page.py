@@ -10,6 +10,7 @@ failures, reproducibility.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from hypolab import __version__
@@ -30,12 +31,16 @@ def build_context(
     *,
     command: str,
     rendered_at: str,
+    secondary: Sequence[Analysis] = (),
+    out_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Everything the page template shows, as plain values (text already rounded).
 
     The statistics (settings included: alpha, margin, the test) come from
     ``analysis`` alone; the runs give what it does not hold: each seed's
     value for the plots, the learning curves, failures and provenance.
+    ``secondary`` are the secondary metrics' analyses, shown beside the
+    verdict; ``out_dir`` is where the page goes (saved models are linked from it).
     """
     from hypolab.report.curves import learning_curves
     from hypolab.report.plots import arm_colours, dose_response_plot, estimation_plot, forest_plot
@@ -70,6 +75,12 @@ def build_context(
     series = analysis.series
     stat_rows = comparison_tables.statistics_rows(comparisons)
     steps = arm_steps(h.arms, recorded_train_examples(results) or train_examples(h.data), results)
+    sequential = None
+    if analysis.sequential is not None:
+        from hypolab.report.sequential import sequential_context
+
+        sequential = sequential_context(analysis.sequential, colours,
+                                        two_sided=analysis.direction.value == "two-sided")
     return {
         "generator": GENERATOR,
         "hypolab_version": __version__,
@@ -87,6 +98,7 @@ def build_context(
         "headline": headline(analysis),
         "verdicts": verdicts,
         "series": series_context(series) if series is not None else None,
+        "sequential": sequential,
         "dose_plot": dose_response_plot(values, arms_by_name, series.test.arms, analysis.trend,
                                         metric=h.metric, alpha=alpha, colours=colours)
         if series is not None else None,  # fmt: skip
@@ -119,8 +131,9 @@ def build_context(
         "failed_policy": "counted as the worst value" if h.failed_as_worst else "dropped",
         "environment": tables.environment_rows(results, __version__),
         "compute": tables.compute_rows(names, results),
-        "runs": tables.run_rows(results, h.metric, names),
+        "runs": tables.run_rows(results, h.metric, names, out_dir=out_dir),
         "run_notes": run_notes(results, names),
+        "secondary": [secondary_context(extra, h) for extra in secondary],
         "command": command,
         "n_runs": len(results),
     }
@@ -143,6 +156,16 @@ def run_notes(results: Sequence[RunResult], arm_names: Sequence[str]) -> list[di
                         for arm, seeds in sorted(arms.items(), key=lambda item: order.get(item[0], len(order))))  # fmt: skip
         rows.append({"runs": who, "note": note})
     return rows
+def secondary_context(extra: Analysis, h: Hypothesis) -> dict[str, Any]:
+    """What the page shows of one secondary metric: its settings and one row per comparison."""
+    better = h.higher_is_better(extra.metric)
+    return {
+        "metric": extra.metric,
+        "better": "" if better is None else ("higher is better" if better else "lower is better"),
+        "correction": extra.correction.value,
+        "rows": comparison_tables.statistics_rows(extra.comparisons),
+        "sentences": [c.sentence for c in extra.comparisons],
+    }
 
 
 def seeds_text(seeds: Sequence[int]) -> str:

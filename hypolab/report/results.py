@@ -77,10 +77,16 @@ class ReportInfo:
                    registration=None if registration is None else RegistrationCheck.from_dict(dict(registration)))  # fmt: skip
 
 
-def results_json(analysis: Analysis, info: ReportInfo) -> str:
-    """``results.json``: ``analysis.to_dict()``, the ``report`` entry and the ``registration`` entry, NaN/inf as null."""
+def results_json(analysis: Analysis, info: ReportInfo, secondary: Sequence[Analysis] = ()) -> str:
+    """``results.json``: ``analysis.to_dict()``, the ``report`` entry and the ``registration`` entry, NaN/inf as null.
+
+    The secondary metrics' analyses, where the file names any, are its
+    ``secondary`` entry: a list of ``Analysis.to_dict()``, one per metric.
+    """
     data = {**analysis.to_dict(), "report": info.to_dict(),
             "registration": None if info.registration is None else info.registration.to_dict()}  # fmt: skip
+    if secondary:
+        data["secondary"] = [extra.to_dict() for extra in secondary]
     return json.dumps(_finite(data), indent=2, allow_nan=False) + "\n"
 
 

@@ -67,6 +67,12 @@ def summary_markdown(context: Mapping[str, Any]) -> str:
         for st in series["steps"]:
             lines.append(f"| {escape(st['label'])} | {st['difference']} {st['interval']} "
                          f"| {st['pvalue_adjusted']} | {st['conclusion']} |")
+    for extra in context.get("secondary", ()):
+        lines += ["", f"Secondary metric `{extra['metric']}` (two-sided, correction `{extra['correction']}`; "
+                      "not part of the verdict):"]  # fmt: skip
+        for row, sentence in zip(extra["rows"], extra["sentences"]):
+            lines.append(f"- {escape(row['treatment'])} vs {escape(row['control'])}: difference {row['difference']} "
+                         f"{row['ci']}, adjusted p {row['pvalue_adjusted']}. {escape(sentence)}")  # fmt: skip
     failures = context["failures"]
     lines.append("")
     if failures:

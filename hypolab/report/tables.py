@@ -6,7 +6,9 @@ precision for ``runs.csv``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from hypolab.records import ArmSummary, RunResult, RunStatus
@@ -93,8 +95,12 @@ def environment_rows(results: Sequence[RunResult], hypolab_version: str) -> list
     return rows
 
 
-def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str] = ()) -> list[dict[str, str]]:
-    """The raw per-run table of the page (one row per run); the runs' notes are ``run_notes``."""
+def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str] = (), *,
+             out_dir: Path | None = None) -> list[dict[str, str]]:  # fmt: skip
+    """The raw per-run table of the page (one row per run); ``model`` links a saved model from ``out_dir``.
+
+    The runs' notes are not repeated on every row: ``hypolab.report.page.run_notes`` lists each once.
+    """
     return [
         {
             "arm": run.arm,
@@ -108,9 +114,18 @@ def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str]
             "seconds": fmt_seconds(run.train_seconds),
             "device": run.device,
             "started": (run.started_at or "")[:19].replace("T", " "),  # to the second, UTC; runs.csv keeps it whole
+            "model": _model_link(run, out_dir),
         }
         for run in in_arm_order(results, arm_names)
     ]
+
+
+def _model_link(run: RunResult, out_dir: Path | None) -> str:
+    """The saved model's path relative to the page, where the run's model was saved and is still there."""
+    saved = run.model_path
+    if saved is None or out_dir is None or not Path(saved).is_file():
+        return ""
+    return Path(os.path.relpath(Path(saved).resolve(), Path(out_dir).resolve())).as_posix()
 
 
 def runs_csv_rows(results: Sequence[RunResult], arm_names: Sequence[str] = ()) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ def write_report(
     command: str = "",
     index: bool = True,
     registered: tuple[str, str] | Registration | None = None,
+    secondary: Sequence[Analysis] = (),
 ) -> Path:
     """Write the report set of one hypothesis into ``out_dir`` and return ``index.html``.
 
@@ -63,6 +64,9 @@ def write_report(
             Where the file (or its baseline) now reads otherwise, the page,
             ``summary.md``, ``results.json`` (``registration``) and the index say
             so, and the page shows what changed.
+        secondary: the analyses of the file's ``secondary_metrics``
+            (``hypolab.pipeline.analyze_secondary``), shown beside the verdict
+            and kept in ``results.json``'s ``secondary`` entry; never part of the verdict.
 
     Returns:
         The path of the written ``index.html``.
@@ -76,10 +80,16 @@ def write_report(
         PosixPath('reports/batchsize/index.html')
     """
     check_analysis(h, analysis)
+    for extra in secondary:
+        if not isinstance(extra, Analysis) or extra.metric not in h.secondary_metrics:
+            raise ReportError(f"cannot write the report of {h.name}: secondary analyses must be Analysis records of "
+                              f"the file's secondary_metrics ({', '.join(h.secondary_metrics) or 'none'}). "
+                              f"Got {getattr(extra, 'metric', type(extra).__name__)!r}.")  # fmt: skip
     out, root = Path(out_dir), reports_root(out_dir)
     check_report_folder(h, out)
     rendered_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    context = build_context(h, results, analysis, command=command, rendered_at=rendered_at)
+    context = build_context(h, results, analysis, command=command, rendered_at=rendered_at, secondary=secondary,
+                            out_dir=out)  # fmt: skip
     if isinstance(registered, tuple):
         registered = Registration(source=registered[0], sha256=text_sha256(registered[0]), registered_at=registered[1])
     from hypolab.hypothesis.registration import check_registration
@@ -89,7 +99,7 @@ def write_report(
                                         (registered.source, registered.registered_at)))  # fmt: skip
     context["registration"] = check
     info = ReportInfo.of(h, results, command=command, rendered_at=rendered_at, registration=check)
-    texts = (render("report.html.j2", context), results_json(analysis, info),
+    texts = (render("report.html.j2", context), results_json(analysis, info, secondary),
              runs_csv(results, [arm.name for arm in h.arms]), summary.summary_markdown(context))  # fmt: skip
     files = {out / name: text for name, text in zip(REPORT_FILES, texts)}
     try:

@@ -23,7 +23,7 @@ from hypolab.stats.budget import alpha_contradicted
 from hypolab.stats.choose import check_test_fits, choose_test
 from hypolab.stats.comparison import build
 from hypolab.stats.describe import describe, metric_bounds
-from hypolab.stats.family import OPPOSITE, Settings, Work, adjust_family
+from hypolab.stats.family import OPPOSITE, Settings, Work, adjust_family, claim_test
 from hypolab.stats.omnibus import omnibus
 from hypolab.stats.robustness import PANEL, TestRunner
 from hypolab.stats.series import analyze_series
@@ -71,7 +71,8 @@ def analyze(
         control: the control arm's name.
         direction: predicted direction of treatment vs control.
         alpha: significance level (after correction).
-        margin: smallest effect of interest (> 0; required for ``equivalent``).
+        margin: smallest effect of interest (> 0; required for ``equivalent`` and
+            ``noninferior``, where it is how much worse the treatment may be).
         test: the test, or ``auto`` (``hypolab.stats.choose``).
         pairing: ``seed`` pairs runs of different arms with the same seed.
         correction: holm, bonferroni, fdr_bh, dunnett or none.
@@ -83,7 +84,8 @@ def analyze(
         metric: the metric's name (for text; its direction for ``failed_as_worst``).
         failed_as_worst: count each failed run as the worst value seen in any arm.
         higher_is_better: the metric's direction where
-            ``hypolab.records.higher_is_better`` cannot tell it from the name.
+            ``hypolab.records.higher_is_better`` cannot tell it from the name
+            (``failed_as_worst`` and ``noninferior`` need it).
         failed_seeds: seeds of the failed runs per arm (instead of ``n_failed``).
         rng: seed of the bootstrap and permutation resampling.
         n_resamples: bootstrap replicates and random permutations.
@@ -111,6 +113,12 @@ def analyze(
     if direction is Direction.EQUIVALENT and margin is None:
         raise AnalysisError("direction 'equivalent' needs a margin (the largest difference "
                             "that still counts as equivalent). Got margin: None.")
+    if direction is Direction.NONINFERIOR and margin is None:
+        raise AnalysisError("direction 'noninferior' needs a margin (how much worse the treatment "
+                            "may be and still count as not worse). Got margin: None.")
+    if direction is Direction.NONINFERIOR and ordered:
+        raise AnalysisError("direction 'noninferior' compares each treatment with the control; a dose "
+                            "series (ordered) has no non-inferiority verdict. Use ordered: false.")
     names = list(values)
     if control not in values:
         raise AnalysisError(f"control arm {control!r} is not among the arms "
@@ -147,8 +155,10 @@ def analyze(
                           failed_as_worst=failed_as_worst, bounds=bounds) for n in order)
     notes += _clipped(arms, samples, alpha, bounds, metric)
     treatments = [n for n in names if n != control]
-    alternative = direction.value if direction.value in OPPOSITE else "two-sided"
-    settings = Settings(direction=direction, alternative=alternative, alpha=alpha,
+    better = (_better(metric, higher_is_better, "direction 'noninferior'")
+              if direction is Direction.NONINFERIOR else None)
+    alternative, shift = claim_test(direction, margin, better)
+    settings = Settings(direction=direction, alternative=alternative, alpha=alpha, shift=shift,
                         alpha_opposite=alpha_contradicted(alpha), margin=margin,
                         correction=correction, pairing=pairing, requested=test, metric=metric,
                         bounds=bounds, failed=failed, failed_as_worst=failed_as_worst, rng=rng)
@@ -245,14 +255,20 @@ def _seeds(samples: dict[str, np.ndarray], seeds: Mapping[str, Sequence[int]] | 
     return out
 
 
-def _add_worst(samples, seed_of, failed, failed_seeds, metric, higher_is_better, pairing):
+def _better(metric: str, higher_is_better: bool | None, what: str) -> bool:
+    """Whether higher ``metric`` is better: as given, else ``records.higher_is_better``."""
     if higher_is_better is None:
         higher_is_better = metric_direction(metric)
         if higher_is_better is None:
             raise AnalysisError(
-                f"failed_as_worst needs to know whether higher {metric!r} is better, and "
+                f"{what} needs to know whether higher {metric!r} is better, and "
                 f"{metric!r} is not a known metric. Pass higher_is_better=True or False "
                 "(hypolab analyze: --higher-is-better or --lower-is-better).")
+    return higher_is_better
+
+
+def _add_worst(samples, seed_of, failed, failed_seeds, metric, higher_is_better, pairing):
+    higher_is_better = _better(metric, higher_is_better, "failed_as_worst")
     pooled = np.concatenate([s for s in samples.values() if s.size])
     if not pooled.size:
         raise AnalysisError("failed_as_worst needs at least one finished run to know the "
@@ -302,7 +318,7 @@ def _compare(name, control, samples, seed_of, s: Settings, *, tol, rng, n_resamp
         t, c = _align(samples, seed_of, name, control)
     else:
         t, c = samples[name], samples[control]
-    w = Work(treatment=name, t=t, c=c, tol=tol,
+    w = Work(treatment=name, t=t, c=c, tol=tol, shift=s.shift,
              problem=_problem(name, control, t, c, s.failed, s.failed_as_worst))
     if t.size < 2 or c.size < 2:
         return w
@@ -315,7 +331,7 @@ def _compare(name, control, samples, seed_of, s: Settings, *, tol, rng, n_resamp
                      "; correction dunnett: the Welch-type many-to-one test (Hasler & Hothorn "
                      "2008: multivariate t with correlations from each arm's variance and the "
                      "whole Welch df), as Dunnett's pooled test assumes equal variances and seeds")
-    w.runner = TestRunner(t, c, pairing=s.pairing, alpha=s.alpha,
+    w.runner = TestRunner(w.tested, c, pairing=s.pairing, alpha=s.alpha,
                           rng=np.random.default_rng(rng), n_resamples=n_resamples)
     w.primary = w.runner.run(w.test, s.alternative)
     if s.alternative in OPPOSITE:
@@ -325,7 +341,7 @@ def _compare(name, control, samples, seed_of, s: Settings, *, tol, rng, n_resamp
         TestName.PAIRED_T if paired else TestName.WELCH)
     w.ci = w.runner.run(interval_test, "two-sided")
     w.difference_t = w.runner.run(TestName.PAIRED_T if paired else TestName.WELCH, "two-sided")
-    if s.margin is not None:
+    if s.margin is not None and s.direction is not Direction.NONINFERIOR:
         w.tost = equivalence.tost(t, c, margin=s.margin, alpha=s.alpha, paired=paired)
     w.panel = tuple(
         (other, w.runner.run(other, s.alternative),

@@ -103,13 +103,14 @@ def build(w: Work, a: Adjusted, control: str, arms: dict[str, ArmSummary], s: Se
     text = sentence(verdict=verdict, reason=reason, direction=s.direction,
                     treatment=w.treatment, control=control, metric=s.metric,
                     difference=difference, interval=interval, stats_text=stats_text,
-                    tost=tost, tost_text=tost_text, failures=failures, resolution=w.tol)
+                    tost=tost, tost_text=tost_text, failures=failures, resolution=w.tol,
+                    margin=s.margin, alternative=s.alternative)
     return Comparison(
         control=control, treatment=w.treatment, test=w.test.value, test_reason=w.reason,
         statistic=finite_or_none(statistic), df=finite_or_none(df),
         pvalue=finite_or_none(pvalue), pvalue_adjusted=a.tost if equivalence_claim else a.pvalue,
-        difference=difference, ci_low=finite_or_none(w.ci.ci_low),
-        ci_high=finite_or_none(w.ci.ci_high), hedges_g=g_value,
+        difference=difference, ci_low=_unshifted(w.ci.ci_low, w.shift),
+        ci_high=_unshifted(w.ci.ci_high, w.shift), hedges_g=g_value,
         cliffs_delta=effsize.cliffs_delta(t, c, paired=paired),
         prob_superiority=effsize.prob_superiority(t, c, paired=paired),
         power_at_margin=power_value, seeds_needed=needed, verdict=verdict, sentence=text,
@@ -131,6 +132,11 @@ def build(w: Work, a: Adjusted, control: str, arms: dict[str, ArmSummary], s: Se
             pvalue=finite_or_none(w.primary.pvalue), pvalue_adjusted=a.pvalue)
         if equivalence_claim else None,
         disagreement=disagreement)
+
+
+def _unshifted(value: float | None, shift: float) -> float | None:
+    """A bound of the tested (shifted) difference as a bound of the difference itself."""
+    return None if value is None else finite_or_none(value - shift)
 
 
 def _power(w: Work, s: Settings, seeds: tuple[int, int], alpha: float,
@@ -181,11 +187,13 @@ def decision_interval(w: Work, a: Adjusted, s: Settings, verdict: Verdict, *,
     else:
         predicted = 1 - (s.alpha if a.level is None else a.level)
         against = 1 - (s.alpha_opposite if a.level_opposite is None else a.level_opposite)
-        low_conf, high_conf = ((predicted, against) if s.direction is Direction.GREATER
+        low_conf, high_conf = ((predicted, against) if s.alternative == "greater"
                                else (against, predicted))
     low, high = bounds(base, low_conf, high_conf)
+    if low is not None and w.shift:  # the runner tested the shifted values (a non-inferiority claim)
+        low, high = low - w.shift, high - w.shift
     if low is not None:
-        low, high = clip(low, high, _difference_bounds(s.bounds))
+        low, high = clip(low, high, difference_bounds(s.bounds))
     return DecisionInterval(low=finite_or_none(low), high=finite_or_none(high),
                             low_confidence=low_conf, high_confidence=high_conf,
                             confidence=low_conf + high_conf - 1, test=base.test, note=note)
@@ -197,13 +205,14 @@ def _many_to_one_interval(a: Adjusted, s: Settings) -> DecisionInterval:
     safe = m.degrees(conservative=True)
     if s.direction is Direction.TWO_SIDED:
         (low_c, low_df), (high_c, high_df) = (predicted, m.df), (predicted, m.df)
-    elif s.direction is Direction.GREATER:
+    elif s.alternative == "greater":
         (low_c, low_df), (high_c, high_df) = (predicted, m.df), (against, safe)
     else:
         (low_c, low_df), (high_c, high_df) = (against, safe), (predicted, m.df)
-    low = m.estimate - low_c * m.standard_error
-    high = m.estimate + high_c * m.standard_error
-    low, high = clip(low, high, _difference_bounds(s.bounds))
+    estimate = m.estimate - s.shift  # the many-to-one test ran on the shifted values of a non-inferiority claim
+    low = estimate - low_c * m.standard_error
+    high = estimate + high_c * m.standard_error
+    low, high = clip(low, high, difference_bounds(s.bounds))
     low_conf = float(special.stdtr(low_df, low_c))
     high_conf = float(special.stdtr(high_df, high_c))
     return DecisionInterval(
@@ -213,8 +222,9 @@ def _many_to_one_interval(a: Adjusted, s: Settings) -> DecisionInterval:
              "claim): each bound holds for every treatment at once")
 
 
-def _difference_bounds(bounds: tuple[float | None, float | None]) -> tuple[float | None,
-                                                                           float | None]:
+def difference_bounds(bounds: tuple[float | None, float | None]) -> tuple[float | None,
+                                                                          float | None]:
+    """The range of a difference of two values of a metric with ``bounds`` (None where unbounded)."""
     low, high = bounds
     if low is None or high is None:
         return None, None

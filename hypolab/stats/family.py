@@ -33,6 +33,27 @@ from hypolab.stats.values import finite_or_none
 OPPOSITE = {"greater": "less", "less": "greater"}
 
 
+def claim_test(direction: Direction, margin: float | None, higher_is_better: bool | None) -> tuple[str, float]:
+    """The alternative of the claim's primary test, and the shift added to the treatment's values first.
+
+    ``greater``/``less`` test ``H0: diff = 0`` one-sided; ``two-sided`` and
+    ``equivalent`` run the two-sided test (TOST beside it). ``noninferior``
+    tests ``H0: diff <= -margin`` against ``diff > -margin`` where higher is
+    better (R ``t.test(t, c, mu = -margin, alternative = "greater")``), and
+    ``H0: diff >= margin`` against ``diff < margin`` where lower is better
+    (``mu = margin, alternative = "less"``): the one-sided test of
+    ``treatment + margin`` (or ``- margin``) against the control, so every test
+    of the design (t, rank, permutation, many-to-one) tests the shifted null.
+
+    Example:
+        >>> claim_test(Direction.NONINFERIOR, 0.01, True)
+        ('greater', 0.01)
+    """
+    if direction is Direction.NONINFERIOR:
+        return ("greater", float(margin)) if higher_is_better else ("less", -float(margin))
+    return (direction.value if direction.value in OPPOSITE else "two-sided"), 0.0
+
+
 @dataclass(frozen=True)
 class Settings:
     """The analysis settings every comparison of the family is built with.
@@ -47,6 +68,7 @@ class Settings:
         metric: the metric's name; ``bounds`` its range (``describe.metric_bounds``).
         failed, failed_as_worst: failed runs per arm and how they count.
         rng: the seed of the resampling.
+        shift: added to the treatment's values before testing (``claim_test``).
     """
 
     direction: Direction
@@ -62,6 +84,7 @@ class Settings:
     failed: dict[str, int] = field(default_factory=dict)
     failed_as_worst: bool = False
     rng: int = 0
+    shift: float = 0.0
 
     @property
     def other(self) -> Correction:
@@ -87,6 +110,12 @@ class Work:
     tost: EquivalenceTest | None = None
     panel: tuple[tuple[TestName, TestResult, TestResult | None, float], ...] = ()
     runner: TestRunner | None = None
+    shift: float = 0.0
+
+    @property
+    def tested(self) -> np.ndarray:
+        """The treatment's values as its tests see them: shifted for a non-inferiority claim."""
+        return self.t + self.shift if self.shift else self.t
 
 
 @dataclass(frozen=True)
@@ -157,7 +186,7 @@ def _many_to_one(work: list[Work], control_values: np.ndarray, s: Settings):
     usable = [i for i, w in enumerate(work) if w.primary is not None]
     if not usable:
         return primary, opposite_p, many, critical
-    family = many_to_one([work[i].t for i in usable], control_values,
+    family = many_to_one([work[i].tested for i in usable], control_values,
                          pooled=s.requested is TestName.STUDENT)
     two_sided = s.alternative == "two-sided"
     opposite = OPPOSITE.get(s.alternative)

@@ -37,7 +37,8 @@ from scipy import special
 from hypolab.records import SeedsEstimate
 from hypolab.stats.manytoone import chi_nodes
 
-ONE_SIDED = ("greater", "less")
+#: One-sided claims; ``noninferior``'s power is that of showing it when the arms do not differ.
+ONE_SIDED = ("greater", "less", "noninferior")
 
 #: Gauss-Jacobi nodes over B (equal seeds); unequal seeds use ``manytoone.chi_nodes``.
 _JACOBI_NODES = 40
@@ -62,8 +63,8 @@ def power_at_margin(
         n_treatment: seeds of the treatment (pairs if paired).
         n_control: seeds of the control; defaults to ``n_treatment``.
         alpha: the significance level.
-        alternative: ``greater``/``less`` (one-sided), ``two-sided`` or
-            ``equivalent`` (TOST).
+        alternative: ``greater``/``less``/``noninferior`` (one-sided), ``two-sided``
+            or ``equivalent`` (TOST).
         paired: a paired design.
         welch: the power of Welch's t-test instead of Student's (independent arms).
 

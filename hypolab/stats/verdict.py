@@ -7,7 +7,8 @@ budget of ``budget``:
 1. **inconclusive** when the data cannot carry a verdict: an arm has fewer
    than two values, more than 20% of an arm's runs failed and were dropped,
    or the primary test is undefined (e.g. Welch's t when both arms are constant).
-2. Directional claims (``greater``/``less``): **supported** when the one-sided
+2. Directional claims (``greater``/``less``, and ``noninferior``, whose one-sided
+   test is against the null shifted by the margin): **supported** when the one-sided
    test in the predicted direction is significant (adjusted p < alpha);
    **contradicted** when the one-sided test against the prediction is
    significant at the smaller level ``alpha_contradicted`` (adjusted p <
@@ -113,17 +114,23 @@ def decide(e: Evidence) -> tuple[Verdict, str]:
         return _decide_equivalence(e)
     said = conclusion(e.pvalue, e.pvalue_opposite, e.alpha, e.level_opposite)
     panel = f"; the robustness panel disagrees: {e.disagreement}" if e.disagreement else ""
+    noninferior = e.direction is Direction.NONINFERIOR
     if said is Conclusion.SIGNIFICANT:
+        shown = (f"shows the treatment is not worse by more than {e.margin:g}" if noninferior
+                 else "is significant in the predicted direction")
         return Verdict.SUPPORTED, (
-            f"the primary test is significant in the predicted direction "
-            f"(adjusted {p_clause(e.pvalue)}, alpha = {e.alpha:g}){panel}")
+            f"the primary test {shown} (adjusted {p_clause(e.pvalue)}, alpha = {e.alpha:g}){panel}")
     if said is Conclusion.OPPOSITE:
+        shown = (f"shows the treatment is worse by more than {e.margin:g}" if noninferior
+                 else "is significant in the opposite direction")
         return Verdict.CONTRADICTED, (
-            f"the primary test is significant in the opposite direction "
-            f"(adjusted {p_clause(e.pvalue_opposite)}, below {e.level_opposite:g}, the level "
-            f"for a verdict against the claim){panel}")
+            f"the primary test {shown} (adjusted {p_clause(e.pvalue_opposite)}, below "
+            f"{e.level_opposite:g}, the level for a verdict against the claim){panel}")
     if e.pvalue is None:
         return Verdict.INCONCLUSIVE, "the primary test is undefined for these values"
+    if noninferior:
+        return Verdict.INCONCLUSIVE, _not_shown(
+            e, f"not worse by more than {e.margin:g} is not shown (adjusted {p_clause(e.pvalue)})")
     if e.tost_pvalue is not None and e.tost_pvalue < e.alpha:
         return Verdict.EQUIVALENT, (
             f"not significant, and TOST shows the difference lies within "

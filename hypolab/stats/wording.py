@@ -150,11 +150,16 @@ def sentence(
     tost_text: str = "",
     failures: str = "",
     resolution: float | None = None,
+    margin: float | None = None,
+    alternative: str = "",
 ) -> str:
     """One plain sentence for the verdict, with the interval that decided it.
 
     ``stats_text`` is the APA string of the test that decided (``apa``);
     ``tost_text`` TOST's p-values where TOST decided beside another claim.
+    A non-inferiority claim (``alternative`` ``greater`` where higher is
+    better, ``less`` where lower is) reads "not worse by more than
+    ``margin``", never "the same".
 
     Example: ``batch 4 is higher than batch 128 by 0.21 accuracy (by at least
     0.18 with 95% confidence; Welch t(13.1) = 9.41, p < .001, g = 4.1, 10
@@ -182,6 +187,9 @@ def sentence(
             return "no interval"
         return f"{percent(interval.confidence)} CI {n(low)} to {n(high)}"
 
+    if direction is Direction.NONINFERIOR:
+        return _noninferior(verdict, reason, treatment, control, words, n(difference), margin,
+                            alternative, interval, n, stats_text, both(), tail)
     directional = direction in (Direction.GREATER, Direction.LESS)
     if verdict in (Verdict.SUPPORTED, Verdict.CONTRADICTED) and directional:
         higher = difference > 0
@@ -214,3 +222,22 @@ def sentence(
     return (f"The data do not show that {treatment} is {claim} {control}: the "
             f"difference is {n(difference)} {words} ({both()}; {stats_text}); "
             f"inconclusive: {reason}.{tail}")
+
+
+def _noninferior(verdict, reason, treatment, control, words, difference, margin, alternative,
+                 interval, n, stats_text, both, tail) -> str:
+    """The sentence of a non-inferiority claim: "not worse by more than margin" (worse follows the metric)."""
+    higher_better = alternative == "greater"
+    by = f"by more than {'the margin' if margin is None else f'{margin:g}'} {words}"
+    if verdict is Verdict.SUPPORTED:
+        word, bound, confidence = (("at least", interval.low, interval.low_confidence) if higher_better
+                                   else ("at most", interval.high, interval.high_confidence))
+        return (f"{treatment} is not worse than {control} {by}: the difference is {difference} "
+                f"({word} {n(bound)} with {percent(confidence)} confidence; {stats_text}).{tail}")
+    if verdict is Verdict.CONTRADICTED:
+        word, bound, confidence = (("at most", interval.high, interval.high_confidence) if higher_better
+                                   else ("at least", interval.low, interval.low_confidence))
+        return (f"{treatment} is worse than {control} {by}: the difference is {difference} "
+                f"({word} {n(bound)} with {percent(confidence)} confidence; {stats_text}).{tail}")
+    return (f"The data do not show that {treatment} is not worse than {control} {by}: the "
+            f"difference is {difference} ({both}; {stats_text}); inconclusive: {reason}.{tail}")

@@ -33,7 +33,8 @@ The driver (``hypolab.pipeline``) is the only writer of records; executors
 never open the store. The package: ``schema`` (the tables and their
 migration), ``opening`` (recognising and opening a file), ``faults``,
 ``rows`` (a record as a row), ``leases`` (owners, claims, stale leases),
-``plans`` (registered plans and texts) and, here, ``RunStore``.
+``plans`` (registered plans and texts), ``looks`` (the looks of sequential
+tests) and, here, ``RunStore``.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hypolab.errors import StoreError
-from hypolab.records import BaselineRef, PlanIdentity, Registration, RunResult, RunSpec
+from hypolab.records import BaselineRef, Look, PlanIdentity, Registration, RunResult, RunSpec
 from hypolab.records.runs import DEFAULT_STORE
+from hypolab.store import looks as look_rows
 from hypolab.store import plans
 from hypolab.store.faults import damaged_record, store_fault
 from hypolab.store.leases import (
@@ -65,7 +67,16 @@ from hypolab.store.plans import ArmStatus, check_storable
 from hypolab.store.rows import COLUMNS, DamagedRecord, from_row, to_row
 from hypolab.store.schema import SCHEMA_VERSION, WriteTransaction
 
-__all__ = ["DEFAULT_STORE", "LEASE_SECONDS", "SCHEMA_VERSION", "ArmStatus", "Claim", "RunStore", "new_owner"]
+__all__ = ["DEFAULT_STORE", "LEASE_SECONDS", "SCHEMA_VERSION", "ArmStatus", "Claim", "RunStore", "models_dir", "new_owner"]
+
+
+def models_dir(store: str | os.PathLike[str]) -> Path:
+    """Where ``--save-models`` writes the runs' models beside the store file: ``runs.sqlite`` -> ``runs.models/``.
+
+    Each run's model is ``<key>.keras`` there, so a run's model is found from its key alone.
+    """
+    path = Path(store)
+    return path.with_name(f"{path.stem}.models")
 
 _T = TypeVar("_T")
 
@@ -316,6 +327,19 @@ class RunStore:
         planned = self.planned(hypothesis) if planned is None else list(planned)
         records = self.results_for(key for key, _, _ in planned)
         return plans.count_by_arm(hypothesis, planned, records, self.running_keys())
+
+    # -- looks of sequential tests ---------------------------------------------
+
+    @_guarded
+    def record_looks(self, hypothesis: str, design: str, looks: Sequence[Look]) -> None:
+        """Record what looks decided; a look already recorded keeps its first record (the truth)."""
+        with self._write():
+            look_rows.record_looks(self._db, hypothesis, design, looks)
+
+    @_guarded
+    def looks(self, hypothesis: str, design: str) -> list[Look]:
+        """The recorded looks of ``hypothesis``'s sequential design ``design``, in look order."""
+        return look_rows.recorded_looks(self._db, str(self.path), hypothesis, design)
 
     # -- helpers -------------------------------------------------------------
 

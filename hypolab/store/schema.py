@@ -20,7 +20,8 @@ from hypolab.store.faults import store_fault
 #: 3: the application_id marker; per-run engine, timing and checksum; the identity
 #:    of each plan (data fingerprint, baseline); the baseline of each registration;
 #:    the process start time of each lease.
-SCHEMA_VERSION = 3
+#: 4: the looks of sequential tests (``looks``).
+SCHEMA_VERSION = 4
 
 #: ``PRAGMA application_id`` of a hypolab run store: "HYLB" (bytes 68-71 of the file header).
 APPLICATION_ID = 0x48594C42
@@ -96,6 +97,15 @@ CREATE TABLE IF NOT EXISTS leases (
     host TEXT NOT NULL,
     claimed_at REAL NOT NULL,
     heartbeat_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS looks (
+    hypothesis TEXT NOT NULL,
+    design TEXT NOT NULL,
+    look INTEGER NOT NULL,
+    treatment TEXT NOT NULL,
+    record TEXT NOT NULL,
+    recorded_at REAL NOT NULL,
+    PRIMARY KEY (hypothesis, design, look, treatment)
 )
 """
 
@@ -123,8 +133,8 @@ def tables(db: sqlite3.Connection) -> list[str]:
 def migrate(db: sqlite3.Connection, checksum_rows) -> None:
     """Create the current tables (a new store) or bring an older hypolab store's up to date.
 
-    Runs inside the caller's write transaction. Rows are kept; records of a
-    version 1 or 2 store get ``engine`` '' and ``timing`` 'unknown' (their
+    Runs inside the caller's write transaction. Rows are kept; a version 3
+    store gains the (empty) ``looks`` table; records of a version 1 or 2 store get ``engine`` '' and ``timing`` 'unknown' (their
     training path and timing were not recorded) and a checksum of their
     content as it reads now (``checksum_rows(db)``).
     """

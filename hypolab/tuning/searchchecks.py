@@ -48,12 +48,29 @@ def _error(doc: Document, path: KeyPath, message: str, *, key: bool = False, who
     return doc.error(path, message, key=key, shown=format_path(path if whole else path[:-1]))
 
 
+#: Settings of a hypothesis's base the tuner's own training does not read (issue 15's): refused, never ignored.
+NOT_TUNED = ("metrics", "reduce_lr_on_plateau", "trainer", "args")
+
+
 def check_base(doc: Document, base: Any) -> list[SpecError]:
-    """``epochs`` is the tuner's to set, never the file's."""
-    if isinstance(base, Mapping) and "epochs" in base:
+    """``epochs`` is the tuner's to set, never the file's; settings the tuner does not train with are refused."""
+    if not isinstance(base, Mapping):
+        return []
+    errors = []
+    if "epochs" in base:
         message = f"'epochs' is set by the tuner. Got {show(base['epochs'])}. Remove it and set tuner.max_epochs."
-        return [_error(doc, ("base", "epochs"), message, key=True)]
-    return []
+        errors.append(_error(doc, ("base", "epochs"), message, key=True))
+    optimizer = base.get("optimizer")
+    unsupported = [key for key in NOT_TUNED if key in base]
+    if isinstance(optimizer, Mapping) and isinstance(optimizer.get("learning_rate"), Mapping):
+        unsupported.append("optimizer.learning_rate")
+    for key in unsupported:
+        path = ("base", *key.split("."))
+        errors.append(_error(doc, path, f"'{key}' is a hypothesis setting the tuner does not train with (its trials "
+                                        "use hypolab's model, a constant learning rate and accuracy/mae). Remove it "
+                                        "from the search, and set it in the hypothesis that tests the tuned "
+                                        "baseline.", key=True))  # fmt: skip
+    return errors
 
 
 def check_key(doc: Document, key: str, entry: Any) -> list[SpecError]:

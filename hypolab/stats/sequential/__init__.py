@@ -1,0 +1,1 @@
+"""Group-sequential designs (see ``boundaries``)."""
