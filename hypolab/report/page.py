@@ -20,6 +20,7 @@ from hypolab.report import comparisons as comparison_tables
 from hypolab.report import design, tables
 from hypolab.report.numbers import is_number
 from hypolab.report.omnibus import omnibus_table, trend_text
+from hypolab.report.provenance import baseline_provenance
 from hypolab.report.render import GENERATOR
 from hypolab.report.verdicts import headline, series_context
 
@@ -108,6 +109,7 @@ def build_context(
             for arm, row in zip(h.arms, steps)
         ],  # fmt: skip
         "compute_warning": compute_warning(steps),
+        "baseline": baseline_provenance(h, out_dir),
         "differing": design.differing_keys(h.arms),
         "shared": design.shared_config(h.arms),
         "data_rows": design.data_rows(h, results),
