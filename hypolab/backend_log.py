@@ -47,8 +47,8 @@ _NOISE = tuple(
         _ABSL + r"cudart_stub\.cc:\d+\] Could not find cuda drivers on your machine",
         _ABSL + r"cuda_platform\.cc:\d+\] failed call to cuInit: ",
         _ABSL + r"cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized to use available CPU",
-        r"To enable the following instructions: .*, in other operations, rebuild TensorFlow with "
-        r"the appropriate compiler flags\.$",
+        (r"To enable the following instructions: .*, in other operations, rebuild TensorFlow with "
+         r"the appropriate compiler flags\.$"),
         _ABSL + r"cuda_(?:dnn|fft|blas)\.cc:\d+\] Unable to register cu(?:DNN|FFT|BLAS) factory",
         _ABSL + r"computation_placer\.cc:\d+\] computation placer already registered",
         _ABSL + r"cpu_allocator_impl\.cc:\d+\] Allocation of \d+ exceeds",  # only with TF_CPP_MIN_LOG_LEVEL<2
@@ -90,7 +90,7 @@ def quiet() -> Iterator[None]:
     except (OSError, ValueError, AttributeError):
         yield
         return
-    capture = tempfile.TemporaryFile()
+    capture = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the replay
     try:
         os.dup2(capture.fileno(), 2)
         try:

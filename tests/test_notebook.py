@@ -21,7 +21,7 @@ def case():
 
 
 def test_analysis_shows_its_verdict_and_comparisons_as_html(case):
-    h, _, analysis = case
+    _, _, analysis = case
     page = analysis._repr_html_()
     assert f"Verdict: {analysis.verdict.value}" in page
     assert page.count("<tr>") == 1 + len(analysis.comparisons)

@@ -53,7 +53,7 @@ def _plugin_data(accumulator):
 
 
 def test_every_seed_of_an_arm_is_one_hparams_group_with_the_same_hparams(logs):
-    root, results = logs
+    root, _ = logs
     groups: dict[str, list] = {}
     for run in sorted(p for p in root.iterdir() if p.is_dir()):
         [start] = [d.session_start_info for d in _plugin_data(_accumulator(run)).values()

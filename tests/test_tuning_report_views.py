@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+from factories import training_config
+
 from hypolab.tuning.parallel import axis_positions, categories, parallel_plot
 from hypolab.tuning.searchspec import load_search
 from hypolab.tuning.trials import TrialStatus, TrialSummary
-
-from factories import training_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

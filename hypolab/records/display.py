@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ def number(value: Any, digits: int = 3) -> str:
         return str(value)
     if isinstance(value, int):
         return str(value)
-    if value != value:  # NaN
+    if math.isnan(value):
         return "—"
     return f"{value:.{digits}g}".replace("-", "−")
 
