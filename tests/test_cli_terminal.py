@@ -123,7 +123,7 @@ def test_expect_turns_another_verdict_into_exit_3(first_test, project):
     assert "0 trained now" in same.stdout  # from the store: nothing retrained
     wrong = hypolab("test", "hypotheses/tiny.yaml", "--store", "runs.db", "--expect", other, cwd=project)
     assert wrong.returncode == 3, wrong.stderr
-    assert f"--expect {other}: the verdict is {verdict}; exit 3." in wrong.stderr
+    assert f"--expect {other}: the verdict of tiny is {verdict}; exit 3." in wrong.stderr
     usage = hypolab("test", "hypotheses/tiny.yaml", "--expect", "maybe", cwd=project)
     assert usage.returncode == 2
 
