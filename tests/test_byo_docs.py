@@ -1,4 +1,4 @@
-"""The worked example of docs/bring-your-own.md (the README's: a Keras script turned into a hypothesis), run.
+"""The worked example of the README and docs/bring-your-own.md (a Keras script turned into a hypothesis), run.
 
 The default suite runs it with 2 seeds and 1 epoch (the only edits); ``-m slow`` runs it exactly as written.
 """
@@ -12,13 +12,19 @@ import pytest
 
 from hypolab.cli import main
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "bring-your-own.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+DOC = ROOT / "docs" / "bring-your-own.md"
 
 
-def example_files() -> dict[str, str]:
-    """The doc's code blocks that start with a ``# hypotheses/...`` line: the files of the example, by path."""
-    blocks = re.findall(r"```(?:python|yaml)\n(# (hypotheses/\S+)\n.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+def example_files(page: Path = DOC) -> dict[str, str]:
+    """The page's code blocks that start with a ``# hypotheses/...`` line: the files of the example, by path."""
+    blocks = re.findall(r"```(?:python|yaml)\n(# (hypotheses/\S+)\n.*?)```", page.read_text(encoding="utf-8"), re.S)
     return {path: text for text, path in blocks}
+
+
+def test_the_readme_shows_the_example_the_docs_page_runs():
+    assert example_files(README) == example_files(DOC)
 
 
 def _run(runner, tmp_path, *, quick: bool) -> None:

@@ -199,3 +199,35 @@ def test_the_options_record_trains_as_the_keyword_arguments_do(tmp_path, fake):
     by_record = pipeline.run_hypothesis(path, options=RunOptions(store=tmp_path / "b.sqlite", device="cpu", pack=1))
     assert fake.calls == calls and [r.key for r in by_record] == [r.key for r in by_keywords]
     assert (tmp_path / "b.sqlite").is_file()
+
+
+def test_pack_choice_estimates_a_unit_s_memory_where_it_trains(monkeypatch):
+    from hypolab import packing
+
+    executor = LocalExecutor(WorkerSettings(device="cpu"))
+    per_seed, shared = packing.estimate_memory(CONFIG, executor._worker.dataset(DATA, None))
+    assert per_seed > 0 and shared > 0
+    for requested in (1, 4, "auto"):
+        choice = executor.pack_choice(CONFIG, DATA, base_dir=None, runs=10, requested=requested)
+        assert choice.memory == (per_seed, shared)
+        assert choice.unit_bytes(3) == shared + 3 * per_seed
+    monkeypatch.setattr(executor._worker, "environment", lambda: type("E", (), {"device": "gpu:0 (NVIDIA H200)"})())
+    gpu = executor.pack_choice(CONFIG, DATA, base_dir=None, runs=10, requested=1)
+    assert gpu.memory == (0, shared)  # on a GPU the copies take the GPU's memory, the host holds the data
+    huge = training_config(model={**TINY_CONFIG["model"], "units": [10**11]})
+    assert executor.pack_choice(huge, DATA, base_dir=None, runs=10, requested=1) == PackChoice(size=1)
+    assert PackChoice(size=1).unit_bytes(2) is None
+
+
+def test_each_unit_carries_its_estimated_memory_to_the_executor(tmp_path):
+    from runner_cases import FakeExecutor
+
+    class Estimating(FakeExecutor):
+        def pack_choice(self, config, data, *, base_dir, runs, requested):
+            return PackChoice(size=2, memory=(1000, 50))
+
+    path, store_path = write_hypothesis(tmp_path, seeds=3, pack=2), tmp_path / "runs.sqlite"
+    executor = Estimating()
+    training.execute(load_hypothesis(path), RunOptions(store=store_path, device="cpu"), executor=executor)
+    assert [len(u.specs) for u in executor.units] == [2, 2, 1, 1]
+    assert [u.memory_bytes for u in executor.units] == [2050, 2050, 1050, 1050]

@@ -176,3 +176,38 @@ def test_the_cli_says_what_to_install_without_ray(monkeypatch, tmp_path):
     assert result.output.startswith('Error: --executor ray needs Ray, which is not installed here')
     assert 'pip install "hypolab[ray]"' in result.output and "Traceback" not in result.output
     assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_each_unit_asks_ray_for_its_memory_at_most_the_largest_node_s(ray_instance, local_results, tmp_path,
+                                                                      monkeypatch):  # fmt: skip
+    from hypolab.executors import PackChoice, WorkUnit
+    from hypolab.executors.ray import memory_request
+
+    unit = WorkUnit(specs=(), memory_bytes=3 << 20)
+    assert memory_request(unit, largest_node=1 << 30) == {"memory": 3 << 20}
+    assert memory_request(unit, largest_node=1 << 20) == {"memory": 1 << 20}
+    assert memory_request(WorkUnit(specs=()), largest_node=1 << 30) == {}
+    # A unit estimated above any node's memory still trains (asked for all of the largest node's), not left pending.
+    monkeypatch.setattr(PackChoice, "unit_bytes", lambda self, seeds: 1 << 50)
+    path = tmp_path / "paths.yaml"
+    path.write_text(BN_DROPOUT.replace("seeds: 3", "seeds: 2"))
+    options = RunOptions(store=tmp_path / "runs.sqlite", device="cpu", executor="ray")
+    results = pipeline.run_hypothesis(path, options=options)
+    assert {r.status for r in results} == {RunStatus.FINISHED}
+    _assert_same_numbers(results, {k: v for k, v in local_results.items() if v.seed < 2})
+
+
+@pytest.mark.slow
+def test_several_files_share_one_ray_instance_and_a_shared_run_trains_once(ray_instance, local_results, tmp_path):
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(BN_DROPOUT)
+    second.write_text(BN_DROPOUT.replace("batch_size: 40", "batch_size: 24"))  # the same control arm: shared runs
+    options = RunOptions(store=tmp_path / "runs.sqlite", device="cpu", executor="ray")
+    outcomes = pipeline.test_files([first, second], options=options, reports_root=tmp_path / "reports")
+    assert [o.trained for o in outcomes] == [6, 3]  # the second file's control runs came from the store
+    _assert_same_numbers(outcomes[0].results, local_results)
+    control = {r.key for r in outcomes[0].results if r.arm == "small batch"}
+    assert control == {r.key for r in outcomes[1].results if r.arm == "small batch"}
+    with RunStore(tmp_path / "runs.sqlite", read_only=True) as store:
+        assert len(store.all_records()) == 9  # each run once
+    assert (tmp_path / "reports" / "index.html").exists() and ray_instance.is_initialized()

@@ -458,3 +458,20 @@ def test_auto_measures_a_heavy_model_once_per_device_and_packs_only_where_packin
     assert slow == 1 and why.startswith("auto: 1 seed per model, measured on gpu:0 (test)")
     assert [p.device for p in probes.recorded(CNN, DATA)] == ["cpu", "gpu:0 (test)"]
     assert choose_pack(MLP, digits, DATA, 6, 3, device="cpu", memory_bytes=0) == (3, None)  # asked for: no measuring
+
+
+def test_auto_s_measurement_changes_no_result(digits, monkeypatch, tmp_path):
+    from hypolab import probes
+    from hypolab.packing import choose_pack, probe
+
+    before = _fit(CNN, digits, [4, 9])
+    monkeypatch.setenv("HYPOLAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(probes, "PROBE_MACS", 0)  # measure this model
+    steps = []
+    real = probe._seconds_per_step
+    monkeypatch.setattr(probe, "_seconds_per_step", lambda c, d, k: steps.append(k) or real(c, d, k))
+    choose_pack(CNN, digits, DATA, 2, "auto", device="cpu", memory_bytes=8 << 30)
+    assert steps == [1, 2]  # it did measure, in this process, between the two trainings
+    after = _fit(CNN, digits, [4, 9])
+    _assert_same_copy(before, 0, after, 0, atol=0)
+    _assert_same_copy(before, 1, after, 1, atol=0)

@@ -40,12 +40,15 @@ class WorkUnit:
         base_dir: the hypothesis file's folder, where a relative data file
             and a custom builder's module are looked for; None: the working directory.
         note: a remark added to each run's notes (e.g. why it trained one seed at a time).
+        memory_bytes: the estimated memory the unit takes where it trains
+            (what the Ray executor asks each task's node for); None: unknown.
     """
 
     specs: tuple[RunSpec, ...]
     packed: bool = False
     base_dir: str | None = None
     note: str | None = None
+    memory_bytes: int | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -61,11 +64,18 @@ class PackChoice:
         note: why the arm trains one seed at a time although packing was
             asked for (recorded in its runs' notes); None otherwise.
         why: for ``auto``, how the size was chosen (memory, a measurement); None otherwise.
+        memory: the estimated bytes ``(per seed, shared)`` of a unit of this
+            arm where it trains (``packing.estimate_memory``); None: not estimated.
     """
 
     size: int
     note: str | None = None
     why: str | None = None
+    memory: tuple[int, int] | None = None
+
+    def unit_bytes(self, seeds: int) -> int | None:
+        """The estimated memory of a unit of ``seeds`` of this arm; None where not estimated."""
+        return None if self.memory is None else self.memory[1] + seeds * self.memory[0]
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def import_ray() -> Any:
 
 @dataclass(frozen=True)
 class UnitResources:
-    """What each unit of work asks Ray for.
+    """What each unit of work asks Ray for (and its memory: ``memory_request``).
 
     Args:
         num_cpus: CPU cores per unit (also the unit's TensorFlow thread count).
@@ -80,6 +80,14 @@ class UnitResources:
 
     def options(self) -> dict[str, float]:
         return {"num_cpus": self.num_cpus, "num_gpus": self.num_gpus}
+
+
+def memory_request(unit: WorkUnit, largest_node: float) -> dict[str, int]:
+    """The ``memory`` a unit's task asks Ray for: its estimate (``WorkUnit.memory_bytes``), at most what
+    the largest node has (a unit is never left unschedulable); nothing where there is no estimate."""
+    if unit.memory_bytes is None or unit.memory_bytes <= 0 or largest_node <= 0:
+        return {}
+    return {"memory": int(min(unit.memory_bytes, largest_node))}
 
 
 class RayExecutor:
@@ -124,6 +132,8 @@ class RayExecutor:
         if self.resources.num_gpus > 0:
             room = min(room, int(cluster.get("GPU", 0) // self.resources.num_gpus))
         self.slots = max(1, room if workers is None else min(int(workers), max(room, 1)))
+        self._largest_node = max((node.get("Resources", {}).get("memory", 0) for node in ray.nodes()
+                                  if node.get("Alive")), default=0)  # fmt: skip
         self._environments: dict[tuple, tuple[Environment, dict[str, int]]] = {}
         # max_calls=0: a worker process (its device set-up, its data) stays for the next unit, GPU tasks too.
         task = lambda function, retries: ray.remote(max_calls=0, max_retries=retries, **self.resources.options())(function)  # noqa: E731
@@ -174,7 +184,8 @@ class RayExecutor:
                 return
             unit = replace(unit, base_dir=_absolute(unit.base_dir))
             self._prepared(unit.specs[0].data, unit.base_dir)  # what a failed record of this unit says
-            flights[self._tasks["train"].remote(self.settings, unit, self.resources.num_cpus)] = _Flight(unit)
+            task = self._tasks["train"].options(**memory_request(unit, self._largest_node))
+            flights[task.remote(self.settings, unit, self.resources.num_cpus)] = _Flight(unit)
 
     def _deliver(self, stream: Any, flight: _Flight, on_event: EventHandler) -> bool:
         """Hand the next event of ``stream`` over; False where the unit is over."""

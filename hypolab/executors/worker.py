@@ -131,19 +131,20 @@ class Worker:
         requested: int | Literal["auto"],
     ) -> PackChoice:
         """How many seeds of an arm train in one model here (see ``Executor.pack_choice``)."""
-        if requested == 1:
-            return PackChoice(size=1)
         from hypolab import packing
 
         reason = packing.unsupported_reason(config)
         if reason is not None:
-            return PackChoice(size=1, note=f"trained one seed at a time: {reason}")
+            return PackChoice(size=1, note=None if requested == 1 else f"trained one seed at a time: {reason}")
         dataset = self.dataset(data, base_dir)
         where = self.environment().device
+        memory = _host_memory(config, dataset, where)
+        if requested == 1:
+            return PackChoice(size=1, memory=memory)
         try:
             size, why = packing.choose_pack(config, dataset, data, runs, requested, device=where,
                                             memory_bytes=device.device_memory(where) // 2)  # fmt: skip
-            return PackChoice(size=size, why=why)
+            return PackChoice(size=size, why=why, memory=memory)
         except RUN_FAILURES as exc:  # a model that cannot even be sized fails each of its runs, with its message
             return PackChoice(size=1, note=f"trained one seed at a time: sizing a pack failed "
                                            f"({describe_error(exc, located=False)})")  # fmt: skip
@@ -207,3 +208,18 @@ def _epoch_reporter(specs: tuple[RunSpec, ...], emit: EventHandler) -> Callable[
     keys = tuple(spec.key for spec in specs)
     epochs = specs[0].config.epochs
     return lambda epoch, logs: emit(EpochEnded(keys=keys, epoch=epoch, epochs=epochs, logs=dict(logs)))
+
+
+def _host_memory(config: TrainingConfig, dataset: Dataset, where: str) -> tuple[int, int] | None:
+    """Estimated host-memory bytes ``(per seed, shared)`` of an arm's units here; None where it cannot be sized.
+
+    On a GPU the copies live in the GPU's memory (which sizes the pack); the
+    host holds the data set.
+    """
+    from hypolab import packing
+
+    try:
+        per_seed, shared = packing.estimate_memory(config, dataset)
+    except RUN_FAILURES:  # the run fails when it trains, with its own message
+        return None
+    return (0 if where.startswith("gpu") else per_seed), shared

@@ -20,13 +20,13 @@ from hypolab.hypothesis.baseline import Layer, check_tuned_data, load_baseline
 from hypolab.hypothesis.merge import ConfigPath, MergeConflict, deep_merge, expand
 from hypolab.hypothesis.messages import Problem, kind_of
 from hypolab.hypothesis.naming import output_name
+from hypolab.hypothesis.datachecks import check_data
 from hypolab.hypothesis.resolve import check, complete, merge_arm, override_problems
 from hypolab.hypothesis.schema import HypothesisFile
 from hypolab.hypothesis.translate import locate, translate
 from hypolab.hypothesis.validate import (
     ResolvedArm,
     check_arms,
-    check_data,
     check_metrics,
     check_name,
     check_settings,

@@ -17,7 +17,16 @@ Example:
 
 from __future__ import annotations
 
-from hypolab.packing.sizing import choose_pack, pack_size, split_packs, supports, unsupported_reason
+from hypolab.packing.sizing import choose_pack, estimate_memory, pack_size, split_packs, supports, unsupported_reason
 from hypolab.packing.train import train_pack, train_pack_in
 
-__all__ = ["choose_pack", "pack_size", "split_packs", "supports", "train_pack", "train_pack_in", "unsupported_reason"]
+__all__ = [
+    "choose_pack",
+    "estimate_memory",
+    "pack_size",
+    "split_packs",
+    "supports",
+    "train_pack",
+    "train_pack_in",
+    "unsupported_reason",
+]

@@ -3,7 +3,7 @@
 Packing K seeds into one model wins by cutting per-step overhead; where a
 step is dominated by arithmetic (convolutions, wide layers), K copies cost
 about K single models and packing can lose a little to memory traffic. So
-a model whose copy does more than ``PROBE_MACS`` multiply-adds per example
+a model whose copy does more than ``hypolab.probes.PROBE_MACS`` multiply-adds per example
 is timed for ``STEPS`` training steps as one copy and as the pack ``auto``
 would train, after a warm-up step each (compilation); the pack wins unless
 its time per seed is more than ``TOLERANCE`` above one copy's. The choice is
@@ -22,7 +22,6 @@ import numpy as np
 
 from hypolab import models
 from hypolab.order import epoch_order
-from hypolab.probes import PROBE_MACS  # noqa: F401 (kept with the cache, which the Keras-free plan reads)
 from hypolab.records import DataConfig, Dataset, Task, TrainingConfig
 from hypolab.run_record import utc_now
 

@@ -243,7 +243,7 @@ class _Driver:
         for arm in h.arms:
             choice = self.executor.pack_choice(arm.config, data, base_dir=self.base_dir, runs=len(h.seeds),
                                                requested=1 if timing else requested)  # fmt: skip
-            self.choices[arm.name] = PackChoice(size=1, note=timing) if timing else choice
+            self.choices[arm.name] = PackChoice(size=1, note=timing, memory=choice.memory) if timing else choice
         packed = [choice.size for choice in self.choices.values() if choice.size > 1]
         # One round size for every arm keeps them balanced; unpacked arms train the round's seeds one by one.
         round_size = min(packed) if packed else 1
@@ -292,7 +292,8 @@ class _Driver:
                 packed = claimed[0].engine is Engine.PACKED
                 groups = [claimed] if packed and choice.size > 1 else [[spec] for spec in claimed]
                 for group in groups:
-                    yield WorkUnit(specs=tuple(group), packed=packed, base_dir=self.base_dir, note=choice.note)
+                    yield WorkUnit(specs=tuple(group), packed=packed, base_dir=self.base_dir, note=choice.note,
+                                   memory_bytes=choice.unit_bytes(len(group)))  # fmt: skip
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, RunFinished):

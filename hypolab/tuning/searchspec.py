@@ -41,7 +41,7 @@ from hypolab.hypothesis.messages import kind_of
 from hypolab.hypothesis.resolve import resolve_arm_config
 from hypolab.hypothesis.schema import DataSpec, TrainConfig
 from hypolab.hypothesis.translate import locate, translate
-from hypolab.hypothesis.validate import check_data
+from hypolab.hypothesis.datachecks import check_data
 from hypolab.hypothesis.yamlsource import Document, parse, read_file
 from hypolab.fingerprint import with_fingerprint
 from hypolab.records import DataConfig, TrainingConfig
