@@ -100,6 +100,7 @@ _LAZY = {
     "analyze_hypothesis": ("hypolab.pipeline", "analyze_hypothesis"),
     "load_hypothesis": ("hypolab.hypothesis", "load"),
     "run_hypothesis": ("hypolab.pipeline", "run_hypothesis"),
+    "runs_frame": ("hypolab.frames", "runs_frame"),
     "RunStore": ("hypolab.store", "RunStore"),
     "seeds_needed": ("hypolab.stats", "seeds_needed"),
     "write_report": ("hypolab.report", "write_report"),
@@ -196,6 +197,7 @@ __all__ = [
     "analyze_hypothesis",
     "load_hypothesis",
     "run_hypothesis",
+    "runs_frame",
     "seeds_needed",
     "write_report",
 ]

@@ -23,6 +23,7 @@ import subprocess
 import sys
 from importlib import metadata
 
+from hypolab import backend_log
 from hypolab.errors import DeviceError
 from hypolab.records.runs import DEVICES, Device
 from hypolab.run_record import Environment
@@ -60,12 +61,14 @@ def prepare(device: Device = "auto", *, deterministic: bool = False) -> Environm
     if deterministic:
         os.environ["TF_DETERMINISTIC_OPS"] = "1"
         os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
-    import keras
+    # The backend's C++ start-up lines come at its import and at its first device query.
+    with backend_log.quiet():
+        import keras
 
-    if deterministic and hasattr(keras.config, "enable_op_determinism"):  # newer Keras releases
-        keras.config.enable_op_determinism()
-    backend = keras.backend.backend()
-    gpu_name = _configure_backend(backend, hide_gpus=device == "cpu", deterministic=deterministic)
+        if deterministic and hasattr(keras.config, "enable_op_determinism"):  # newer Keras releases
+            keras.config.enable_op_determinism()
+        backend = keras.backend.backend()
+        gpu_name = _configure_backend(backend, hide_gpus=device == "cpu", deterministic=deterministic)
     if device == "gpu" and gpu_name is None:
         raise DeviceError(
             f"--device gpu: no GPU is visible to the {backend} backend. Expected a CUDA GPU with "

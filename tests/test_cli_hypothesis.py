@@ -114,6 +114,8 @@ def test_new_writes_a_starter_that_validates_and_never_overwrites(runner, tmp_pa
     text = path.read_text()
     assert text.startswith("# myclaim: a hypolab hypothesis file")
     assert runner.invoke(main, ["validate", "hypotheses/myclaim.yaml"]).exit_code == 0
+    for key in ("ordered:", "pack:", "failed_runs:", "baseline:", "subset:", "target:"):  # the keys a student may need
+        assert key in text, key
     again = runner.invoke(main, ["new", "myclaim"])
     assert again.exit_code == 1
     assert "hypotheses/myclaim.yaml already exists; not overwriting it." in again.stderr

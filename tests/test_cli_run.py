@@ -28,7 +28,7 @@ def test_test_trains_reports_and_a_second_run_trains_nothing(runner, tmp_path):
     first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output
     assert "tiny: 4 runs planned, 0 already in the store, 4 to train" in first.output
-    assert re.search(r"\[1/4\] batch 64, seed 0: finished, val_accuracy \d\.\d{4} \(\d+\.\d s\)", first.output)
+    assert re.search(r"\[1/4\] batch 64, seed 0: finished, test_accuracy \d\.\d{4} \(\d+\.\d s\)", first.output)
     assert f"tiny: 4 runs (4 trained now, 0 from the store {store})" in first.output
     assert re.search(r"Verdict \(batch 8 vs batch 64\): (supported|contradicted|inconclusive|equivalent)\. ", first.output)
     report = tmp_path / "reports" / "tiny"

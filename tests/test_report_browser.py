@@ -125,3 +125,80 @@ def test_report_prints_to_pdf(browser, report, tmp_path):
         shutil.copy(pdf, ARTIFACTS / "report-browser.pdf")
     finally:
         page.close()
+
+
+def _pdf_pages(pdf: Path) -> int:
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def test_printed_report_clips_nothing_and_has_a_reasonable_page_count(browser, report, tmp_path):
+    """Under the print stylesheet no table is wider than an A4 page's text width and nothing scrolls."""
+    path, _ = report
+    # A4 (210 mm) less the 12 mm margins each side, at 96 px per inch: about 703 px of text width.
+    page = browser.new_page(viewport={"width": 703, "height": 1000})
+    try:
+        page.goto(path.resolve().as_uri())
+        page.emulate_media(media="print")
+        overflowing = page.evaluate(
+            """() => {
+              const width = document.documentElement.clientWidth;
+              const bad = [];
+              for (const el of document.querySelectorAll('table, pre, figure, img, .scroll')) {
+                const box = el.getBoundingClientRect();
+                const scrolls = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible';
+                if (box.right > width + 1 || scrolls) bad.push(el.tagName + ' ' + (el.className || '') + ' ' +
+                    Math.round(box.right) + ' ' + (el.innerText || '').slice(0, 40));
+              }
+              return bad;
+            }"""
+        )
+        assert overflowing == []
+        pdf = tmp_path / "report.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        # Three arms, ten seeds each, every section open: it once took 14 pages with clipped tables.
+        assert 3 <= _pdf_pages(pdf) <= 9, _pdf_pages(pdf)
+        page.screenshot(path=str(ARTIFACTS / "report-print.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_index_sorts_filters_under_its_csp_and_words_verdicts(browser, tmp_path):
+    """The index's script runs under its Content-Security-Policy hash; sort and filter work; wording is right."""
+    from hypolab.records import Direction
+    from hypolab.report import write_index
+
+    root = tmp_path / "reports"
+    h1 = make_hypothesis(name="alpha_claim", claim="Alpha beats the control.")
+    write_report(h1, make_results(h1), analysis_of(h1, make_results(h1)), root / h1.name, index=False)
+    h2 = make_hypothesis(name="beta_claim", claim="Beta beats the control.", margin=0.05)
+    tied = make_results(h2, shifts={"batch 128": 0.0, "batch 4": 0.0})
+    write_report(h2, tied, analysis_of(h2, tied), root / h2.name, index=False)
+    (root / "tune-digits_mlp").mkdir()
+    (root / "tune-digits_mlp" / "index.html").write_text('<meta name="generator" content="hypolab-report">')
+    index = write_index(root)
+    html = index.read_text(encoding="utf-8")
+    assert "2 hypotheses" in html and "test accuracy" in html
+    assert "claim not supported; shown equivalent" in html  # a directional claim ended equivalent
+    console: list = []
+    page = browser.new_page()
+    page.on("console", lambda message: console.append((message.type, message.text)))
+    page.on("pageerror", lambda error: console.append(("pageerror", str(error))))
+    try:
+        page.goto(index.resolve().as_uri())
+        assert [m for m in console if m[0] in ("error", "pageerror")] == []  # no CSP violation
+        names = lambda: page.locator("#reports tbody tr:not([hidden]) td:first-child").all_inner_texts()  # noqa: E731
+        page.get_by_role("button", name="hypothesis").click()
+        assert names() == ["alpha_claim", "beta_claim"]
+        page.get_by_role("button", name="hypothesis").click()
+        assert names() == ["beta_claim", "alpha_claim"]
+        page.get_by_role("searchbox").fill("alpha")
+        assert names() == ["alpha_claim"]
+        page.get_by_role("searchbox").fill("")
+        assert len(names()) == 2
+        assert page.get_by_role("link", name="tune-digits_mlp").is_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "index-browser.png"), full_page=True)
+    finally:
+        page.close()

@@ -77,8 +77,9 @@ def test_every_path_gives_the_whole_arm_pack_s_numbers(tmp_path, whole_arm, opti
     assert [r.key for r in results] == [r.key for r in whole_arm]  # one key, one engine, whatever the options
     _assert_same(_numbers(results), _numbers(whole_arm))
     if "tensorboard_dir" in options:
-        folders = sorted(p.name for p in (tmp_path / "tb" / "paths").iterdir())
+        folders = sorted(p.name for p in (tmp_path / "tb" / "paths").iterdir() if p.is_dir())
         assert len(folders) == 6 and all((tmp_path / "tb" / "paths" / f / "validation").is_dir() for f in folders)
+        assert list((tmp_path / "tb" / "paths").glob("events.out.tfevents.*"))  # the HParams experiment config
     if options.get("pack") == 1:
         assert {r.timing for r in results} == {Timing.OWN}
 

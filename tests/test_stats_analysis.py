@@ -200,7 +200,7 @@ def test_equivalence_claim_uses_tost():
                          margin=0.003).comparisons[0]
     assert comparison.verdict.value == "equivalent"
     assert comparison.tost.pvalue < 0.05
-    assert comparison.sentence.startswith("t is equivalent to c within +-0.003")
+    assert comparison.sentence.startswith("t is equivalent to c within ±0.003")
 
 
 def test_dunnett_replaces_the_adjusted_p_values():

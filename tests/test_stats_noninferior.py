@@ -84,7 +84,7 @@ def test_contradicted_means_worse_than_the_margin_and_is_worded_so():
                 metric="test_accuracy").comparisons[0]
     assert c.verdict.value == "contradicted" and c.decided_by == "opposite"
     assert c.decision_alpha == 0.005
-    assert c.sentence.startswith("t is worse than c by more than 0.01 test accuracy: the difference is -0.")
+    assert c.sentence.startswith("t is worse than c by more than 0.01 test accuracy: the difference is −0.")
     assert "with 99.5% confidence" in c.sentence
     assert "the treatment is worse by more than 0.01" in c.verdict_reason
 

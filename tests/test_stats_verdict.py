@@ -40,12 +40,12 @@ CASES = [
     ("too-many-failures", evidence(pvalue=0.001, problem="too many failed runs: 3 of 10"),
      Verdict.INCONCLUSIVE, "too many failed runs"),
     ("equivalent-by-tost", evidence(tost_pvalue=0.01), Verdict.EQUIVALENT,
-     "within +-0.01"),
+     "within ±0.01"),
     ("underpowered", evidence(power=0.31, seeds_needed=23), Verdict.INCONCLUSIVE,
      ("underpowered at the margin: 31% power to detect 0.01 with 10 seeds per arm; "
      "about 23 seeds per arm would give 80%")),
     ("powered-but-not-shown", evidence(power=0.95), Verdict.INCONCLUSIVE,
-     "despite 95% power at the margin, and equivalence within +-0.01 is not shown"),
+     "despite 95% power at the margin, and equivalence within ±0.01 is not shown"),
     ("no-margin", evidence(margin=None, tost_pvalue=None, power=None, seeds_needed=None),
      Verdict.INCONCLUSIVE, "no margin is set"),
     ("undefined-test", evidence(pvalue=None, pvalue_opposite=None), Verdict.INCONCLUSIVE,
@@ -57,10 +57,10 @@ CASES = [
      Verdict.EQUIVALENT, "TOST shows"),
     ("equivalence-beyond-margin",
      evidence(direction=Direction.EQUIVALENT, tost_pvalue=0.9, nonequivalence_pvalue=0.01),
-     Verdict.CONTRADICTED, "significantly beyond +-0.01"),
+     Verdict.CONTRADICTED, "significantly beyond ±0.01"),
     ("equivalence-underpowered",
      evidence(direction=Direction.EQUIVALENT, tost_pvalue=0.2, power=0.4),
-     Verdict.INCONCLUSIVE, "equivalence within +-0.01 is not shown"),
+     Verdict.INCONCLUSIVE, "equivalence within ±0.01 is not shown"),
 ]
 
 
@@ -123,7 +123,7 @@ def test_inconclusive_sentence_shows_both_bounds_with_their_joint_level():
     text = sentence(verdict=Verdict.INCONCLUSIVE, reason="not significant", direction=GREATER,
                     treatment="t", control="c", metric="loss", difference=0.004,
                     interval=interval(-0.002, 0.013), stats_text="s")
-    assert "(94.5% CI -0.0020 to 0.0130; s); inconclusive: not significant." in text
+    assert "(94.5% CI −0.0020 to 0.0130; s); inconclusive: not significant." in text
 
 
 def test_a_difference_below_the_data_resolution_reads_zero():
@@ -182,4 +182,4 @@ def test_non_significant_results_are_never_worded_as_no_effect(direction):
     assert "no effect" not in text.lower()
     assert "no difference" not in text.lower()
     assert text.startswith("The data do not show that t is ")
-    assert "(95% CI -0.010 to 0.010; s); inconclusive: not significant." in text
+    assert "(95% CI −0.010 to 0.010; s); inconclusive: not significant." in text

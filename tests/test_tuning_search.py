@@ -123,7 +123,7 @@ def test_a_search_writes_a_baseline_that_a_hypothesis_file_uses(tiny, monkeypatc
     assert outcome.report_path == Path("reports/tune-tiny/index.html")
     for section in ("<h2>Trials</h2>", "<h2>Objective by hyperparameter</h2>", "<h2>Learning curve of the best trial</h2>"):
         assert section in html
-    assert html.count("data:image/svg+xml;base64,") == 2  # objective panels + learning curve
+    assert html.count("data:image/svg+xml;base64,") == 3  # objective panels, parallel coordinates, learning curve
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 

@@ -121,8 +121,14 @@ def plan(file: str, store_path: str | None) -> None:
         arms = [(arm.name, arm.config) for arm in h.arms if arm.name in packed]
         for line in plan_lines(arms, specs[0].data, len(h.seeds), h.pack):
             click.echo(terminal_text(line))
-    for warning in h.warnings:
-        click.echo(f"warning: {warning}")
+    from hypolab.compute import arm_steps, compute_warning, train_examples
+
+    steps = arm_steps(h.arms, train_examples(h.data))
+    click.echo("optimizer steps per run:")
+    for row in steps:
+        click.echo(terminal_text(f"  {row.arm}: {row.text()}"))
+    for warning in (*h.warnings, *filter(None, [compute_warning(steps)])):
+        click.echo(terminal_text(f"warning: {warning}"))
     if unknown is not None:
         click.echo(f"note: {unknown}")
     sd = None

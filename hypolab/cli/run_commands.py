@@ -6,15 +6,16 @@ and ``hypolab status`` never load TensorFlow.
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from pathlib import Path
 
 import click
 
+from hypolab.backend_log import set_verbose
 from hypolab.cli.errors import check_folder, cli_errors, terminal_text
-from hypolab.records import RunOptions, RunStatus
+from hypolab.cli.exits import EXIT_UNEXPECTED_VERDICT, interrupted, open_in_browser, report_uri
+from hypolab.records import RunOptions, RunStatus, Verdict
 from hypolab.records.runs import DEFAULT_STORE, DEVICES, EXECUTORS
 
 _STORE_HELP = "The run store (SQLite file) shared by every hypothesis."
@@ -42,7 +43,7 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--pack", default=None, callback=_parse_pack, metavar="auto|N",
               help="Seeds trained together in one model (overrides the file's pack; 1 = one at a time).")  # fmt: skip
 @click.option("--tensorboard", "tensorboard_dir", type=click.Path(file_okay=False), default=None,
-              help="Write TensorBoard logs of every trained run here (arm and seed as hparams).")  # fmt: skip
+              help="Write TensorBoard logs of every trained run here (one HParams group per arm, the hypothesis metric logged).")  # fmt: skip
 @click.option("--deterministic", is_flag=True, help="Deterministic GPU ops (slower; CPU runs are deterministic anyway).")
 @click.option("--save-models", is_flag=True,
               help="Write each trained run's final model as .keras next to the store (STORE.models/KEY.keras).")  # fmt: skip
@@ -56,34 +57,58 @@ def _parse_pack(ctx: click.Context, param: click.Parameter, value: str | None) -
               help="With --executor ray: at most N packs at once (default: as many as the cluster's CPUs or GPUs hold).")  # fmt: skip
 @click.option("--gpus-per-unit", type=click.FloatRange(min=0), default=None, metavar="F",
               help="With --executor ray: GPUs per pack, a fraction shares one (default: 1 where GPUs exist).")  # fmt: skip
+@click.option("--expect", type=click.Choice([v.value for v in Verdict]), default=None,
+              help="Exit 3 unless each hypothesis' verdict is this one (for CI pipelines).")  # fmt: skip
+@click.option("--open", "open_report", is_flag=True, help="Open the report in a browser when it is written.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the backend's own start-up log (TensorFlow, absl, CUDA).")
+@click.option("--smoke", is_flag=True,
+              help="Check FILE end to end in seconds: 2 seeds, 1 epoch, a small subset, a throwaway store and report.")  # fmt: skip
 def test(files, store_path, rerun, device, pack, tensorboard_dir, deterministic, save_models, reports_root, executor,
-         ray_address, workers, gpus_per_unit) -> None:  # fmt: skip
+         ray_address, workers, gpus_per_unit, expect, open_report, verbose, smoke) -> None:  # fmt: skip
     """Train every arm of each FILE for every seed, analyse and report.
 
     Runs already in the store are reused (--rerun retrains them). Interrupted?
     Run the same command again: it trains only what is missing. Several files
     train one after another through one executor, a run two files share once.
+
+    \b
+    Exit codes: 0 ran and reported, 1 error, 2 usage error,
+    3 verdict other than --expect, 130 interrupted (Ctrl-C).
     """
-    # TensorFlow's C++ start-up chatter would bury the progress lines; the user's own setting wins.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ start-up chatter would bury the progress lines (hypolab.backend_log).
+    set_verbose(verbose)
     # Checked before training: a folder that cannot be written would fail every run (TensorBoard)
     # or lose the report at the end.
     for option, folder in (("--tensorboard", tensorboard_dir), ("--reports", reports_root)):
         if folder is not None:
             check_folder(option, folder)
+    sources = list(files)
+    if smoke:
+        import tempfile
+
+        from hypolab.hypothesis import load as load_hypothesis
+        from hypolab.pipeline.smoke import smoke_line, smoke_version
+
+        with cli_errors():
+            sources = [smoke_version(load_hypothesis(file)) for file in files]
+        folder = tempfile.mkdtemp(prefix="hypolab-smoke-")
+        store_path, reports_root = str(Path(folder) / "runs.db"), str(Path(folder) / "reports")
+        for source in sources:
+            click.echo(terminal_text(smoke_line(source, folder)))
     options = RunOptions(store=store_path, rerun=rerun, device=device, pack=pack, tensorboard_dir=tensorboard_dir,
                          deterministic=deterministic, save_models=save_models, executor=executor,
                          ray_address=ray_address, workers=workers, gpus_per_unit=gpus_per_unit)  # fmt: skip
     command = shlex.join(["hypolab", *sys.argv[1:]])
-    with cli_errors():
+    with cli_errors(), interrupted(lambda: interrupted_line(files, store_path)):
         from hypolab import pipeline
         from hypolab.progress import make_progress
 
-        if len(files) == 1:
-            outcomes = [pipeline.test(files[0], options=options, progress=make_progress(), reports_root=reports_root,
+        progress = make_progress(metric=_metric_of(files))
+        if len(sources) == 1:
+            outcomes = [pipeline.test(sources[0], options=options, progress=progress, reports_root=reports_root,
                                       command=command)]  # fmt: skip
         else:
-            outcomes = pipeline.test_files(files, options=options, progress=make_progress(),
+            outcomes = pipeline.test_files(sources, options=options, progress=progress,
                                            reports_root=reports_root, command=command)  # fmt: skip
     for outcome in outcomes:
         for line in summary_lines(outcome, store_path):
@@ -92,6 +117,19 @@ def test(files, store_path, rerun, device, pack, tensorboard_dir, deterministic,
         click.echo(f"{len(outcomes)} hypotheses:")
         for outcome in outcomes:
             click.echo(terminal_text(f"  {one_line(outcome)}"))
+    if open_report:
+        for outcome in outcomes:
+            problem = None if outcome.report_path is None else open_in_browser(outcome.report_path)
+            if problem:
+                click.echo(terminal_text(f"--open: {problem}"), err=True)
+    if expect is not None:
+        unexpected = [(o.hypothesis.name, None if o.analysis is None else o.analysis.verdict.value) for o in outcomes]
+        unexpected = [(name, got) for name, got in unexpected if got != expect]
+        for name, got in unexpected:
+            click.echo(terminal_text(f"--expect {expect}: the verdict of {name} is {got or 'missing (no analysis)'}; "
+                                     f"exit {EXIT_UNEXPECTED_VERDICT}."), err=True)  # fmt: skip
+        if unexpected:
+            raise click.exceptions.Exit(EXIT_UNEXPECTED_VERDICT)
 
 
 def one_line(outcome) -> str:
@@ -104,6 +142,34 @@ def one_line(outcome) -> str:
                              for c in outcome.analysis.to_dict()["comparisons"])  # fmt: skip
     report = outcome.report_path if outcome.report_path is not None else "no report"
     return f"{h.name}: {verdicts} ({len(outcome.results)} runs, {outcome.trained} trained now; {report})"
+
+
+def _metric_of(files) -> str | None:
+    """The metric the plain progress lines name: the hypotheses' one metric (None where they differ or do not load)."""
+    from hypolab.errors import HypolabError
+    from hypolab.hypothesis import load as load_hypothesis
+
+    try:
+        metrics = {load_hypothesis(file).metric for file in files}
+    except HypolabError:
+        return None  # the pipeline loads them again and reports the error
+    return metrics.pop() if len(metrics) == 1 else None
+
+
+def interrupted_line(files, store_path: str) -> str:
+    """What Ctrl-C prints: how many of the planned runs are saved, and that rerunning resumes."""
+    from hypolab.hypothesis import load as load_hypothesis
+    from hypolab.pipeline.identity import look_up
+    from hypolab.store import RunStore
+
+    rows = []
+    with RunStore(store_path, read_only=True) as store:
+        for file in files:
+            rows.extend(look_up(load_hypothesis(file), store).rows)
+    saved = sum(r.finished + r.diverged for r in rows)
+    planned = sum(r.planned for r in rows)
+    return (f"Interrupted: {saved} of {planned} runs are saved in {store_path}. "
+            "Run the same command again to train only the rest.")  # fmt: skip
 
 
 def summary_lines(outcome, store_path: str) -> list[str]:
@@ -133,6 +199,7 @@ def summary_lines(outcome, store_path: str) -> list[str]:
     lines += secondary_lines(outcome.secondary)
     if outcome.report_path is not None:
         lines.append(f"Report: {outcome.report_path}")
+        lines.append(f"        {report_uri(outcome.report_path)}")
     elif outcome.report_note:
         lines.append(f"No report: {outcome.report_note}")
     return lines

@@ -11,7 +11,9 @@ import sys
 
 import click
 
+from hypolab.backend_log import set_verbose
 from hypolab.cli.errors import check_folder, cli_errors
+from hypolab.cli.exits import interrupted, open_in_browser, report_uri
 from hypolab.store import DEFAULT_STORE
 
 
@@ -31,8 +33,11 @@ from hypolab.store import DEFAULT_STORE
               show_default=True, help="Where <name>.yaml, the baseline file, is written.")  # fmt: skip
 @click.option("--force", is_flag=True,
               help="Replace <name>.yaml even where hypotheses registered in --store built on it.")  # fmt: skip
-@click.option("-v", "--verbose", is_flag=True, help="Print Keras Tuner's line per trial.")
-def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_root, force, verbose) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Print Keras Tuner's line per trial and the backend's start-up log.")  # fmt: skip
+@click.option("--open", "open_report", is_flag=True, help="Open the tune report in a browser when it is written.")
+def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_root, force, verbose,
+         open_report) -> None:  # fmt: skip
     """Search a strong baseline for FILE (a search file) with Keras Tuner.
 
     Writes baselines/<name>.yaml (reuse it with `baseline:` in a hypothesis
@@ -45,9 +50,11 @@ def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_ro
     KERASTUNER_TUNER_ID (chief on one process, tuner0, tuner1, ... on the
     others) and run the same command in each; the chief writes the outputs.
     """
+    set_verbose(verbose)  # else TensorFlow's start-up chatter is kept off the terminal (hypolab.backend_log)
     for option, folder in (("--reports", reports_root), ("--baselines", baselines_root)):
         check_folder(option, folder)  # before the search, which keeps its trials under --reports
-    with cli_errors():
+    stopped = "Interrupted: finished trials are kept. Run the same command again to resume the search."
+    with cli_errors(), interrupted(lambda: stopped):
         from hypolab.progress import make_progress
         from hypolab.tuning.tune import tune as run_tune
 
@@ -60,6 +67,15 @@ def tune(file, confirm_runs, top, store_path, device, reports_root, baselines_ro
         )  # fmt: skip
     for line in summary_lines(outcome):
         click.echo(line)
+    if outcome.role != "worker":
+        from hypolab.report import write_index
+
+        with cli_errors():
+            write_index(reports_root)  # the index lists tune reports beside the hypotheses
+    if open_report and outcome.role != "worker":
+        problem = open_in_browser(outcome.report_path)
+        if problem:
+            click.echo(f"--open: {problem}", err=True)
 
 
 def _print_trial(event) -> None:
@@ -87,4 +103,5 @@ def summary_lines(outcome) -> list[str]:
         lines.append(f"Chosen: trial {c.chosen.trial_id}")
     lines.append(f"Baseline: {outcome.baseline_path}")
     lines.append(f"Report: {outcome.report_path}")
+    lines.append(f"        {report_uri(outcome.report_path)}")
     return lines

@@ -159,8 +159,9 @@ class Worker:
         environment = self.environment()
         if unit.packed:
             results = self._train_pack(environment, unit, dataset, emit)
+            specs = {spec.key: spec for spec in unit.specs}
             for result in results:
-                emit(RunFinished(with_note(result, unit.note)))
+                emit(RunFinished(self._logged(specs[result.key], with_note(result, unit.note))))
             return
         from hypolab import runner, user_trainer
 
@@ -171,7 +172,15 @@ class Worker:
                 environment, spec, dataset, on_epoch=_epoch_reporter((spec,), emit),
                 tensorboard_dir=self.settings.tensorboard_dir, base_dir=unit.base_dir, **self._saving(),
             )  # fmt: skip
-            emit(RunFinished(with_note(result, unit.note)))
+            emit(RunFinished(self._logged(spec, with_note(result, unit.note))))
+
+    def _logged(self, spec: RunSpec, result: RunResult) -> RunResult:
+        """With ``--tensorboard``: the finished run's final metrics written beside its curves."""
+        if self.settings.tensorboard_dir is not None and result.status is RunStatus.FINISHED:
+            from hypolab import runlogs
+
+            runlogs.final_metrics(spec, self.settings.tensorboard_dir, result.metrics, max(result.epochs_run - 1, 0))
+        return result
 
     def _train_pack(self, environment: Environment, unit: WorkUnit, dataset: Dataset, emit: EventHandler) -> list[RunResult]:
         from hypolab import packing

@@ -23,12 +23,18 @@ seeds: 10
 pairing: independent         # independent | seed (compare the arms seed by seed)
 test: auto                   # auto | welch | student | mannwhitney | permutation | paired_t | wilcoxon
 correction: holm             # several treatments: holm | bonferroni | fdr_bh | dunnett | none
+ordered: false               # true: the treatments, in order, are a dose series (e.g. units 16, 32, 64)
+failed_runs: drop            # drop | worst (count a diverged or failed run as the worst value seen)
+pack: auto                   # seeds trained together in one model: auto | 1 (one at a time) | N
+# baseline: baselines/digits_mlp.yaml   # a `hypolab tune` result: its base is used, base below merges over it
 
 data:
   name: digits               # digits | mnist | fashion_mnist | cifar10 | path/to/file.npz | path/to/file.csv
   validation_split: 0.2
   test_split: 0.2
   split_seed: 0
+  subset: null               # or a number of training examples to keep (stratified), e.g. 300 for a quick try
+  # target: label            # CSV files only: the label column
 
 # The config every arm shares. Arms below override parts of it.
 base:

@@ -86,6 +86,21 @@ class TestOutcome:
     stale: tuple[str, ...] = ()
     secondary: tuple[Analysis, ...] = ()
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: runs trained and stored, the analysis (or why there is none), the report."""
+        import html
+
+        h = self.hypothesis
+        lines = [f"<p><strong>{html.escape(h.name)}</strong>: {len(self.results)} runs ({self.trained} trained now)</p>"]
+        if self.analysis is not None:
+            lines.append(self.analysis._repr_html_())
+        else:
+            lines.append(f"<p>No analysis: {html.escape(str(self.analysis_error))}</p>")
+        if self.report_path is not None:
+            uri = Path(self.report_path).resolve().as_uri()
+            lines.append(f'<p>Report: <a href="{html.escape(uri)}">{html.escape(str(self.report_path))}</a></p>')
+        return "<div>" + "".join(lines) + "</div>"
+
     @property
     def unsuccessful(self) -> list[RunResult]:
         """The failed and diverged runs, in plan order."""
@@ -326,12 +341,15 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult], looks: Seque
     higher is better comes from ``hypolab.records.higher_is_better``). A
     sequential hypothesis is analysed as its recorded ``looks`` decided
     (``hypolab.stats.sequential.conclude``; ``Trained.looks``, ``RunStore.looks``).
+    Arms still improving at their last epoch are named in the verdicts'
+    reasons (``hypolab.stats.convergence``).
 
     Raises:
         AnalysisError: too few finished runs, values the tests cannot use, or
             a sequential hypothesis without its looks.
     """
     from hypolab import stats
+    from hypolab.stats.convergence import flag_still_improving
 
     check_one_path(h, results)
     values, seeds, failed = metric_values(h, results)
@@ -341,9 +359,11 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult], looks: Seque
                                 "Expected looks=; read them with hypolab.pipeline.recorded_looks(h, store).")
         from hypolab.stats.sequential.conclude import sequential_analysis
 
-        return sequential_analysis(values, control=h.control.name, config=h.sequential, looks=looks,
-                                   plan_seeds=h.seeds, seeds=seeds, settings=LookSettings.of(h), failed_seeds=failed)
-    return stats.analyze(
+        concluded = sequential_analysis(values, control=h.control.name, config=h.sequential, looks=looks,
+                                        plan_seeds=h.seeds, seeds=seeds, settings=LookSettings.of(h),
+                                        failed_seeds=failed)  # fmt: skip
+        return flag_still_improving(concluded, results)
+    analysis = stats.analyze(
         values,
         control=h.control.name,
         direction=h.direction,
@@ -359,6 +379,7 @@ def analyze_hypothesis(h: Hypothesis, results: Sequence[RunResult], looks: Seque
         failed_as_worst=h.failed_as_worst,
         higher_is_better=h.higher_is_better(h.metric),
     )
+    return flag_still_improving(analysis, results)  # arms still improving at their last epoch: context, same verdicts
 
 
 def analyze_secondary(h: Hypothesis, results: Sequence[RunResult]) -> tuple[Analysis, ...]:

@@ -134,6 +134,10 @@ def _train_missing(h: Hypothesis, specs: list[RunSpec], run_store: RunStore, opt
     todo = [s for s in specs if _needs_training(stored.get(s.key), options.rerun)]
     if not todo:
         return 0
+    if options.tensorboard_dir is not None:  # the HParams tab's experiment: arms, config hparams, the metric
+        from hypolab import runlogs
+
+        runlogs.write_experiment(h.name, specs, h.metric, options.tensorboard_dir)
     chosen = executor if executor is not None else executors.create(options)
     try:
         driver = _Driver(h, run_store, chosen, progress or NullProgress(), started=started, rerun=options.rerun)

@@ -262,6 +262,31 @@ class Analysis:
     series: SeriesAnalysis | None = None
     sequential: SequentialAnalysis | None = None
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat row per comparison (``to_frame``'s rows): the verdict and the numbers that decided it."""
+        keys = ("treatment", "control", "test", "difference", "ci_low", "ci_high", "pvalue", "pvalue_adjusted",
+                "hedges_g", "power_at_margin", "seeds_needed", "verdict", "sentence")  # fmt: skip
+        return [{"metric": self.metric, **{k: v.value if k == "verdict" else v for k in keys
+                                           for v in [getattr(c, k)]}} for c in self.comparisons]  # fmt: skip
+
+    def to_frame(self):
+        """A pandas DataFrame, one row per comparison (pandas is an optional extra).
+
+        Raises:
+            ImportError: pandas is not installed (the message says how to install it).
+        """
+        from hypolab.records.display import frame
+
+        return frame(self.rows(), ["metric", "treatment", "control", "test", "difference", "ci_low", "ci_high",
+                                   "pvalue", "pvalue_adjusted", "hedges_g", "power_at_margin", "seeds_needed",
+                                   "verdict", "sentence"])  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the verdict and a table of the comparisons."""
+        from hypolab.records.display import analysis_html
+
+        return analysis_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "metric": self.metric,

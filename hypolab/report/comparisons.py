@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hypolab.records import Comparison, EquivalenceTest, MarginTest
-from hypolab.report.numbers import fmt, fmt_df, fmt_p, fmt_percent, is_number
+from hypolab.report.numbers import fmt, fmt_df, fmt_effect, fmt_estimate, fmt_p, fmt_percent, fmt_statistic, is_number
 from hypolab.report.verdicts import decision_text, interval_text
 from hypolab.stats.labels import label
 
@@ -19,8 +19,10 @@ def statistics_rows(comparisons: Sequence[Comparison]) -> list[dict[str, Any]]:
     """One row per comparison for the statistics table, text already formatted."""
     rows = []
     for c in comparisons:
+        difference, ci_low, ci_high = fmt_estimate(c.difference, c.ci_low, c.ci_high)
+        g_ci = "" if c.hedges_g_ci is None else f" [{fmt_effect(c.hedges_g_ci[0])}, {fmt_effect(c.hedges_g_ci[1])}]"
         effects = [
-            {"label": "Hedges' g", "text": fmt(c.hedges_g) + _interval(c.hedges_g_ci)},
+            {"label": "Hedges' g", "text": fmt_effect(c.hedges_g) + g_ci},
             {"label": "Cliff's δ", "text": fmt(c.cliffs_delta)},
             {"label": "P(treatment > control)",
              "text": fmt(c.prob_superiority) + _interval(c.prob_superiority_ci)},
@@ -32,12 +34,12 @@ def statistics_rows(comparisons: Sequence[Comparison]) -> list[dict[str, Any]]:
                 "test": c.test or "—",
                 "test_title": label(c.test).title if c.test else "",
                 "test_reason": c.test_reason,
-                "statistic": fmt(c.statistic),
+                "statistic": fmt_statistic(c.statistic),
                 "df": fmt_df(c.df),
                 "pvalue": _p(c.pvalue),
                 "pvalue_adjusted": _p(c.pvalue_adjusted),
-                "difference": fmt(c.difference),
-                "ci": f"[{fmt(c.ci_low)}, {fmt(c.ci_high)}]",
+                "difference": difference,
+                "ci": f"[{ci_low}, {ci_high}]",
                 "decision_interval": interval_text(c.decision_interval),
                 "decision": decision_text(c),
                 "interval_note": "" if c.decision_interval is None else c.decision_interval.note,
@@ -73,8 +75,8 @@ _STAT_LINES = (
     ("CI of the difference", "ci", "num"), ("relative change", "relative", "num"),
     ("BCa bootstrap CI (seeded; runs narrow below ~20 seeds)", "bootstrap_ci", "num"), ("Hedges' g [CI]", "hedges_g", "num"),
     ("Cliff's δ", "cliffs_delta", "num"), ("P(treatment > control) [CI]", "prob_superiority", "num"),
-    ("power at margin", "power_at_margin", "num"),
-    ("seeds needed (80% power)", "seeds_needed", "num"), ("verdict", "verdict", "verdict"),
+    ("power at the margin (for the next study)", "power_at_margin", "num"),
+    ("seeds per arm for 80% power at the margin (next study)", "seeds_needed", "num"), ("verdict", "verdict", "verdict"),
     ("why this verdict", "verdict_reason", "reason"),
     ("robustness panel disagrees", "disagreement", "reason"),
 )  # fmt: skip

@@ -16,12 +16,21 @@ _MISSING = object()
 
 
 def show_value(value: Any) -> str:
-    """A config value as it would be written in YAML-ish JSON (``null``, ``[64, 32]``)."""
+    """A config value as a reader would write it (``off`` for an unset setting, ``[64, 32]``, ``true``)."""
     if value is _MISSING:
         return "(not set)"
+    if value is None:
+        return "off"
     if isinstance(value, str):
         return value
     return json.dumps(value, sort_keys=True, default=str)
+
+
+#: The data settings in words, and what an unset one means.
+_DATA_LABELS = {"name": ("data set", None), "validation_split": ("validation split", None),
+                "test_split": ("test split", None), "split_seed": ("split seed", None),
+                "subset": ("training subset", "all training examples"), "target": ("target column", None),
+                "fingerprint": ("content fingerprint", None)}  # fmt: skip
 
 
 def differing_keys(arms: Sequence[Arm]) -> list[dict[str, Any]]:
@@ -62,21 +71,34 @@ def overrides_text(arm: Arm) -> str:
 
 
 def data_rows(h: Hypothesis, results: Sequence[RunResult]) -> list[dict[str, str]]:
-    """The data set and its splits: the file's settings, then what the runs recorded.
+    """The data set and its splits in words: the file's settings, then the split sizes the runs recorded.
 
-    Split sizes appear where the runner recorded them in ``RunResult.data``
-    (e.g. ``sizes: {train: 1149, ...}`` or ``n_train``); otherwise the split
-    fractions alone are shown.
+    Unset settings without a meaning of their own (``target`` of a built-in
+    set) are left out; the sizes the runner recorded in ``RunResult.data``
+    (``sizes: {train: 1149, ...}``) read as one row, ``1,149 training, 288
+    validation, 360 test examples``.
     """
-    rows = [{"key": key, "value": show_value(value)} for key, value in h.data.to_dict().items()]
-    written = set(h.data.to_dict())
+    rows = []
+    written = h.data.to_dict()
+    for key, value in written.items():
+        label, unset = _DATA_LABELS.get(key, (key.replace("_", " "), None))
+        if value is None and unset is None:
+            continue
+        rows.append({"key": label, "value": unset if value is None else show_value(value)})
     recorded: dict[str, Any] = {}
     for result in results:
         for key, value in (result.data or {}).items():
             if key not in written and key not in recorded:
                 recorded[key] = value
+    sizes = recorded.pop("sizes", None)
+    if isinstance(sizes, dict):
+        words = {"train": "training", "val": "validation", "test": "test"}
+        parts = [f"{sizes[k]:,} {words[k]}" for k in words if isinstance(sizes.get(k), int)]
+        if parts:
+            rows.append({"key": "examples", "value": ", ".join(parts)})
     for key, value in flatten(recorded).items():
-        rows.append({"key": key, "value": show_value(value)})
+        if value is not None:
+            rows.append({"key": key.replace(".", " ").replace("_", " "), "value": show_value(value)})
     return rows
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import urllib.parse
 from datetime import datetime, timezone
@@ -9,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from hypolab import __version__
-from hypolab.report.numbers import fmt
 from hypolab.errors import ReportError
+from hypolab.records import Direction, Verdict
+from hypolab.report.numbers import fmt, metric_label
 from hypolab.report.render import GENERATOR, render, write_text, written_by_hypolab
 from hypolab.report.results import read_results
-from hypolab.report.verdicts import headline, interval_text
+from hypolab.report.verdicts import effect_text, headline
 
 
 def write_index(reports_root: str | os.PathLike[str]) -> Path:
@@ -45,8 +48,12 @@ def write_index(reports_root: str | os.PathLike[str]) -> Path:
         )
     entries = [_entry(path) for path in sorted(root.glob("*/results.json"))]
     entries.sort(key=lambda e: (e["rendered_at"] or "", e["name"]), reverse=True)
+    tunes = [_tune_entry(page) for page in sorted(root.glob("tune-*/index.html")) if written_by_hypolab(page)]
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    html = render("index.html.j2", {"entries": entries, "generator": GENERATOR,
+    count = len(entries)
+    html = render("index.html.j2", {"entries": entries, "tunes": tunes, "generator": GENERATOR,
+                                    "count_text": f"{count} hypothes{'is' if count == 1 else 'es'}",
+                                    "script": INDEX_SCRIPT, "script_hash": script_hash(INDEX_SCRIPT),
                                     "hypolab_version": __version__, "rendered_at": now})  # fmt: skip
     write_text(page, html, root=root)
     return page
@@ -87,13 +94,75 @@ def _entry(path: Path) -> dict[str, Any]:
         rendered_at=info.rendered_at,
         finished_at=info.runs_finished_at or "",
         seeds=f"{len(info.seeds)} per arm" if info.seeds else "",
+        metric=analysis.metric,
+        note=claim_note(analysis.direction, analysis.verdict),
         comparisons=[
             {
                 "label": f"{c.treatment} vs {c.control}",
                 "verdict": c.verdict.value,
-                "effect": f"{fmt(c.difference)} {interval_text(c.decision_interval)}",
+                "note": claim_note(analysis.direction, c.verdict),
+                "effect": f"{metric_label(analysis.metric)} {effect_text(c.difference, c.decision_interval)}",
             }
             for c in analysis.comparisons
         ],
     )  # fmt: skip
     return entry
+
+
+def claim_note(direction: Direction, verdict: Verdict) -> str:
+    """What an ``equivalent`` verdict says about a directional claim: it was not supported."""
+    if verdict is Verdict.EQUIVALENT and direction is not Direction.EQUIVALENT:
+        return "claim not supported; shown equivalent"
+    return ""
+
+
+def _tune_entry(page: Path) -> dict[str, Any]:
+    name = page.parent.name
+    finished = datetime.fromtimestamp(page.stat().st_mtime, timezone.utc).replace(microsecond=0).isoformat()
+    return {"name": name, "href": report_href(name), "rendered_at": finished}
+
+
+#: The index's sort and filter: allowed by the page's Content-Security-Policy through its hash only.
+INDEX_SCRIPT = """
+document.addEventListener("DOMContentLoaded", function () {
+  var table = document.getElementById("reports");
+  if (!table) { return; }
+  var body = table.tBodies[0];
+  var filter = document.getElementById("filter");
+  filter.hidden = false;
+  filter.addEventListener("input", function () {
+    var words = filter.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows, function (row) {
+      row.hidden = words !== "" && row.textContent.toLowerCase().indexOf(words) < 0;
+    });
+  });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell, column) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "sort";
+    button.textContent = cell.textContent;
+    button.title = "Sort by " + cell.textContent;
+    cell.textContent = "";
+    cell.appendChild(button);
+    button.addEventListener("click", function () {
+      var up = cell.getAttribute("aria-sort") !== "ascending";
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (c) { c.removeAttribute("aria-sort"); });
+      cell.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[column].getAttribute("data-sort") || a.cells[column].textContent.trim();
+        var y = b.cells[column].getAttribute("data-sort") || b.cells[column].textContent.trim();
+        var order = x.localeCompare(y, undefined, {numeric: true});
+        return up ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+"""
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly ``script`` inline: ``'sha256-<base64>'``."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"

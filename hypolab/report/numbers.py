@@ -62,6 +62,36 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{decimals}f}".replace("-", "−")
 
 
+def fmt_estimate(value: Any, low: Any = None, high: Any = None) -> tuple[str, str, str]:
+    """An estimate and its interval at the decimals the verdict's sentence uses (``decimals_for``).
+
+    The same number reads the same in the headline, the tables, the index
+    and ``summary.md``: two significant digits of the interval's half-width.
+
+    Returns:
+        ``(value, low, high)`` as text, ``—`` where absent.
+    """
+    from hypolab.stats.wording import decimals_for, number
+
+    spread = (high - low) / 2 if is_number(low) and is_number(high) else None
+    decimals = decimals_for(spread, value if is_number(value) else None)
+    return tuple(number(float(x), decimals) if is_number(x) else fmt(x) for x in (value, low, high))  # type: ignore[return-value]
+
+
+def fmt_statistic(value: Any) -> str:
+    """A test statistic as the sentences write it: two decimals (``25.02``)."""
+    from hypolab.stats.wording import statistic_text
+
+    return statistic_text(float(value)) if is_number(value) else "—"
+
+
+def fmt_effect(value: Any) -> str:
+    """An effect size (Hedges' g) as the sentences write it: two significant figures (``11``, ``4.1``)."""
+    from hypolab.stats.wording import significant
+
+    return significant(float(value)) if is_number(value) else "—"
+
+
 def fmt_df(value: Any) -> str:
     """Degrees of freedom (or contrast weights): whole numbers bare, others as ``fmt``.
 

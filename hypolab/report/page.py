@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from hypolab import __version__
+from hypolab.compute import arm_steps, compute_warning, recorded_train_examples, train_examples
 from hypolab.records import Analysis, Hypothesis, RunResult, RunStatus
 from hypolab.report import comparisons as comparison_tables
 from hypolab.report import design, tables
 from hypolab.report.numbers import is_number
 from hypolab.report.omnibus import omnibus_table, trend_text
+from hypolab.report.provenance import baseline_provenance
 from hypolab.report.render import GENERATOR
 from hypolab.report.verdicts import headline, series_context
 
@@ -73,6 +75,7 @@ def build_context(
     ]
     series = analysis.series
     stat_rows = comparison_tables.statistics_rows(comparisons)
+    steps = arm_steps(h.arms, recorded_train_examples(results) or train_examples(h.data), results)
     sequential = None
     if analysis.sequential is not None:
         from hypolab.report.sequential import sequential_context
@@ -102,9 +105,11 @@ def build_context(
         if series is not None else None,  # fmt: skip
         "arms": [
             {"name": arm.name, "colour": colours[arm.name], "is_control": arm.is_control,
-             "overrides": design.overrides_text(arm)}
-            for arm in h.arms
+             "overrides": design.overrides_text(arm), "steps": row.text()}
+            for arm, row in zip(h.arms, steps)
         ],  # fmt: skip
+        "compute_warning": compute_warning(steps),
+        "baseline": baseline_provenance(h, out_dir),
         "differing": design.differing_keys(h.arms),
         "shared": design.shared_config(h.arms),
         "data_rows": design.data_rows(h, results),
@@ -129,12 +134,30 @@ def build_context(
         "environment": tables.environment_rows(results, __version__),
         "compute": tables.compute_rows(names, results),
         "runs": tables.run_rows(results, h.metric, names, out_dir=out_dir),
+        "run_notes": run_notes(results, names),
         "secondary": [secondary_context(extra, h) for extra in secondary],
         "command": command,
         "n_runs": len(results),
     }
 
 
+def run_notes(results: Sequence[RunResult], arm_names: Sequence[str]) -> list[dict[str, str]]:
+    """Each distinct note of the runs once, with the runs it is about: ``[{"runs", "note"}]``.
+
+    A packed arm's ten runs carry the same 150-character note; the table of
+    every run would repeat it on each row.
+    """
+    by_note: dict[str, dict[str, list[int]]] = {}
+    for run in results:
+        for note in run.notes:
+            by_note.setdefault(note, {}).setdefault(run.arm, []).append(run.seed)
+    order = {name: i for i, name in enumerate(arm_names)}
+    rows = []
+    for note, arms in by_note.items():
+        who = "; ".join(f"{arm}, seed{'s' if len(seeds) > 1 else ''} {seeds_text(seeds).rsplit(' (', 1)[0]}"
+                        for arm, seeds in sorted(arms.items(), key=lambda item: order.get(item[0], len(order))))  # fmt: skip
+        rows.append({"runs": who, "note": note})
+    return rows
 def secondary_context(extra: Analysis, h: Hypothesis) -> dict[str, Any]:
     """What the page shows of one secondary metric: its settings and one row per comparison."""
     better = h.higher_is_better(extra.metric)

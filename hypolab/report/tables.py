@@ -97,7 +97,10 @@ def environment_rows(results: Sequence[RunResult], hypolab_version: str) -> list
 
 def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str] = (), *,
              out_dir: Path | None = None) -> list[dict[str, str]]:  # fmt: skip
-    """The raw per-run table of the page (one row per run); ``model`` links a saved model from ``out_dir``."""
+    """The raw per-run table of the page (one row per run); ``model`` links a saved model from ``out_dir``.
+
+    The runs' notes are not repeated on every row: ``hypolab.report.page.run_notes`` lists each once.
+    """
     return [
         {
             "arm": run.arm,
@@ -110,8 +113,7 @@ def run_rows(results: Sequence[RunResult], metric: str, arm_names: Sequence[str]
             "params": fmt(run.trainable_params),
             "seconds": fmt_seconds(run.train_seconds),
             "device": run.device,
-            "started": run.started_at,
-            "notes": "; ".join(run.notes),
+            "started": (run.started_at or "")[:19].replace("T", " "),  # to the second, UTC; runs.csv keeps it whole
             "model": _model_link(run, out_dir),
         }
         for run in in_arm_order(results, arm_names)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from hypolab.records import Analysis, Comparison, DecisionInterval, SeriesAnalysis
-from hypolab.report.numbers import fmt, fmt_p
+from hypolab.report.numbers import fmt, fmt_estimate, fmt_p
 from hypolab.stats.labels import label
 
 
@@ -41,10 +41,22 @@ def headline_line(analysis: Analysis) -> str | None:
 
 
 def interval_text(interval: DecisionInterval | None) -> str:
-    """``[0.00339, 0.00762] (94.5%)``: the decision interval and its joint level; ``—`` without one."""
+    """``[0.0034, 0.0076] (94.5%)``: the decision interval and its joint level; ``—`` without one.
+
+    Bounds at the decimals of the verdict's sentence (``fmt_estimate``).
+    """
     if interval is None or interval.low is None or interval.high is None:
         return "—"
-    return f"[{fmt(interval.low)}, {fmt(interval.high)}] ({level_text(interval)})"
+    _, low, high = fmt_estimate(None, interval.low, interval.high)
+    return f"[{low}, {high}] ({level_text(interval)})"
+
+
+def effect_text(difference: float | None, interval: DecisionInterval | None) -> str:
+    """``0.0050 [0.0029, 0.0071] (94.5%)``: the difference and its decision interval, at one precision."""
+    if interval is None or interval.low is None or interval.high is None:
+        return fmt_estimate(difference)[0] + " —"
+    value, _, _ = fmt_estimate(difference, interval.low, interval.high)
+    return f"{value} {interval_text(interval)}"
 
 
 def level_text(interval: DecisionInterval) -> str:

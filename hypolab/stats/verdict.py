@@ -134,7 +134,7 @@ def decide(e: Evidence) -> tuple[Verdict, str]:
     if e.tost_pvalue is not None and e.tost_pvalue < e.alpha:
         return Verdict.EQUIVALENT, (
             f"not significant, and TOST shows the difference lies within "
-            f"+-{e.margin:g} (adjusted {p_clause(e.tost_pvalue)})")
+            f"±{e.margin:g} (adjusted {p_clause(e.tost_pvalue)})")
     return Verdict.INCONCLUSIVE, _not_shown(
         e, f"not significant (adjusted {p_clause(e.pvalue)})")
 
@@ -167,14 +167,14 @@ def _decide_equivalence(e: Evidence) -> tuple[Verdict, str]:
         return Verdict.INCONCLUSIVE, "the equivalence test is undefined for these values"
     if e.tost_pvalue < e.alpha:
         return Verdict.EQUIVALENT, (
-            f"TOST shows the difference lies within +-{e.margin:g} "
+            f"TOST shows the difference lies within ±{e.margin:g} "
             f"(adjusted {p_clause(e.tost_pvalue)}, alpha = {e.alpha:g})")
     if e.nonequivalence_pvalue is not None and e.nonequivalence_pvalue < e.alpha:
         return Verdict.CONTRADICTED, (
-            f"the difference lies significantly beyond +-{e.margin:g} "
+            f"the difference lies significantly beyond ±{e.margin:g} "
             f"(adjusted {p_clause(e.nonequivalence_pvalue)})")
     return Verdict.INCONCLUSIVE, _not_shown(
-        e, f"equivalence within +-{e.margin:g} is not shown "
+        e, f"equivalence within ±{e.margin:g} is not shown "
            f"(TOST adjusted {p_clause(e.tost_pvalue)})")
 
 
@@ -192,7 +192,7 @@ def _not_shown(e: Evidence, lead: str) -> str:
                 f"{e.margin:g} with {seeds_text(e.seeds)}{needed}")
     power = "" if e.power is None else f" despite {e.power:.0%} power at the margin"
     tost = "" if e.tost_pvalue is None or e.direction is Direction.EQUIVALENT else (
-        f", and equivalence within +-{e.margin:g} is not shown either "
+        f", and equivalence within ±{e.margin:g} is not shown either "
         f"(TOST adjusted {p_clause(e.tost_pvalue)})")
     return f"{lead}{power}{tost}"
 

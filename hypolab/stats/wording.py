@@ -50,16 +50,31 @@ def decimals_for(spread: float | None, value: float | None = None,
     return int(min(cap, max(0, digits - 1 - math.floor(math.log10(abs(basis))))))
 
 
-def _num(x: float, decimals: int) -> str:
+#: The one minus sign of every number hypolab writes in words (the report's too): U+2212.
+MINUS = "\u2212"
+
+
+def number(x: float, decimals: int) -> str:
+    """``x`` to ``decimals`` places with the minus sign ``MINUS`` (a rounded zero has none)."""
     text = f"{x:.{decimals}f}"
-    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
+    if text.startswith("-") and float(text) == 0:
+        text = text[1:]
+    return text.replace("-", MINUS)
 
 
-def _sig(x: float, digits: int = 2) -> str:
+def significant(x: float, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant figures (effect sizes: ``g = 4.1``, ``g = 11``)."""
     if x == 0 or not math.isfinite(x):
-        return f"{x:g}"
+        return f"{x:g}".replace("-", MINUS)
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
-    return f"{x:.{decimals}f}"
+    return number(x, decimals)
+
+
+def statistic_text(x: float) -> str:
+    """A test statistic as APA writes it: two decimals (``t = 25.02``)."""
+    return number(x, 2)
+
+
 
 
 def percent(confidence: float) -> str:
@@ -103,18 +118,18 @@ def apa(
     elif statistic is None:
         head = f"{symbol} undefined"
     elif df is not None and test in ("welch", "tost_welch"):
-        head = f"{symbol}({df:.1f}) = {statistic:.2f}"
+        head = f"{symbol}({df:.1f}) = {statistic_text(statistic)}"
     elif df is not None:
-        head = f"{symbol}({df:.0f}) = {statistic:.2f}"
+        head = f"{symbol}({df:.0f}) = {statistic_text(statistic)}"
     else:
-        head = f"{symbol} = {statistic:g}"
+        head = f"{symbol} = " + f"{statistic:g}".replace("-", MINUS)
     parts = [head]
     if pvalue is not None:
         parts.append(p_clause(pvalue) + (" against the prediction" if against else ""))
     if correction != "none" and pvalue_adjusted is not None:
         parts.append(f"{correction}-adjusted {p_clause(pvalue_adjusted)}")
     if hedges_g is not None:
-        parts.append(f"g = {_sig(hedges_g)}")
+        parts.append(f"g = {significant(hedges_g)}")
     if seeds is not None:
         parts.append(seeds_text(seeds))
     return ", ".join(parts)
@@ -165,7 +180,7 @@ def sentence(
     dec = decimals_for(spread, difference, resolution)
 
     def n(x: float | None) -> str:
-        return "n/a" if x is None else _num(x, dec)
+        return "n/a" if x is None else number(x, dec)
 
     def both() -> str:
         if interval is None:
@@ -195,7 +210,7 @@ def sentence(
                 f"{stats_text}).{tail}")
     if verdict is Verdict.EQUIVALENT and tost is not None:
         shown = f"TOST {tost_text}; {stats_text}" if tost_text else stats_text
-        return (f"{treatment} is equivalent to {control} within +-{tost.margin:g} "
+        return (f"{treatment} is equivalent to {control} within ±{tost.margin:g} "
                 f"{words}: the difference is {n(difference)} ({both()}; {shown}).{tail}")
     claim = {Direction.GREATER: "higher than", Direction.LESS: "lower than",
              Direction.TWO_SIDED: "different from",

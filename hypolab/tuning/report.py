@@ -23,6 +23,7 @@ from hypolab.report import render as report_render
 from hypolab.report.numbers import fmt
 from hypolab.report.plots import PALETTE, figure, to_data_uri
 from hypolab.tuning.confirm import Confirmation
+from hypolab.tuning.parallel import axis_positions, categories, log_scaled, parallel_plot
 from hypolab.tuning.searchschema import TunerKind
 from hypolab.tuning.searchspec import SearchSpec
 from hypolab.tuning.space import Param, ParamKind, Sampling
@@ -154,6 +155,7 @@ def build_context(
         "columns": columns,
         "trial_rows": rows,
         "objective_plot": objective_plot(search, ranked, best),
+        "parallel_plot": parallel_plot(search, _columns(search.space, ranked), ranked, best),
         "curve": curve,
         "curve_caption": curve_caption,
         "curve_missing": curve_missing,
@@ -219,20 +221,19 @@ def objective_plot(search: SearchSpec, ranked: Sequence[TrialSummary], best: Tri
     names = _columns(search.space, ranked)
     if not ranked or not names:
         return None
-    log_names = {p.key for p in search.space if p.sampling is not Sampling.LINEAR}
+    log_names = log_scaled(search)
+    cats = categories(search)
     ncols = min(3, len(names))
     nrows = math.ceil(len(names) / ncols)
     with figure(3.4 * ncols + 0.4, 2.6 * nrows + 0.3, nrows=nrows, ncols=ncols, squeeze=False) as (fig, axes):
         for index, name in enumerate(names):
             ax = axes[index // ncols][index % ncols]
             points = [(t.values[name], t.score, t is best) for t in ranked if name in t.values]
-            numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x, _, _ in points)
-            if numeric:
-                xs = [float(x) for x, _, _ in points]
-            else:
-                labels = sorted({_cell(x) for x, _, _ in points})
-                xs = [float(labels.index(_cell(x))) for x, _, _ in points]
+            xs, labels = axis_positions([x for x, _, _ in points], cats.get(name))
+            numeric = labels is None
+            if not numeric:  # a choice (even of numbers) or a boolean: a category axis
                 ax.set_xticks(range(len(labels)), labels)
+                ax.set_xlim(-0.5, len(labels) - 0.5)
             ys = [float(y) for _, y, _ in points]
             ax.scatter(xs, ys, s=22, color=PALETTE[0], alpha=0.75, linewidths=0)
             for x, (_, y, is_best) in zip(xs, points):

@@ -99,12 +99,15 @@ def tune(
 
     if not force:
         baseline.check_replaceable(baseline.baseline_path(search, baselines_root), store)
-    # Keras loads here, once the search file is known to be valid.
-    from hypolab import datasets, runner
-    from hypolab.tuning import report, trials
-    from hypolab.tuning import search as searching
-    from hypolab.tuning.confirm import confirm as confirm_top
-    from hypolab.tuning.hypermodel import TuningData
+    # Keras loads here, once the search file is known to be valid (its start-up chatter kept quiet).
+    from hypolab.backend_log import quiet
+
+    with quiet():
+        from hypolab import datasets, runner
+        from hypolab.tuning import report, trials
+        from hypolab.tuning import search as searching
+        from hypolab.tuning.confirm import confirm as confirm_top
+        from hypolab.tuning.hypermodel import TuningData
 
     runner.prepare_device(device)  # type: ignore[arg-type]
     dataset = datasets.load(search.data, base_dir=Path(search.path).parent)
