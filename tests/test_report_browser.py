@@ -166,7 +166,6 @@ def test_printed_report_clips_nothing_and_has_a_reasonable_page_count(browser, r
 
 def test_index_sorts_filters_under_its_csp_and_words_verdicts(browser, tmp_path):
     """The index's script runs under its Content-Security-Policy hash; sort and filter work; wording is right."""
-    from hypolab.records import Direction
     from hypolab.report import write_index
 
     root = tmp_path / "reports"

@@ -13,7 +13,7 @@ from typing import Any
 from hypolab import __version__
 from hypolab.errors import ReportError
 from hypolab.records import Direction, Verdict
-from hypolab.report.numbers import fmt, metric_label
+from hypolab.report.numbers import metric_label
 from hypolab.report.render import GENERATOR, render, write_text, written_by_hypolab
 from hypolab.report.results import read_results
 from hypolab.report.verdicts import effect_text, headline
