@@ -173,3 +173,11 @@ def test_equivalence_claims_report_tost_as_their_p_value():
     assert c.decision_pvalue == c.tost.pvalue_adjusted and c.decided_by == "tost"
     assert c.difference_test.alternative == "two-sided" and c.difference_test.pvalue > 0.5
     assert c.apa.startswith("TOST Welch t(")
+
+
+def test_a_note_writes_a_negative_number_with_the_sentences_minus_sign():
+    # Issue 16: one minus sign everywhere (U+2212), the notes included.
+    analysis = analyze({"c": [0.0, 0.02, 0.0, 0.01, 0.0], "t": [0.0, 0.03, 0.01, 0.0, 0.02]},
+                       control="c", metric="test_accuracy")
+    cut = [n for n in analysis.notes if "is cut at 0, the smallest possible test_accuracy" in n]
+    assert cut and all("reaches \u2212" in n and "reaches -" not in n for n in cut), analysis.notes
