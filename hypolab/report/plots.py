@@ -154,7 +154,7 @@ def estimation_plot(
         right.set_xticks(range(len(comparisons)), [wrap(c.treatment) for c in comparisons])
         right.set_xlim(-0.6, max(len(comparisons), 1) - 0.4)
         right.set_ylabel(f"difference in {metric_label(metric, unit=False)}\n(treatment − control)")
-        right.set_title("Difference, interval that decided", loc="left")
+        right.set_title("Difference, and the\ninterval that decided", loc="left")
         right.grid(axis="x", visible=False)
         if margin:
             right.legend(loc="best", fontsize=8.5)
