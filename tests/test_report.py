@@ -103,6 +103,18 @@ def test_design_table_shows_only_the_differing_key(single):
     assert "sizes." not in html and ">null<" not in html
 
 
+def test_no_section_shows_null_or_none(single):
+    # Issue 16: every section reads as prose or a formatted table; the resolved configs too.
+    *_, page = single
+    html = page.read_text(encoding="utf-8")
+    text = re.sub(r"<script.*?</script>|<style.*?</style>|data:[^\"']+", "", html, flags=re.S)
+    visible = re.sub(r"<[^>]+>", " ", text)
+    assert not re.search(r"\b(null|None)\b", visible), re.findall(r".{40}\b(?:null|None)\b.{40}", visible)
+    configs = html[html.index("Resolved config:"):]
+    assert "<th>early_stopping</th><td class=\"mono\">off</td>" in configs
+    assert "<th>model.units</th>" in configs
+
+
 def test_results_json_is_the_analysis_at_full_precision_with_report_metadata(single):
     h, _, analysis, page = single
     data = json.loads((page.parent / "results.json").read_text(encoding="utf-8"))

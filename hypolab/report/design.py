@@ -102,10 +102,16 @@ def data_rows(h: Hypothesis, results: Sequence[RunResult]) -> list[dict[str, str
     return rows
 
 
-def resolved_configs(arms: Sequence[Arm]) -> list[dict[str, str]]:
-    """Each arm's full resolved config as indented JSON: ``[{"arm", "json"}]``."""
+def resolved_configs(arms: Sequence[Arm]) -> list[dict[str, Any]]:
+    """Each arm's full resolved config as a table of its settings: ``[{"arm", "rows": [{"key", "value"}]}]``.
+
+    Keys are the file's own (``model.units``, as ``set:`` writes them), values as a
+    reader writes them (``off`` for an unset setting): no JSON ``null`` on the page.
+    The record itself, as JSON, is stored with every run (``hypolab.store``).
+    """
     return [
-        {"arm": arm.name, "json": json.dumps(arm.config.to_dict(), indent=2, sort_keys=True, default=str)}
+        {"arm": arm.name,
+         "rows": [{"key": key, "value": show_value(value)} for key, value in flatten(arm.config.to_dict()).items()]}
         for arm in arms
     ]
 
