@@ -10,6 +10,12 @@ afterwards every line that is not known start-up noise (``is_noise``) is
 written to stderr as it came. An error, a warning of Python's or anything
 unknown is never hidden, only printed a moment later.
 
+Later, while runs train, TensorFlow's Python logger warns that a function
+"triggered tf.function retracing" once several seeds have built their own
+models: expected here (each run is a new model), so outside ``--verbose`` that
+one warning is dropped by a filter on the ``tensorflow`` logger (``quiet`` installs
+it); every other warning of that logger still prints.
+
 ``--verbose`` (``HYPOLAB_VERBOSE=1``, inherited by worker processes) turns
 all of this off: every line of the backend reaches the terminal as it is written.
 
@@ -22,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import sys
@@ -67,6 +74,16 @@ def set_verbose(on: bool) -> None:
         os.environ[VERBOSE_ENV] = "1"
 
 
+class _RetracingFilter(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning (each seed builds its own model)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+_RETRACING = _RetracingFilter()
+
+
 def is_noise(line: str) -> bool:
     """True for a known line of TensorFlow's start-up chatter; anything else is printed."""
     return any(pattern.match(line) for pattern in _NOISE)
@@ -82,6 +99,9 @@ def quiet() -> Iterator[None]:
     if verbose():
         yield
         return
+    logger = logging.getLogger("tensorflow")
+    if _RETRACING not in logger.filters:
+        logger.addFilter(_RETRACING)
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)
     try:

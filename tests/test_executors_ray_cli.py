@@ -52,7 +52,9 @@ def _start(path: Path, store: Path, tmp_path: Path, mark: str) -> subprocess.Pop
     env = {**os.environ, MARK: mark, "TF_CPP_MIN_LOG_LEVEL": "3"}
     command = [sys.executable, "-m", "hypolab", "test", str(path), "--store", str(store), "--device", "cpu",
                "--reports", str(tmp_path / "reports"), "--executor", "ray"]  # fmt: skip
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # SIGINT as a terminal's Ctrl-C finds it, even where this test was started with it ignored (a background job).
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
 
 
 def _wait_for_training(process: subprocess.Popen, mark: str, timeout: float = 180) -> None:
