@@ -57,7 +57,7 @@ __all__ = [
 EpochCallback = Callable[[int, Mapping[str, float]], None]
 
 #: Examples per validation and test step.
-_EVAL_BATCH_SIZE = 512
+EVAL_BATCH_SIZE = 512
 
 
 def train_one(
@@ -174,7 +174,7 @@ def _fit_and_evaluate(spec: RunSpec, dataset: Dataset, watcher: EpochWatcher, te
         callbacks.append(_tensorboard(spec, Path(tensorboard_dir)))
     # Evaluation batches never change the numbers (no dropout, BatchNorm in inference
     # mode; means weighted by batch size), only the number of steps: use big ones.
-    eval_batch_size = max(batch_size, _EVAL_BATCH_SIZE)
+    eval_batch_size = max(batch_size, EVAL_BATCH_SIZE)
     model.fit(
         SeedOrder(dataset.x_train, dataset.standardised(dataset.y_train), batch_size=batch_size, seed=spec.seed),
         epochs=epochs,

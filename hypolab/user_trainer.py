@@ -49,10 +49,7 @@ from hypolab.models.custom import load_function
 from hypolab.models.history import best_epoch_index
 from hypolab.records import Dataset, Engine, RunResult, RunSpec, RunStatus, higher_is_better
 from hypolab.run_record import Environment, Outcome, divergence_error
-from hypolab.runner import EpochCallback, EpochWatcher, run_seeded, training_callbacks
-
-#: Examples per test step when hypolab evaluates a returned History's model.
-_EVAL_BATCH_SIZE = 512
+from hypolab.runner import EVAL_BATCH_SIZE, EpochCallback, EpochWatcher, run_seeded, training_callbacks
 
 
 def train_in(
@@ -146,7 +143,7 @@ def _test_values(model: Any, dataset: Dataset) -> dict[str, float]:
     """``test_<name>`` of the model's loss and compiled metrics on the test split."""
     if not isinstance(model, keras.Model) or not model.compiled:
         return {}
-    test = model.evaluate(dataset.x_test, dataset.y_test, batch_size=_EVAL_BATCH_SIZE, verbose=0, return_dict=True)
+    test = model.evaluate(dataset.x_test, dataset.y_test, batch_size=EVAL_BATCH_SIZE, verbose=0, return_dict=True)
     return {f"test_{name}": float(value) for name, value in test.items() if _number(value) is not None}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 
@@ -25,6 +24,7 @@ from hypolab.records import RunOptions, RunStatus
 from hypolab.store import RunStore
 
 ray = pytest.importorskip("ray")
+psutil = pytest.importorskip("psutil")  # a dependency of Ray itself
 
 BN_DROPOUT = """\
 claim: Ray trains what local trains.
@@ -46,22 +46,18 @@ treatments:
 
 
 def _ray_processes() -> list[str]:
-    """Ray's own processes (raylet, GCS, workers) that this test process started, as ``ps`` lists them
-    (``pid args``): descendants only, so another Ray on the machine never counts."""
-    listing = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True, check=True).stdout
-    rows = [line.split(None, 2) for line in listing.splitlines()[1:]]
-    parent = {int(row[0]): int(row[1]) for row in rows}
-    mine = set()
-    for pid in parent:
-        ancestor = pid
-        while ancestor in parent and ancestor not in (0, 1):
-            ancestor = parent[ancestor]
-            if ancestor == os.getpid():
-                mine.add(pid)
-                break
-    return [f"{row[0]} {row[2] if len(row) > 2 else ''}" for row in rows
-            if int(row[0]) in mine and len(row) > 2
-            and ("raylet" in row[2] or "gcs_server" in row[2] or "ray::" in row[2] or "default_worker.py" in row[2])]
+    """Ray's own processes (raylet, GCS, workers) that this test process started, as ``pid args``:
+    descendants only, so another Ray on the machine never counts."""
+    rows = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            rows.append(f"{child.pid} {' '.join(child.cmdline())}")
+        except psutil.ZombieProcess:  # exited but not reaped: still listed, by its name
+            rows.append(f"{child.pid} [{child.name()}] <defunct>")
+        except psutil.NoSuchProcess:  # gone since the listing
+            continue
+    return [row for row in rows
+            if "raylet" in row or "gcs_server" in row or "ray::" in row or "default_worker.py" in row]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
