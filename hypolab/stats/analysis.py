@@ -30,7 +30,7 @@ from hypolab.stats.series import analyze_series
 from hypolab.stats.trend import linear_trend
 from hypolab.stats.values import as_sample, tolerance
 from hypolab.stats.verdict import FAILED_SHARE_LIMIT, hypothesis_verdict
-from hypolab.stats.wording import MINUS
+from hypolab.stats.wording import signed
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -149,7 +149,7 @@ def analyze(
     if failed_as_worst and any(failed.values()):
         samples, seed_of, worst = _add_worst(samples, seed_of, failed, failed_seeds,
                                              metric, higher_is_better, pairing)
-        notes.append(f"failed runs are counted as the worst value seen, {_signed(worst)}")
+        notes.append(f"failed runs are counted as the worst value seen, {signed(worst)}")
     bounds = metric_bounds(metric)
     order = [control, *(m for m in names if m != control)]
     arms = tuple(describe(n, samples[n], alpha=alpha, n_failed=failed[n],
@@ -226,8 +226,8 @@ def _clipped(arms, samples, alpha, bounds, metric) -> list[str]:
                                (arm.ci_high, raw.ci_high, "largest")):
             if got != was:
                 notes.append(f"the {(1 - alpha) * 100:g}% CI of the mean of {arm.name} is cut "
-                             f"at {_signed(got)}, the {side} possible {metric} (the t interval "
-                             f"reaches {_signed(was, '.4g')})")
+                             f"at {signed(got)}, the {side} possible {metric} (the t interval "
+                             f"reaches {signed(was, '.4g')})")
     return notes
 
 
@@ -350,8 +350,3 @@ def _compare(name, control, samples, seed_of, s: Settings, *, tol, rng, n_resamp
          w.runner.smallest_pvalue(other, s.alternative))
         for other in PANEL[s.pairing] if other is not w.test)
     return w
-
-
-def _signed(x: float, spec: str = "g") -> str:
-    """``x`` in a note, with the sentences' minus sign (``stats.wording.MINUS``)."""
-    return format(x, spec).replace("-", MINUS)

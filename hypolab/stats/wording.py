@@ -54,6 +54,11 @@ def decimals_for(spread: float | None, value: float | None = None,
 MINUS = "\u2212"
 
 
+def signed(x: float, spec: str = "g") -> str:
+    """``x`` formatted by ``spec`` with the minus sign ``MINUS`` (notes, statistics shown as they are)."""
+    return format(x, spec).replace("-", MINUS)
+
+
 def number(x: float, decimals: int) -> str:
     """``x`` to ``decimals`` places with the minus sign ``MINUS`` (a rounded zero has none)."""
     text = f"{x:.{decimals}f}"
@@ -65,7 +70,7 @@ def number(x: float, decimals: int) -> str:
 def significant(x: float, digits: int = 2) -> str:
     """``x`` to ``digits`` significant figures (effect sizes: ``g = 4.1``, ``g = 11``)."""
     if x == 0 or not math.isfinite(x):
-        return f"{x:g}".replace("-", MINUS)
+        return signed(x)
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
     return number(x, decimals)
 
@@ -122,7 +127,7 @@ def apa(
     elif df is not None:
         head = f"{symbol}({df:.0f}) = {statistic_text(statistic)}"
     else:
-        head = f"{symbol} = " + f"{statistic:g}".replace("-", MINUS)
+        head = f"{symbol} = " + signed(statistic)
     parts = [head]
     if pvalue is not None:
         parts.append(p_clause(pvalue) + (" against the prediction" if against else ""))
